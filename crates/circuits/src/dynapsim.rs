@@ -1,0 +1,179 @@
+//! The `dynapsim` variant: Rockpool DynapSim 3.1's neuron step, reproduced operation for operation,
+//! quirks included (circuits.md §3.1), so that anyone can check mixsig against a trusted peer.
+//!
+//! One lumped excitatory DPI per neuron (the AMPA fields of [`NeuronParams`] are its parameters), input
+//! given per step as the summed weight current `I_ws` (weights times `I_scale`). Per step:
+//!
+//! ```text
+//! isyn_inf = max(I_gain_syn/I_tau_syn * I_ws, I_0)
+//! isyn     = exp(-dt/tau_syn)*isyn + (1 - exp(-t_pulse/tau_syn))*isyn_inf
+//! iahp     = max(exp(-dt/tau_ahp)*iahp + (1 - exp(-t_pulse_ahp/tau_ahp))*I_gain_ahp/I_tau_ahp*I_w_ahp*spikes_prev, I_0)
+//! I_leak   = I_tau_mem + iahp
+//! I_in     = max((isyn - I_leak + I_dc) * not_refractory, I_0)
+//! imem_inf = I_gain_mem/I_tau_mem * (I_in - I_leak)
+//! I_fb     = I_0 * exp(kappa^2/(kappa+1) * vmem_prev/U_T)
+//! tau      = (U_T/kappa)*C_mem/I_leak
+//! imem    += dt * imem/(tau*(imem + I_gain_mem)) * (imem_inf + I_fb/I_leak*(imem + I_gain_mem) - imem*(1 + iahp/I_tau_mem))
+//! imem     = max(imem, I_0);  vmem = (U_T/kappa)*ln(imem/I_0)
+//! timer    = max(timer - dt, 0)
+//! spike    = imem > I_spkthr;  on spike: imem = I_0, timer = t_ref
+//! ```
+//!
+//! DynapSim computes in float32; this variant computes in f64, so a threshold crossing may land one
+//! step apart where float32 rounding decides it.
+
+use crate::neuron::NeuronParams;
+use crate::transistor::pulse_width;
+
+/// Per-neuron constants of the DynapSim step, derived once from [`NeuronParams`] and `dt`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DynapSimCoeffs {
+    /// `exp(-dt/tau_syn)`.
+    pub syn_decay: f64,
+    /// `1 - exp(-t_pulse/tau_syn)`.
+    pub syn_charge: f64,
+    /// `I_gain_syn/I_tau_syn`.
+    pub syn_gain: f64,
+    /// `exp(-dt/tau_ahp)`.
+    pub ahp_decay: f64,
+    /// AHP jump per spike: `(1 - exp(-t_pulse_ahp/tau_ahp))*I_gain_ahp/I_tau_ahp*I_w_ahp`.
+    pub ahp_jump: f64,
+    /// Membrane leak, A.
+    pub i_tau_mem: f64,
+    /// Membrane gain, A.
+    pub i_gain_mem: f64,
+    /// `I_gain_mem/I_tau_mem`.
+    pub mem_gain: f64,
+    /// DC current, A.
+    pub i_dc: f64,
+    /// `(U_T/kappa)*C_mem`.
+    pub q: f64,
+    /// `kappa^2/(kappa+1)/U_T`, 1/V.
+    pub fb_coef: f64,
+    /// `U_T/kappa`, V.
+    pub v_coef: f64,
+    /// Floor, A.
+    pub i_0: f64,
+    /// Threshold, A.
+    pub i_spkthr: f64,
+    /// Refractory period, s.
+    pub t_ref: f64,
+    /// Step, s.
+    pub dt: f64,
+}
+
+impl DynapSimCoeffs {
+    /// Derive the constants; the AMPA fields of `p` are the lumped synapse.
+    pub fn new(p: &NeuronParams, dt: f64) -> Self {
+        let kappa = p.kappa();
+        let tau_of = |c: f64, i: f64| (p.u_t / kappa) * c / i.max(p.i_0);
+        let tau_syn = tau_of(p.c_ampa, p.i_tau_ampa);
+        let tau_ahp = tau_of(p.c_ahp, p.i_tau_ahp);
+        let t_pulse = pulse_width(p.v_th, p.c_pulse, p.i_pulse);
+        let t_pulse_ahp = pulse_width(p.v_th, p.c_pulse_ahp, p.i_pulse_ahp);
+        DynapSimCoeffs {
+            syn_decay: (-dt / tau_syn).exp(),
+            syn_charge: 1.0 - (-t_pulse / tau_syn).exp(),
+            syn_gain: p.i_gain_ampa / p.i_tau_ampa,
+            ahp_decay: (-dt / tau_ahp).exp(),
+            ahp_jump: (1.0 - (-t_pulse_ahp / tau_ahp).exp()) * p.i_gain_ahp / p.i_tau_ahp
+                * p.i_w_ahp,
+            i_tau_mem: p.i_tau_mem,
+            i_gain_mem: p.i_gain_mem,
+            mem_gain: p.i_gain_mem / p.i_tau_mem,
+            i_dc: p.i_dc,
+            q: (p.u_t / kappa) * p.c_mem,
+            fb_coef: kappa * kappa / (kappa + 1.0) / p.u_t,
+            v_coef: p.u_t / kappa,
+            i_0: p.i_0,
+            i_spkthr: p.i_spkthr,
+            t_ref: pulse_width(p.v_th, p.c_ref, p.i_ref),
+            dt,
+        }
+    }
+}
+
+/// State of one DynapSim neuron.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DynapSimState {
+    /// Membrane current, A.
+    pub imem: f64,
+    /// Membrane voltage readout (before reset), V.
+    pub vmem: f64,
+    /// Lumped synaptic current, A.
+    pub isyn: f64,
+    /// AHP current, A.
+    pub iahp: f64,
+    /// Refractory timer, s.
+    pub timer: f64,
+    /// 1.0 if the neuron spiked in the previous step.
+    pub spiked: f64,
+}
+
+impl DynapSimState {
+    /// Initial state: currents at `I_0`, `vmem = 0`, timer 0.
+    pub fn rest(i_0: f64) -> Self {
+        DynapSimState {
+            imem: i_0,
+            vmem: 0.0,
+            isyn: i_0,
+            iahp: i_0,
+            timer: 0.0,
+            spiked: 0.0,
+        }
+    }
+}
+
+/// One DynapSim step for one neuron with summed input weight current `i_ws` (A). `i_dc` is passed
+/// separately so that schedules can change it. Returns whether the neuron spiked.
+#[inline(always)]
+pub fn dynapsim_step(c: &DynapSimCoeffs, s: &mut DynapSimState, i_ws: f64, i_dc: f64) -> bool {
+    let isyn_inf = (c.syn_gain * i_ws).max(c.i_0);
+    s.isyn = c.syn_decay * s.isyn + c.syn_charge * isyn_inf;
+    s.iahp = (c.ahp_decay * s.iahp + c.ahp_jump * s.spiked).max(c.i_0);
+    let i_leak = c.i_tau_mem + s.iahp;
+    let not_ref = if s.timer > 0.0 { 0.0 } else { 1.0 };
+    let i_in = ((s.isyn - i_leak + i_dc) * not_ref).max(c.i_0);
+    let imem_inf = c.mem_gain * (i_in - i_leak);
+    let i_fb = c.i_0 * (c.fb_coef * s.vmem).exp();
+    let tau = c.q / i_leak;
+    let imem = s.imem;
+    let d = c.dt * imem / (tau * (imem + c.i_gain_mem))
+        * (imem_inf + i_fb / i_leak * (imem + c.i_gain_mem) - imem * (1.0 + s.iahp / c.i_tau_mem));
+    let imem = (imem + d).max(c.i_0);
+    // A non-finite increment (only possible with absurd biases) is mapped to a threshold crossing
+    // rather than propagated.
+    let imem = if imem.is_finite() {
+        imem
+    } else {
+        c.i_spkthr * 2.0
+    };
+    s.vmem = c.v_coef * (imem / c.i_0).ln();
+    s.timer = (s.timer - c.dt).max(0.0);
+    let spike = imem > c.i_spkthr;
+    if spike {
+        s.imem = c.i_0;
+        s.timer = c.t_ref;
+        s.spiked = 1.0;
+    } else {
+        s.imem = imem;
+        s.spiked = 0.0;
+    }
+    spike
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_event_jump_matches_reference_metadata() {
+        // params_default.json: syn_jump_per_unit_weight_A = 9.995002425845107e-10 (float32 there).
+        let p = NeuronParams::default();
+        let c = DynapSimCoeffs::new(&p, 1e-5);
+        let mut s = DynapSimState::rest(p.i_0);
+        dynapsim_step(&c, &mut s, p.i_scale, p.i_0);
+        let jump = s.isyn - c.syn_decay * p.i_0;
+        assert!((jump - 9.995002425845107e-10).abs() / 1e-9 < 1e-5, "{jump}");
+    }
+}
