@@ -27,6 +27,10 @@ use crate::synapse::{DpiParams, DpiStep, SynapseType};
 use crate::transistor::{pulse_width, Process};
 use crate::units::Dimension;
 
+/// Default simulation step, s: the largest step that keeps the physical neuron's F–I rates within 1%
+/// of a 1 µs reference (see the convergence test and the README).
+pub const DEFAULT_DT: f64 = 1e-5;
+
 /// Positive-feedback form of the membrane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]

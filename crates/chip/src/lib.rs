@@ -1,0 +1,1 @@
+//! mixsig-chip: chip profiles (work in progress).
