@@ -1,1 +1,5 @@
-//! placeholder
+//! mixsig-lab: what sits between the engine and a user: network files, run outputs (CSV, JSON),
+//! plots, and experiments composed of simulations (F–I curves, ...).
+#![deny(missing_docs)]
+
+pub mod plot;

@@ -1,0 +1,1 @@
+//! Plots (work in progress).
