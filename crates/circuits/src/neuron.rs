@@ -447,46 +447,106 @@ impl Neuron {
     /// Advance one step with `events[type]` = summed pulse amplitude starting now (A). Returns whether
     /// the neuron spiked. Order: synapses, AHP, membrane, threshold/reset/refractory.
     pub fn step(&mut self, events: [f64; 4]) -> bool {
-        let s = &mut self.state;
-        let i0 = self.params.i_0;
+        let mut drive = StepDrive {
+            i_dc: self.params.i_dc,
+            ..Default::default()
+        };
         for (k, ev) in events.iter().enumerate() {
-            s.i_syn[k] = advance_short(s.i_syn[k], &self.syn.syn[k], *ev, i0);
+            split_short(
+                &self.syn.syn[k],
+                *ev,
+                &mut drive.syn_full[k],
+                &mut drive.syn_partial[k],
+            );
         }
-        let ahp_in = if s.spiked { self.params.i_w_ahp } else { 0.0 };
-        s.i_ahp = advance_short(s.i_ahp, &self.syn.ahp, ahp_in, i0);
-        let active = s.timer <= 0.0;
-        let gate = if active { 1.0 } else { 0.0 };
-        let i_exc = gate * (s.i_syn[0] - s.i_syn[2] + self.params.i_dc);
-        let i_nmda = gate * s.i_syn[1];
-        let i_leak = self.params.i_tau_mem + s.i_syn[3];
-        s.i_mem = self.mem.step(
-            self.feedback,
-            s.i_mem,
-            i_exc,
-            i_nmda,
-            s.i_ahp,
-            i_leak,
-            self.dt,
+        let ahp_in = if self.state.spiked {
+            self.params.i_w_ahp
+        } else {
+            0.0
+        };
+        split_short(
+            &self.syn.ahp,
+            ahp_in,
+            &mut drive.ahp_full,
+            &mut drive.ahp_partial,
         );
-        s.timer = (s.timer - self.dt).max(0.0);
-        let spike = active && s.i_mem > self.mem.i_spkthr;
-        if spike {
-            s.i_mem = self.mem.i_reset;
-            s.timer = self.mem.t_ref;
-        }
-        s.spiked = spike;
-        spike
+        physical_step(
+            &self.mem,
+            &self.syn,
+            self.feedback,
+            &mut self.state,
+            &drive,
+            self.dt,
+        )
     }
 }
 
-/// DPI step for pulses of at most one step; with longer pulses the whole charge is still delivered,
-/// compressed into this step (exactness for long pulses lives in the engine).
+/// The pulse drive of one step: for each DPI, the summed amplitude of pulses on during the whole step
+/// (`full`) and of pulses on for its first `r` seconds only (`partial`), see [`crate::synapse`].
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct StepDrive {
+    /// Whole-step pulse amplitude per synapse type, A.
+    pub syn_full: [f64; 4],
+    /// Partial-step pulse amplitude per synapse type, A.
+    pub syn_partial: [f64; 4],
+    /// Whole-step AHP pulse amplitude, A.
+    pub ahp_full: f64,
+    /// Partial-step AHP pulse amplitude, A.
+    pub ahp_partial: f64,
+    /// DC injection this step, A.
+    pub i_dc: f64,
+}
+
+/// One step of the physical neuron: the single definition of its per-step order, used by the scalar
+/// [`Neuron`] and by the engine's loops.
+///
+/// 1. the four synapse DPIs and the AHP, exactly; 2. the membrane (Heun, log domain), input clamped
+/// off while refractory; 3. the refractory timer counts down; 4. threshold: spike, reset, refractory.
 #[inline(always)]
-fn advance_short(i: f64, s: &DpiStep, events: f64, i_0: f64) -> f64 {
+pub fn physical_step(
+    mem: &MembraneCoeffs,
+    syn: &SynapseCoeffs,
+    form: Feedback,
+    s: &mut NeuronState,
+    d: &StepDrive,
+    dt: f64,
+) -> bool {
+    let i0 = mem.i_0;
+    for k in 0..4 {
+        s.i_syn[k] = crate::synapse::dpi_update(
+            s.i_syn[k],
+            &syn.syn[k],
+            d.syn_full[k],
+            d.syn_partial[k],
+            i0,
+        );
+    }
+    s.i_ahp = crate::synapse::dpi_update(s.i_ahp, &syn.ahp, d.ahp_full, d.ahp_partial, i0);
+    let active = s.timer <= 0.0;
+    let gate = if active { 1.0 } else { 0.0 };
+    let i_exc = gate * (s.i_syn[0] - s.i_syn[2] + d.i_dc);
+    let i_nmda = gate * s.i_syn[1];
+    let i_leak = mem.i_tau + s.i_syn[3];
+    s.i_mem = mem.step(form, s.i_mem, i_exc, i_nmda, s.i_ahp, i_leak, dt);
+    s.timer = (s.timer - dt).max(0.0);
+    let spike = active && s.i_mem > mem.i_spkthr;
+    if spike {
+        s.i_mem = mem.i_reset;
+        s.timer = mem.t_ref;
+    }
+    s.spiked = spike;
+    spike
+}
+
+/// Split the events of one step into whole-step and partial drive for pulses that start now, when
+/// the DPI's pulses last at most one step; longer pulses are compressed into this step here (the
+/// engine keeps exact books for them).
+#[inline(always)]
+fn split_short(s: &DpiStep, events: f64, full: &mut f64, partial: &mut f64) {
     if s.n_full == 0 {
-        crate::synapse::dpi_update(i, s, 0.0, events, i_0)
+        *partial += events;
     } else {
-        crate::synapse::dpi_update(i, s, events, 0.0, i_0)
+        *full += events;
     }
 }
 

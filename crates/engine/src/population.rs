@@ -1,0 +1,342 @@
+//! Neuron populations: structure-of-arrays state, per-neuron constants derived once, and the
+//! population's step, dispatched once per population (never per neuron) on the model variant.
+
+use mixsig_circuits::dynapsim::{dynapsim_step, DynapSimCoeffs, DynapSimState};
+use mixsig_circuits::neuron::{
+    physical_step, MembraneCoeffs, NeuronState, StepDrive, SynapseCoeffs,
+};
+use mixsig_circuits::synapse::DpiStep;
+use mixsig_circuits::{Feedback, NeuronParams};
+
+use crate::spec::ModelKind;
+
+/// Bookkeeping for pulses longer than one step (exact charge for any pulse width): for each neuron,
+/// the drive of pulses on during the whole step and a ring of amplitudes whose pulse ends in a later
+/// step. Only built when some neuron's pulses outlast a step.
+#[derive(Debug, Clone)]
+pub struct PulseBook {
+    n_full: Vec<u32>,
+    drive: Vec<f64>,
+    ring: Vec<f64>,
+    len: usize,
+    head: usize,
+    n: usize,
+}
+
+impl PulseBook {
+    /// Books for DPIs with the given step coefficients; `None` when every pulse fits in one step.
+    pub fn new(steps: impl Iterator<Item = DpiStep>) -> Option<PulseBook> {
+        let n_full: Vec<u32> = steps.map(|s| s.n_full).collect();
+        let max = *n_full.iter().max()?;
+        if max == 0 {
+            return None;
+        }
+        let n = n_full.len();
+        let len = max as usize + 1;
+        Some(PulseBook {
+            n_full,
+            drive: vec![0.0; n],
+            ring: vec![0.0; len * n],
+            len,
+            head: 0,
+            n,
+        })
+    }
+
+    /// Register `events` (summed amplitude of pulses starting this step) for neuron `i` and return
+    /// this step's (whole-step, partial) drive.
+    #[inline(always)]
+    pub fn take(&mut self, i: usize, events: f64) -> (f64, f64) {
+        let nf = self.n_full[i] as usize;
+        if nf == 0 {
+            return (0.0, events);
+        }
+        let slot = (self.head + nf) % self.len;
+        self.ring[slot * self.n + i] += events;
+        self.drive[i] += events;
+        let ending = std::mem::take(&mut self.ring[self.head * self.n + i]);
+        self.drive[i] = (self.drive[i] - ending).max(0.0);
+        (self.drive[i], ending)
+    }
+
+    /// Move to the next step (after every neuron's `take`).
+    #[inline]
+    pub fn advance(&mut self) {
+        self.head = (self.head + 1) % self.len;
+    }
+}
+
+/// State and constants of a physical population.
+#[derive(Debug, Clone)]
+pub struct PhysicalPop {
+    /// Feedback form.
+    pub feedback: Feedback,
+    /// Membrane constants per neuron.
+    pub mem: Vec<MembraneCoeffs>,
+    /// Synapse and AHP constants per neuron.
+    pub syn: Vec<SynapseCoeffs>,
+    /// AHP self-pulse amplitude per neuron, A.
+    pub i_w_ahp: Vec<f64>,
+    /// Membrane current, A.
+    pub i_mem: Vec<f64>,
+    /// AHP current, A.
+    pub i_ahp: Vec<f64>,
+    /// Synaptic currents per type, A.
+    pub i_syn: [Vec<f64>; 4],
+    /// Refractory timers, s.
+    pub timer: Vec<f64>,
+    /// Spiked in the previous step.
+    pub spiked: Vec<bool>,
+    long_syn: [Option<PulseBook>; 4],
+    long_ahp: Option<PulseBook>,
+}
+
+/// State and constants of a dynapsim population (one lumped synapse).
+#[derive(Debug, Clone)]
+pub struct DynapsimPop {
+    /// Constants per neuron.
+    pub c: Vec<DynapSimCoeffs>,
+    /// Membrane current, A.
+    pub imem: Vec<f64>,
+    /// Membrane voltage readout, V.
+    pub vmem: Vec<f64>,
+    /// Lumped synaptic current, A.
+    pub isyn: Vec<f64>,
+    /// AHP current, A.
+    pub iahp: Vec<f64>,
+    /// Refractory timers, s.
+    pub timer: Vec<f64>,
+    /// 1.0 if spiked in the previous step.
+    pub spiked: Vec<f64>,
+}
+
+/// The model-specific part of a population.
+#[derive(Debug, Clone)]
+pub enum Kernel {
+    /// Physical AdExp DPI neurons.
+    Physical(Box<PhysicalPop>),
+    /// DynapSim neurons.
+    Dynapsim(Box<DynapsimPop>),
+}
+
+/// A built population.
+#[derive(Debug, Clone)]
+pub struct Population {
+    /// Name.
+    pub name: String,
+    /// Number of neurons.
+    pub n: usize,
+    /// Model variant.
+    pub model: ModelKind,
+    /// Parameters of each neuron (as built; mismatch included).
+    pub params: Vec<NeuronParams>,
+    /// DC injection per neuron, A (changed by schedules).
+    pub i_dc: Vec<f64>,
+    /// Summed amplitude of pulses starting this step, per synapse type, A. Filled by spike delivery,
+    /// consumed (and zeroed) by the step.
+    pub events: [Vec<f64>; 4],
+    /// Indices of neurons that spiked in the last step.
+    pub spikes: Vec<u32>,
+    /// The state and constants.
+    pub kernel: Kernel,
+}
+
+impl Population {
+    /// Build a population at rest from per-neuron parameters.
+    pub fn new(name: &str, model: ModelKind, params: Vec<NeuronParams>, dt: f64) -> Population {
+        let n = params.len();
+        let i0: Vec<f64> = params.iter().map(|p| p.i_0).collect();
+        let kernel = match model {
+            ModelKind::Physical(feedback) => {
+                let syn: Vec<SynapseCoeffs> =
+                    params.iter().map(|p| SynapseCoeffs::new(p, dt)).collect();
+                let long_syn = [0, 1, 2, 3].map(|t| PulseBook::new(syn.iter().map(|s| s.syn[t])));
+                let long_ahp = PulseBook::new(syn.iter().map(|s| s.ahp));
+                Kernel::Physical(Box::new(PhysicalPop {
+                    feedback,
+                    mem: params.iter().map(MembraneCoeffs::new).collect(),
+                    i_w_ahp: params.iter().map(|p| p.i_w_ahp).collect(),
+                    syn,
+                    i_mem: i0.clone(),
+                    i_ahp: i0.clone(),
+                    i_syn: [i0.clone(), i0.clone(), i0.clone(), i0.clone()],
+                    timer: vec![0.0; n],
+                    spiked: vec![false; n],
+                    long_syn,
+                    long_ahp,
+                }))
+            }
+            ModelKind::Dynapsim => Kernel::Dynapsim(Box::new(DynapsimPop {
+                c: params.iter().map(|p| DynapSimCoeffs::new(p, dt)).collect(),
+                imem: i0.clone(),
+                vmem: vec![0.0; n],
+                isyn: i0.clone(),
+                iahp: i0.clone(),
+                timer: vec![0.0; n],
+                spiked: vec![0.0; n],
+            })),
+        };
+        Population {
+            name: name.to_string(),
+            n,
+            model,
+            i_dc: params.iter().map(|p| p.i_dc).collect(),
+            params,
+            events: [vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]],
+            spikes: Vec::new(),
+            kernel,
+        }
+    }
+
+    /// Integrate one step: synapses, AHP, membrane, threshold. Fills `spikes`, zeroes `events`.
+    pub fn step(&mut self, dt: f64) {
+        self.spikes.clear();
+        match &mut self.kernel {
+            Kernel::Physical(k) => {
+                let k = &mut **k;
+                for i in 0..self.n {
+                    let mut d = StepDrive {
+                        i_dc: self.i_dc[i],
+                        ..Default::default()
+                    };
+                    for t in 0..4 {
+                        let ev = std::mem::take(&mut self.events[t][i]);
+                        let (full, part) = match &mut k.long_syn[t] {
+                            Some(b) => b.take(i, ev),
+                            None => (0.0, ev),
+                        };
+                        d.syn_full[t] = full;
+                        d.syn_partial[t] = part;
+                    }
+                    let ahp_ev = if k.spiked[i] { k.i_w_ahp[i] } else { 0.0 };
+                    (d.ahp_full, d.ahp_partial) = match &mut k.long_ahp {
+                        Some(b) => b.take(i, ahp_ev),
+                        None => (0.0, ahp_ev),
+                    };
+                    let mut s = NeuronState {
+                        i_mem: k.i_mem[i],
+                        i_ahp: k.i_ahp[i],
+                        i_syn: [k.i_syn[0][i], k.i_syn[1][i], k.i_syn[2][i], k.i_syn[3][i]],
+                        timer: k.timer[i],
+                        spiked: k.spiked[i],
+                    };
+                    let spike = physical_step(&k.mem[i], &k.syn[i], k.feedback, &mut s, &d, dt);
+                    k.i_mem[i] = s.i_mem;
+                    k.i_ahp[i] = s.i_ahp;
+                    for t in 0..4 {
+                        k.i_syn[t][i] = s.i_syn[t];
+                    }
+                    k.timer[i] = s.timer;
+                    k.spiked[i] = spike;
+                    if spike {
+                        self.spikes.push(i as u32);
+                    }
+                }
+                for b in k.long_syn.iter_mut().flatten() {
+                    b.advance();
+                }
+                if let Some(b) = &mut k.long_ahp {
+                    b.advance();
+                }
+            }
+            Kernel::Dynapsim(k) => {
+                let k = &mut **k;
+                let ev = &mut self.events[0];
+                for i in 0..self.n {
+                    let mut s = DynapSimState {
+                        imem: k.imem[i],
+                        vmem: k.vmem[i],
+                        isyn: k.isyn[i],
+                        iahp: k.iahp[i],
+                        timer: k.timer[i],
+                        spiked: k.spiked[i],
+                    };
+                    let i_ws = std::mem::take(&mut ev[i]);
+                    let spike = dynapsim_step(&k.c[i], &mut s, i_ws, self.i_dc[i]);
+                    k.imem[i] = s.imem;
+                    k.vmem[i] = s.vmem;
+                    k.isyn[i] = s.isyn;
+                    k.iahp[i] = s.iahp;
+                    k.timer[i] = s.timer;
+                    k.spiked[i] = s.spiked;
+                    if spike {
+                        self.spikes.push(i as u32);
+                    }
+                }
+            }
+        }
+    }
+
+    /// State variable names this population can record.
+    pub fn var_names(&self) -> &'static [&'static str] {
+        match self.kernel {
+            Kernel::Physical(_) => &[
+                "imem", "vmem", "iahp", "iampa", "inmda", "igaba", "ishunt", "timer",
+            ],
+            Kernel::Dynapsim(_) => &["imem", "vmem", "isyn", "iahp", "timer"],
+        }
+    }
+
+    /// Read variable `var` of neuron `i` (`None` for an unknown variable).
+    pub fn read(&self, var: Var, i: usize) -> f64 {
+        match (&self.kernel, var) {
+            (Kernel::Physical(k), Var::Imem) => k.i_mem[i],
+            (Kernel::Physical(k), Var::Vmem) => {
+                let p = &self.params[i];
+                (p.u_t / p.kappa()) * (k.i_mem[i] / p.i_0).ln()
+            }
+            (Kernel::Physical(k), Var::Iahp) => k.i_ahp[i],
+            (Kernel::Physical(k), Var::Isyn(t)) => k.i_syn[t as usize][i],
+            (Kernel::Physical(k), Var::Timer) => k.timer[i],
+            (Kernel::Dynapsim(k), Var::Imem) => k.imem[i],
+            (Kernel::Dynapsim(k), Var::Vmem) => k.vmem[i],
+            (Kernel::Dynapsim(k), Var::Iahp) => k.iahp[i],
+            (Kernel::Dynapsim(k), Var::Isyn(_)) => k.isyn[i],
+            (Kernel::Dynapsim(k), Var::Timer) => k.timer[i],
+        }
+    }
+
+    /// Resolve a variable name for this population.
+    pub fn var(&self, name: &str) -> Option<Var> {
+        if !self.var_names().contains(&name) {
+            return None;
+        }
+        Some(match name {
+            "imem" => Var::Imem,
+            "vmem" => Var::Vmem,
+            "iahp" => Var::Iahp,
+            "timer" => Var::Timer,
+            "iampa" | "isyn" => Var::Isyn(0),
+            "inmda" => Var::Isyn(1),
+            "igaba" => Var::Isyn(2),
+            "ishunt" => Var::Isyn(3),
+            _ => return None,
+        })
+    }
+}
+
+/// A recordable state variable, resolved once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Var {
+    /// Membrane current.
+    Imem,
+    /// Membrane voltage readout.
+    Vmem,
+    /// AHP current.
+    Iahp,
+    /// Synaptic current of a type (index into `SynapseType::ALL`; dynapsim: the lumped one).
+    Isyn(u8),
+    /// Refractory timer.
+    Timer,
+}
+
+impl Var {
+    /// Unit symbol of the variable.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Var::Vmem => "V",
+            Var::Timer => "s",
+            _ => "A",
+        }
+    }
+}
