@@ -500,8 +500,9 @@ pub struct StepDrive {
 /// One step of the physical neuron: the single definition of its per-step order, used by the scalar
 /// [`Neuron`] and by the engine's loops.
 ///
-/// 1. the four synapse DPIs and the AHP, exactly; 2. the membrane (Heun, log domain), input clamped
-/// off while refractory; 3. the refractory timer counts down; 4. threshold: spike, reset, refractory.
+/// Order: (1) the four synapse DPIs and the AHP, exactly; (2) the membrane (Heun, log domain), input
+/// clamped off while refractory; (3) the refractory timer counts down; (4) threshold: spike, reset,
+/// refractory.
 #[inline(always)]
 pub fn physical_step(
     mem: &MembraneCoeffs,

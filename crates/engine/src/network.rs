@@ -300,7 +300,7 @@ impl Network {
                 }
             }
             for &(t, v) in &d.steps {
-                if !(t.is_finite() && t >= 0.0) || !v.is_finite() {
+                if !(t.is_finite() && t >= 0.0 && v.is_finite()) {
                     return Err(invalid(
                         ctx,
                         format!("entry (t = {t} s, i = {v:e} A) must be finite with t >= 0"),
@@ -468,11 +468,11 @@ impl Network {
         let every = every.max(1);
         for i in 0..n {
             self.step();
-            if (i + 1) % every == 0 {
+            if (i + 1).is_multiple_of(every) {
                 progress(i + 1);
             }
         }
-        if n % every != 0 {
+        if !n.is_multiple_of(every) {
             progress(n);
         }
     }

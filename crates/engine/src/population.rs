@@ -242,6 +242,7 @@ impl Population {
             Kernel::Dynapsim(k) => {
                 let k = &mut **k;
                 let ev = &mut self.events[0];
+                #[allow(clippy::needless_range_loop)]
                 for i in 0..self.n {
                     let mut s = DynapSimState {
                         imem: k.imem[i],

@@ -70,8 +70,8 @@ impl Recorder {
                 neuron: n,
             }));
         }
-        if self.rate_bin_steps > 0 {
-            let bin = (k / self.rate_bin_steps) as usize;
+        if let Some(bin) = k.checked_div(self.rate_bin_steps) {
+            let bin = bin as usize;
             let v = &mut self.rate_counts[g];
             if v.len() <= bin {
                 v.resize(bin + 1, 0);
@@ -83,7 +83,7 @@ impl Recorder {
     /// Take probe samples at step `k` if it is on the stride.
     #[inline]
     pub fn sample(&mut self, k: u64, pops: &[Population]) {
-        if self.probes.is_empty() || k % self.stride as u64 != 0 {
+        if self.probes.is_empty() || !k.is_multiple_of(self.stride as u64) {
             return;
         }
         self.probe_steps.push(k);
