@@ -2,4 +2,8 @@
 //! plots, and experiments composed of simulations (F–I curves, ...).
 #![deny(missing_docs)]
 
+pub mod fi;
+pub mod netfile;
+pub mod output;
 pub mod plot;
+pub mod sim;

@@ -1,0 +1,684 @@
+//! The network file format (TOML) and its conversion into an engine [`NetworkSpec`].
+//!
+//! Quantities are SI numbers or strings with units (`"20 ms"`, `"5.3 pA"`, `"3 pF"`). Unknown keys,
+//! wrong units, negative capacitances, missing fields and dangling references are errors that name
+//! the file, the line, the key and the constraint. The format is documented in `docs/network-format.md`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use mixsig_circuits::units::{parse_quantity, Dimension};
+use mixsig_circuits::{Feedback, NamedParams, NeuronParams, SynapseType};
+use mixsig_engine::spec::{
+    Connectivity, DcSpec, ModelKind, NetworkSpec, PopulationSpec, ProbeSpec, ProjectionSpec,
+    RecordSpec, SourceKind, SourceSpec,
+};
+use serde::Deserialize;
+use toml::Spanned;
+
+/// An error in a user file, located by file, line and key.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{file}:{line}: {key}{message}")]
+pub struct FileError {
+    /// File name as given.
+    pub file: String,
+    /// 1-based line (0 when unknown).
+    pub line: usize,
+    /// Key path (`population[1].params.c_mem`), with a trailing ": " when present.
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl FileError {
+    fn new(file: &str, line: usize, key: &str, message: impl Into<String>) -> Self {
+        FileError {
+            file: file.to_string(),
+            line,
+            key: if key.is_empty() {
+                String::new()
+            } else {
+                format!("key `{key}`: ")
+            },
+            message: message.into(),
+        }
+    }
+}
+
+/// 1-based line of byte offset `pos` in `text`.
+pub fn line_of(text: &str, pos: usize) -> usize {
+    text[..pos.min(text.len())]
+        .bytes()
+        .filter(|&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// Convert a toml deserialization error into a [`FileError`].
+pub fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> FileError {
+    let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
+    FileError::new(file, line, "", e.message().trim().to_string())
+}
+
+type Q = Spanned<toml::Value>;
+
+/// Constraint on a quantity's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Constraint {
+    /// Any finite value.
+    Any,
+    /// Finite and >= 0.
+    NonNegative,
+    /// Finite and > 0.
+    Positive,
+}
+
+/// Context for converting spanned values into SI numbers with located errors.
+pub struct Located<'a> {
+    /// File name for messages.
+    pub file: &'a str,
+    /// File text (for line numbers).
+    pub text: &'a str,
+}
+
+impl Located<'_> {
+    /// An error at byte offset `pos`.
+    pub fn err(&self, pos: usize, key: &str, message: impl Into<String>) -> FileError {
+        FileError::new(self.file, line_of(self.text, pos), key, message)
+    }
+
+    /// Read a quantity of dimension `dim` at `key`.
+    pub fn quantity(
+        &self,
+        q: &Q,
+        key: &str,
+        dim: Dimension,
+        c: Constraint,
+    ) -> Result<f64, FileError> {
+        let pos = q.span().start;
+        let v = match q.get_ref() {
+            toml::Value::Integer(i) => *i as f64,
+            toml::Value::Float(f) => *f,
+            toml::Value::String(s) => {
+                parse_quantity(s, dim).map_err(|e| self.err(pos, key, e.to_string()))?
+            }
+            other => {
+                return Err(self.err(
+                    pos,
+                    key,
+                    format!(
+                        "expected a {dim} as a number or a string with a unit, found {}",
+                        other.type_str()
+                    ),
+                ))
+            }
+        };
+        let ok = v.is_finite()
+            && match c {
+                Constraint::Any => true,
+                Constraint::NonNegative => v >= 0.0,
+                Constraint::Positive => v > 0.0,
+            };
+        if !ok {
+            let what = match c {
+                Constraint::Any => "must be finite",
+                Constraint::NonNegative => "must be >= 0",
+                Constraint::Positive => "must be > 0",
+            };
+            return Err(self.err(
+                pos,
+                key,
+                format!("{} = {v:e} {}: {} {what}", key, dim.symbol(), dim.name()),
+            ));
+        }
+        Ok(v)
+    }
+
+    /// Apply a table of `name = quantity` overrides to neuron parameters, validating each.
+    pub fn apply_params(
+        &self,
+        params: &mut NeuronParams,
+        table: &BTreeMap<Spanned<String>, Q>,
+        prefix: &str,
+    ) -> Result<(), FileError> {
+        for (name, v) in table {
+            let key = format!("{prefix}.{}", name.get_ref());
+            let dim = NeuronParams::dimension(name.get_ref()).ok_or_else(|| {
+                self.err(
+                    name.span().start,
+                    &key,
+                    format!(
+                        "unknown parameter; valid names: {}",
+                        NeuronParams::valid_names()
+                    ),
+                )
+            })?;
+            let x = self.quantity(v, &key, dim, Constraint::Positive)?;
+            if name.get_ref().starts_with("kappa") && x >= 1.0 {
+                return Err(self.err(
+                    v.span().start,
+                    &key,
+                    format!("slope factor {x} must be in (0, 1)"),
+                ));
+            }
+            params.set(name.get_ref(), x).expect("name checked above");
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    simulation: Option<RawSim>,
+    #[serde(default)]
+    source: Vec<RawSource>,
+    #[serde(default)]
+    population: Vec<RawPop>,
+    #[serde(default)]
+    projection: Vec<RawProj>,
+    #[serde(default)]
+    dc: Vec<RawDc>,
+    record: Option<RawRecord>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSim {
+    dt: Option<Q>,
+    duration: Option<Q>,
+    seed: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    name: Spanned<String>,
+    size: Option<usize>,
+    kind: Spanned<String>,
+    rate: Option<Q>,
+    phase: Option<Q>,
+    file: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPop {
+    name: Spanned<String>,
+    size: Spanned<usize>,
+    #[serde(default)]
+    model: Option<Spanned<String>>,
+    #[serde(default)]
+    params: BTreeMap<Spanned<String>, Q>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProj {
+    from: Spanned<String>,
+    to: Spanned<String>,
+    synapse: Spanned<String>,
+    connect: Option<Spanned<String>>,
+    p: Option<Q>,
+    weight: Q,
+    delay: Option<Q>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDc {
+    population: Spanned<String>,
+    neurons: Option<Vec<u32>>,
+    schedule: Vec<(Q, Q)>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRecord {
+    spikes: Option<Vec<String>>,
+    rate_bin: Option<Q>,
+    stride: Option<u32>,
+    #[serde(default)]
+    state: Vec<RawProbe>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProbe {
+    population: Spanned<String>,
+    vars: Vec<String>,
+    neurons: Option<Vec<u32>>,
+}
+
+/// Simulation settings a network file may carry (the command line overrides them).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct SimSettings {
+    /// Step, s.
+    pub dt: Option<f64>,
+    /// Duration, s.
+    pub duration: Option<f64>,
+    /// Seed.
+    pub seed: Option<u64>,
+}
+
+/// A parsed network file.
+#[derive(Debug, Clone)]
+pub struct NetworkFile {
+    /// The network.
+    pub spec: NetworkSpec,
+    /// Its `[simulation]` table.
+    pub sim: SimSettings,
+}
+
+/// Parse a model name.
+pub fn parse_model(s: &str) -> Option<ModelKind> {
+    Some(match s {
+        "physical" | "physical-exponential" => ModelKind::Physical(Feedback::Exponential),
+        "physical-sigmoid" => ModelKind::Physical(Feedback::Sigmoid),
+        "dynapsim" => ModelKind::Dynapsim,
+        _ => return None,
+    })
+}
+
+/// Load a network file from disk.
+pub fn load(path: &Path) -> Result<NetworkFile, FileError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| FileError::new(&file, 0, "", format!("cannot read: {e}")))?;
+    parse(&text, &file, path.parent())
+}
+
+/// Parse network TOML `text`; `file` names it in errors, `base` resolves relative spike-list paths.
+pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile, FileError> {
+    let raw: RawFile = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
+    let l = Located { file, text };
+    let mut spec = NetworkSpec::default();
+
+    let mut sim = SimSettings::default();
+    if let Some(s) = &raw.simulation {
+        if let Some(q) = &s.dt {
+            sim.dt = Some(l.quantity(q, "simulation.dt", Dimension::Time, Constraint::Positive)?);
+        }
+        if let Some(q) = &s.duration {
+            sim.duration = Some(l.quantity(
+                q,
+                "simulation.duration",
+                Dimension::Time,
+                Constraint::Positive,
+            )?);
+        }
+        sim.seed = s.seed;
+    }
+
+    for (i, s) in raw.source.iter().enumerate() {
+        let key = format!("source[{}]", i + 1);
+        let at = s.name.span().start;
+        let kind = match s.kind.get_ref().as_str() {
+            "poisson" => SourceKind::Poisson {
+                rate: l.quantity(
+                    s.rate.as_ref().ok_or_else(|| {
+                        l.err(
+                            at,
+                            &format!("{key}.rate"),
+                            "missing (poisson sources need a rate)",
+                        )
+                    })?,
+                    &format!("{key}.rate"),
+                    Dimension::Frequency,
+                    Constraint::NonNegative,
+                )?,
+            },
+            "regular" => SourceKind::Regular {
+                rate: l.quantity(
+                    s.rate.as_ref().ok_or_else(|| {
+                        l.err(
+                            at,
+                            &format!("{key}.rate"),
+                            "missing (regular sources need a rate)",
+                        )
+                    })?,
+                    &format!("{key}.rate"),
+                    Dimension::Frequency,
+                    Constraint::Positive,
+                )?,
+                phase: match &s.phase {
+                    Some(q) => l.quantity(
+                        q,
+                        &format!("{key}.phase"),
+                        Dimension::Time,
+                        Constraint::NonNegative,
+                    )?,
+                    None => 0.0,
+                },
+            },
+            "list" => {
+                let f = s.file.as_ref().ok_or_else(|| {
+                    l.err(
+                        at,
+                        &format!("{key}.file"),
+                        "missing (list sources read a CSV t_s,channel)",
+                    )
+                })?;
+                let path: PathBuf = match base {
+                    Some(b) => b.join(f.get_ref()),
+                    None => PathBuf::from(f.get_ref()),
+                };
+                let times = read_spike_list(&path, s.size)?;
+                SourceKind::List { times }
+            }
+            other => {
+                return Err(l.err(
+                    s.kind.span().start,
+                    &format!("{key}.kind"),
+                    format!("`{other}` is not a source kind (poisson, regular, list)"),
+                ))
+            }
+        };
+        let size = match (&kind, s.size) {
+            (_, Some(n)) => n,
+            (SourceKind::List { times }, None) => times.len(),
+            (_, None) => return Err(l.err(at, &format!("{key}.size"), "missing field")),
+        };
+        if size == 0 {
+            return Err(l.err(at, &format!("{key}.size"), "must be > 0"));
+        }
+        spec.sources.push(SourceSpec {
+            name: s.name.get_ref().clone(),
+            size,
+            kind,
+        });
+    }
+
+    for (i, p) in raw.population.iter().enumerate() {
+        let key = format!("population[{}]", i + 1);
+        if *p.size.get_ref() == 0 {
+            return Err(l.err(p.size.span().start, &format!("{key}.size"), "must be > 0"));
+        }
+        let model = match &p.model {
+            None => ModelKind::Physical(Feedback::Exponential),
+            Some(m) => parse_model(m.get_ref()).ok_or_else(|| {
+                l.err(
+                    m.span().start,
+                    &format!("{key}.model"),
+                    format!(
+                        "`{}` is not a model (physical, physical-sigmoid, dynapsim)",
+                        m.get_ref()
+                    ),
+                )
+            })?,
+        };
+        let mut params = NeuronParams::default();
+        l.apply_params(&mut params, &p.params, &format!("{key}.params"))?;
+        spec.populations.push(PopulationSpec {
+            name: p.name.get_ref().clone(),
+            size: *p.size.get_ref(),
+            model,
+            params,
+            per_neuron: None,
+        });
+    }
+
+    let names: Vec<&str> = spec
+        .sources
+        .iter()
+        .map(|s| s.name.as_str())
+        .chain(spec.populations.iter().map(|p| p.name.as_str()))
+        .collect();
+    let check_name =
+        |n: &Spanned<String>, key: &str, neurons_only: bool| -> Result<(), FileError> {
+            let ok = if neurons_only {
+                spec.populations.iter().any(|p| &p.name == n.get_ref())
+            } else {
+                names.contains(&n.get_ref().as_str())
+            };
+            if ok {
+                Ok(())
+            } else {
+                Err(l.err(
+                    n.span().start,
+                    key,
+                    format!(
+                        "no {}population named `{}` (known: {})",
+                        if neurons_only { "neuron " } else { "" },
+                        n.get_ref(),
+                        names.join(", ")
+                    ),
+                ))
+            }
+        };
+
+    for (i, pr) in raw.projection.iter().enumerate() {
+        let key = format!("projection[{}]", i + 1);
+        check_name(&pr.from, &format!("{key}.from"), false)?;
+        check_name(&pr.to, &format!("{key}.to"), true)?;
+        let synapse = SynapseType::parse(pr.synapse.get_ref()).ok_or_else(|| {
+            l.err(
+                pr.synapse.span().start,
+                &format!("{key}.synapse"),
+                format!(
+                    "`{}` is not a synapse type (ampa, nmda, gaba, shunt)",
+                    pr.synapse.get_ref()
+                ),
+            )
+        })?;
+        let target = spec
+            .populations
+            .iter()
+            .find(|p| &p.name == pr.to.get_ref())
+            .expect("checked");
+        let wkey = format!("{key}.weight");
+        let weight = match pr.weight.get_ref() {
+            toml::Value::Integer(_) | toml::Value::Float(_) => {
+                l.quantity(
+                    &pr.weight,
+                    &wkey,
+                    Dimension::Dimensionless,
+                    Constraint::NonNegative,
+                )? * target.params.i_scale
+            }
+            _ => l.quantity(
+                &pr.weight,
+                &wkey,
+                Dimension::Current,
+                Constraint::NonNegative,
+            )?,
+        };
+        let connect = match pr
+            .connect
+            .as_ref()
+            .map(|c| c.get_ref().as_str())
+            .unwrap_or("all_to_all")
+        {
+            "all_to_all" => Connectivity::AllToAll,
+            "one_to_one" => Connectivity::OneToOne,
+            "random" => {
+                let q = pr.p.as_ref().ok_or_else(|| {
+                    l.err(
+                        pr.from.span().start,
+                        &format!("{key}.p"),
+                        "missing (random connectivity needs p)",
+                    )
+                })?;
+                let p = l.quantity(
+                    q,
+                    &format!("{key}.p"),
+                    Dimension::Dimensionless,
+                    Constraint::NonNegative,
+                )?;
+                if p > 1.0 {
+                    return Err(l.err(
+                        q.span().start,
+                        &format!("{key}.p"),
+                        format!("p = {p} must be in [0, 1]"),
+                    ));
+                }
+                Connectivity::Random { p }
+            }
+            other => {
+                let at = pr.connect.as_ref().map(|c| c.span().start).unwrap_or(0);
+                return Err(l.err(
+                    at,
+                    &format!("{key}.connect"),
+                    format!("`{other}` is not a connectivity (all_to_all, one_to_one, random)"),
+                ));
+            }
+        };
+        let delay = match &pr.delay {
+            Some(q) => l.quantity(
+                q,
+                &format!("{key}.delay"),
+                Dimension::Time,
+                Constraint::NonNegative,
+            )?,
+            None => 0.0,
+        };
+        spec.projections.push(ProjectionSpec {
+            from: pr.from.get_ref().clone(),
+            to: pr.to.get_ref().clone(),
+            synapse,
+            connect,
+            weight,
+            delay,
+        });
+    }
+
+    for (i, d) in raw.dc.iter().enumerate() {
+        let key = format!("dc[{}]", i + 1);
+        check_name(&d.population, &format!("{key}.population"), true)?;
+        let mut steps = Vec::new();
+        for (j, (t, v)) in d.schedule.iter().enumerate() {
+            steps.push((
+                l.quantity(
+                    t,
+                    &format!("{key}.schedule[{}].t", j + 1),
+                    Dimension::Time,
+                    Constraint::NonNegative,
+                )?,
+                l.quantity(
+                    v,
+                    &format!("{key}.schedule[{}].i", j + 1),
+                    Dimension::Current,
+                    Constraint::Any,
+                )?,
+            ));
+        }
+        spec.dc.push(DcSpec {
+            population: d.population.get_ref().clone(),
+            neurons: d.neurons.clone(),
+            steps,
+        });
+    }
+
+    if let Some(r) = &raw.record {
+        let mut rec = RecordSpec {
+            spikes: r.spikes.clone(),
+            stride: r.stride.unwrap_or(10),
+            ..Default::default()
+        };
+        if let Some(q) = &r.rate_bin {
+            rec.rate_bin =
+                Some(l.quantity(q, "record.rate_bin", Dimension::Time, Constraint::Positive)?);
+        }
+        for (i, s) in r.state.iter().enumerate() {
+            check_name(
+                &s.population,
+                &format!("record.state[{}].population", i + 1),
+                true,
+            )?;
+            for v in &s.vars {
+                rec.probes.push(ProbeSpec {
+                    population: s.population.get_ref().clone(),
+                    var: v.clone(),
+                    neurons: s.neurons.clone(),
+                });
+            }
+        }
+        spec.record = rec;
+    } else {
+        spec.record.stride = 10;
+    }
+    Ok(NetworkFile { spec, sim })
+}
+
+/// Read a spike list CSV (`t_s,channel` with a header line) into per-channel times.
+pub fn read_spike_list(path: &Path, size: Option<usize>) -> Result<Vec<Vec<f64>>, FileError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| FileError::new(&file, 0, "", format!("cannot read spike list: {e}")))?;
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); size.unwrap_or(0)];
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut it = line.split(',').map(str::trim);
+        let (a, b) = (it.next().unwrap_or(""), it.next().unwrap_or(""));
+        if i == 0 && a.parse::<f64>().is_err() {
+            if a != "t_s" || b != "channel" {
+                return Err(FileError::new(
+                    &file,
+                    1,
+                    "",
+                    format!("header must be `t_s,channel`, found `{line}`"),
+                ));
+            }
+            continue;
+        }
+        let t: f64 = a
+            .parse()
+            .map_err(|_| FileError::new(&file, i + 1, "t_s", format!("`{a}` is not a number")))?;
+        let c: usize = b.parse().map_err(|_| {
+            FileError::new(
+                &file,
+                i + 1,
+                "channel",
+                format!("`{b}` is not a channel index"),
+            )
+        })?;
+        if !(t.is_finite() && t >= 0.0) {
+            return Err(FileError::new(
+                &file,
+                i + 1,
+                "t_s",
+                format!("{t} must be finite and >= 0"),
+            ));
+        }
+        if let Some(n) = size {
+            if c >= n {
+                return Err(FileError::new(
+                    &file,
+                    i + 1,
+                    "channel",
+                    format!("{c} out of range for {n} channels"),
+                ));
+            }
+        }
+        if c >= times.len() {
+            times.resize(c + 1, Vec::new());
+        }
+        times[c].push(t);
+    }
+    Ok(times)
+}
+
+/// Parse a `NAME=VALUE` parameter assignment (command line `--set`), value with or without unit.
+pub fn parse_set(s: &str) -> Result<(String, f64), String> {
+    let (name, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}`: expected NAME=VALUE, e.g. i_tau_mem=5pA"))?;
+    let name = name.trim();
+    let dim = NeuronParams::dimension(name).ok_or_else(|| {
+        format!(
+            "unknown parameter `{name}`; valid names: {}",
+            NeuronParams::valid_names()
+        )
+    })?;
+    let v = parse_quantity(value, dim).map_err(|e| format!("{name}: {e}"))?;
+    if !(v > 0.0) {
+        return Err(format!("{name} = {value}: must be > 0"));
+    }
+    if name.starts_with("kappa") && v >= 1.0 {
+        return Err(format!("{name} = {value}: slope factor must be in (0, 1)"));
+    }
+    Ok((name.to_string(), v))
+}
