@@ -18,7 +18,7 @@ use toml::Spanned;
 
 /// An error in a user file, located by file, line and key.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{file}:{line}: {key}{message}")]
+#[error("{file}{}: {key}{message}", if *line > 0 { format!(":{line}") } else { String::new() })]
 pub struct FileError {
     /// File name as given.
     pub file: String,
