@@ -368,6 +368,8 @@ fn degenerate_inputs_do_not_panic() {
     plot::traces(&dir.join("traces_none"), "No panels", &t, &[]).unwrap();
     plot::traces(&dir.join("traces_no_t"), "No time", &[], &panels).unwrap();
     plot::traces(&dir.join("traces_one"), "One sample", &[0.5], &panels).unwrap();
+    let many: Vec<TracePanel> = (0..60).map(|_| panels[0].clone()).collect();
+    plot::traces(&dir.join("traces_many"), "Sixty panels", &t, &many).unwrap();
 
     // Curves: single point, empty, NaN band, all x <= 0 on a log axis, huge values.
     let one = Curve {
