@@ -387,7 +387,8 @@ fn pulses_longer_than_dt_deliver_exact_charge() {
     let mut pop = PopulationSpec::new("n", 1, ModelKind::Physical(Feedback::Exponential));
     pop.params = p;
     spec.populations.push(pop);
-    spec.projections.push(proj("in", "n", SynapseType::Ampa, w, 0.0));
+    spec.projections
+        .push(proj("in", "n", SynapseType::Ampa, w, 0.0));
     spec.record.probes.push(probe("n", "iampa"));
     spec.record.stride = 1;
     let mut net = Network::build(&spec, DT, 1).unwrap();
@@ -414,19 +415,34 @@ fn pulses_longer_than_dt_deliver_exact_charge() {
     let fine = fine_dpi(tau, g, &pulses, p.i_0, 1.0e-3, DT, n_steps - 100);
 
     for k in 0..n_steps {
-        assert_rel(engine[k], reference[k], 1e-9, &format!("engine vs DpiUnit at step {k}"));
+        assert_rel(
+            engine[k],
+            reference[k],
+            1e-9,
+            &format!("engine vs DpiUnit at step {k}"),
+        );
         if k < 100 {
             assert_eq!(engine[k], p.i_0, "no input yet at step {k}");
         } else {
             // Row k is the state at the end of step k, i.e. at t = (k+1)*dt.
-            assert_rel(engine[k], fine[k - 100], 1e-6, &format!("engine vs fine ODE at step {k}"));
+            assert_rel(
+                engine[k],
+                fine[k - 100],
+                1e-6,
+                &format!("engine vs fine ODE at step {k}"),
+            );
         }
     }
     // Charge: the area above the baseline equals G*I_w*t_pulse per pulse (a first-order low-pass
     // keeps the area of its input), up to the tail beyond the window and the floor's decay.
     let area_engine: f64 = engine[100..300].iter().map(|x| x * DT).sum();
     let area_fine: f64 = fine[..200].iter().map(|x| x * DT).sum();
-    assert_rel(area_engine, area_fine, 1e-6, "area of the first two pulses' response");
+    assert_rel(
+        area_engine,
+        area_fine,
+        1e-6,
+        "area of the first two pulses' response",
+    );
     let peak = engine.iter().cloned().fold(0.0, f64::max);
     let fine_peak = fine.iter().cloned().fold(0.0, f64::max);
     assert_rel(peak, fine_peak, 1e-6, "peak");
@@ -462,7 +478,12 @@ fn ahp_pulses_longer_than_dt_deliver_exact_charge() {
             0.0
         };
         let r = unit.advance(ev);
-        assert_rel(net.rec.probes[0].data[k], r, 1e-9, &format!("i_ahp at step {k}"));
+        assert_rel(
+            net.rec.probes[0].data[k],
+            r,
+            1e-9,
+            &format!("i_ahp at step {k}"),
+        );
     }
 }
 
@@ -497,7 +518,10 @@ fn projection_delay_of_1ms_is_exactly_100_steps() {
     run_steps(&mut net, 500);
     let a = first_rise(&net, 0, i0).expect("delay 0 delivers");
     let b = first_rise(&net, 1, i0).expect("delay 1 ms delivers");
-    assert_eq!(a, 200, "a source spike at 2 ms reaches a 0-delay target in step 200");
+    assert_eq!(
+        a, 200,
+        "a source spike at 2 ms reaches a 0-delay target in step 200"
+    );
     assert_eq!(b - a, 100, "1 ms delay = 100 steps at dt = 10 us");
 }
 
@@ -528,7 +552,11 @@ fn neuron_to_neuron_has_one_step_latency_plus_delay() {
     run_steps(&mut net, 10_000);
     let first = *spike_steps(&net, "driver").first().expect("driver fires") as usize;
     assert_eq!(first_rise(&net, 0, i0), Some(first + 1), "one-step latency");
-    assert_eq!(first_rise(&net, 1, i0), Some(first + 101), "latency + 100-step delay");
+    assert_eq!(
+        first_rise(&net, 1, i0),
+        Some(first + 101),
+        "latency + 100-step delay"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -594,10 +622,22 @@ fn same_seed_same_spikes_different_seed_different_spikes() {
     let c = run(8);
     let sa = all_spikes(&a);
     let exc = a.rec.group("exc").unwrap();
-    assert!(a.rec.counts[0] > 20, "Poisson input fires: {:?}", a.rec.counts);
-    assert!(a.rec.counts[exc] > 0, "network responds: {:?}", a.rec.counts);
+    assert!(
+        a.rec.counts[0] > 20,
+        "Poisson input fires: {:?}",
+        a.rec.counts
+    );
+    assert!(
+        a.rec.counts[exc] > 0,
+        "network responds: {:?}",
+        a.rec.counts
+    );
     assert_eq!(sa, all_spikes(&b), "same seed must give identical spikes");
-    assert_ne!(sa, all_spikes(&c), "a different seed must change the spikes");
+    assert_ne!(
+        sa,
+        all_spikes(&c),
+        "a different seed must change the spikes"
+    );
     assert_ne!(
         table_rows(&a.projections[0].table, 8),
         table_rows(&c.projections[0].table, 8),
@@ -631,7 +671,11 @@ fn poisson_channel_keeps_its_train_when_the_source_grows() {
     // Random connectivity rows are keyed by the pre neuron: the first 8 rows are unchanged.
     let ra = table_rows(&a.projections[0].table, 8);
     let rb = table_rows(&b.projections[0].table, 16);
-    assert_eq!(ra[..], rb[..8], "rows of pre neurons 0..8 must not depend on the source size");
+    assert_eq!(
+        ra[..],
+        rb[..8],
+        "rows of pre neurons 0..8 must not depend on the source size"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -655,7 +699,11 @@ fn probe_stride_and_row_count() {
         run_steps(&mut net, steps);
         let s = stride.max(1) as u64;
         let rows = steps.div_ceil(s) as usize;
-        assert_eq!(net.rec.probe_steps.len(), rows, "steps {steps} stride {stride}");
+        assert_eq!(
+            net.rec.probe_steps.len(),
+            rows,
+            "steps {steps} stride {stride}"
+        );
         assert!(net
             .rec
             .probe_steps
@@ -679,10 +727,16 @@ fn memory_is_bounded_by_what_is_recorded() {
     let mut net = Network::build(&spec, DT, 1).unwrap();
     run_steps(&mut net, 5_000);
     assert!(net.rec.counts.iter().sum::<u64>() > 0, "spikes are counted");
-    assert!(net.rec.spikes.is_empty(), "no spike group selected: no spikes kept");
+    assert!(
+        net.rec.spikes.is_empty(),
+        "no spike group selected: no spikes kept"
+    );
     assert!(net.rec.probe_steps.is_empty(), "no probes: no probe rows");
     assert!(net.rec.probes.is_empty());
-    assert!(net.rec.rate_counts.iter().all(|v| v.is_empty()), "no rate bins");
+    assert!(
+        net.rec.rate_counts.iter().all(|v| v.is_empty()),
+        "no rate bins"
+    );
 
     // Selecting one group keeps only that group's spikes.
     spec.record.spikes = Some(vec!["exc".into()]);
@@ -752,10 +806,17 @@ fn schedule_lists_every_population_and_projection() {
     let net = Network::build(&spec, DT, 1).unwrap();
     let s = net.schedule();
     for name in ["poisson", "exc", "inh", "dyn"] {
-        assert!(s.contains(&format!("`{name}`")), "schedule misses `{name}`:\n{s}");
+        assert!(
+            s.contains(&format!("`{name}`")),
+            "schedule misses `{name}`:\n{s}"
+        );
     }
     let routes: Vec<&str> = s.lines().filter(|l| l.contains("route")).collect();
-    assert_eq!(routes.len(), spec.projections.len(), "one route line per projection:\n{s}");
+    assert_eq!(
+        routes.len(),
+        spec.projections.len(),
+        "one route line per projection:\n{s}"
+    );
     for (pr, line) in spec.projections.iter().zip(&routes) {
         assert!(
             line.contains(&format!("`{}`", pr.from))
@@ -767,7 +828,10 @@ fn schedule_lists_every_population_and_projection() {
         let steps = (pr.delay / DT).round() as usize;
         assert!(line.contains(&format!("delay {steps} steps")), "{line}");
     }
-    let pops: Vec<&str> = s.lines().filter(|l| l.trim_start().starts_with("4.")).collect();
+    let pops: Vec<&str> = s
+        .lines()
+        .filter(|l| l.trim_start().starts_with("4."))
+        .collect();
     assert_eq!(pops.len(), 3, "{s}");
     assert!(s.contains("2 changes"), "{s}");
     assert!(s.contains("1 probes every"), "{s}");
@@ -810,7 +874,8 @@ fn two_pops(model_b: ModelKind) -> NetworkSpec {
         3,
         ModelKind::Physical(Feedback::Exponential),
     ));
-    spec.populations.push(PopulationSpec::new("beta", 4, model_b));
+    spec.populations
+        .push(PopulationSpec::new("beta", 4, model_b));
     spec
 }
 
@@ -916,7 +981,8 @@ fn build_error_explicit_connection_out_of_range() {
 #[test]
 fn build_error_other_constraints_name_the_element() {
     let mut spec = two_pops(ModelKind::Dynapsim);
-    spec.populations.push(PopulationSpec::new("alpha", 1, ModelKind::Dynapsim));
+    spec.populations
+        .push(PopulationSpec::new("alpha", 1, ModelKind::Dynapsim));
     assert!(matches!(build_err(&spec), BuildError::DuplicateName(n) if n == "alpha"));
 
     let mut spec = two_pops(ModelKind::Dynapsim);
