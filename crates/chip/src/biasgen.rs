@@ -174,26 +174,29 @@ impl BiasGenSpec {
         self.scale.get(name).copied().unwrap_or(1.0)
     }
 
-    /// Number of coarse ranges (0 for exact).
-    pub fn coarse_levels(&self) -> usize {
-        match &self.kind {
-            GeneratorKind::Exact => 0,
-            GeneratorKind::Parametric(p) => p.coarse_currents.len(),
-            GeneratorKind::Table(t) => t.curves.values().map(Vec::len).min().unwrap_or(0),
+    /// The measured curve used for bias `name`: its own, else the `*` curve; with its scale.
+    fn curve<'a>(&self, t: &'a MeasuredTable, name: &str) -> (&'a Vec<Vec<f64>>, f64) {
+        match t.curves.get(name) {
+            Some(g) => (g, 1.0),
+            None => (
+                t.curves
+                    .get("*")
+                    .or_else(|| t.curves.values().next())
+                    .expect("a parsed table has at least one curve"),
+                self.scale_of(name),
+            ),
         }
     }
 
-    /// Number of fine levels (0 for exact).
-    pub fn fine_levels(&self) -> usize {
+    /// (coarse ranges, fine levels) of bias `name`; (0, 0) for an exact generator.
+    pub fn levels(&self, name: &str) -> (usize, usize) {
         match &self.kind {
-            GeneratorKind::Exact => 0,
-            GeneratorKind::Parametric(p) => p.fine_levels(),
-            GeneratorKind::Table(t) => t
-                .curves
-                .values()
-                .flat_map(|g| g.iter().map(Vec::len))
-                .min()
-                .unwrap_or(0),
+            GeneratorKind::Exact => (0, 0),
+            GeneratorKind::Parametric(p) => (p.coarse_currents.len(), p.fine_levels()),
+            GeneratorKind::Table(t) => {
+                let (g, _) = self.curve(t, name);
+                (g.len(), g.first().map_or(0, Vec::len))
+            }
         }
     }
 
@@ -250,25 +253,13 @@ impl BiasGenSpec {
                 }
             }
             GeneratorKind::Table(t) => {
-                let (grid, s) = match t.curves.get(name) {
-                    Some(g) => (g, 1.0),
-                    None => (
-                        t.curves
-                            .get("*")
-                            .or_else(|| t.curves.values().next())
-                            .expect("non-empty table"),
-                        scale,
-                    ),
-                };
-                let nf = self.fine_levels();
-                let currents = grid
-                    .iter()
-                    .take(self.coarse_levels())
-                    .flat_map(|row| row.iter().take(nf).map(move |i| i * s))
-                    .collect();
+                let (grid, s) = self.curve(t, name);
                 BiasGenerator {
-                    fine_levels: nf,
-                    currents,
+                    fine_levels: grid.first().map_or(0, Vec::len),
+                    currents: grid
+                        .iter()
+                        .flat_map(|row| row.iter().map(move |i| i * s))
+                        .collect(),
                 }
             }
         }
@@ -397,6 +388,19 @@ impl BiasGenerator {
                 rel_error: 0.0,
                 warning: None,
             };
+        }
+        if target == 0.0 {
+            if let Some(i) = self.currents.iter().position(|&c| c == 0.0) {
+                return Inverse {
+                    code: Some(BiasCode {
+                        coarse: (i / self.fine_levels) as u8,
+                        fine: (i % self.fine_levels) as u16,
+                    }),
+                    current: 0.0,
+                    rel_error: 0.0,
+                    warning: None,
+                };
+            }
         }
         let t = if target.is_finite() && target > 0.0 {
             target

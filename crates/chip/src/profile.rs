@@ -947,7 +947,8 @@ impl Validator<'_> {
                     BiasValue::Current(i)
                 }
                 RawBias::Code(c) => {
-                    let (nc, nf) = (gen.coarse_levels() as i64, gen.fine_levels() as i64);
+                    let (nc, nf) = gen.levels(b.name);
+                    let (nc, nf) = (nc as i64, nf as i64);
                     if nc == 0 {
                         return Err(self.ctx.invalid(
                             v.span(),
