@@ -7,7 +7,7 @@
 //! tau*(1 + I_g/I_mem)*dI_mem/dt + I_mem*(1 + I_ahp/I_leak) = (I_g/I_leak)*(I_in - I_ahp - I_leak) + f(I_mem)
 //! f(I_mem) = (I_a/I_leak)*(I_mem + I_g),         tau = Q/I_leak
 //! =>  d ln(I_mem)/dt = [ I_g*(I_in - I_ahp - I_leak) + I_a*(I_mem + I_g) - I_mem*(I_leak + I_ahp) ] / (Q*(I_mem + I_g))
-//! I_in = I_ampa + I_nmda/(1 + I_nmda_thr/I_mem) - I_gaba + I_dc        (0 while refractory)
+//! I_in = I_ampa + I_nmda/(1 + I_nmda_thr/I_mem) - I_gaba + I_dc
 //! ```
 //!
 //! Positive feedback `I_a` ([`Feedback`]): the voltage exponential of Rockpool
@@ -23,7 +23,7 @@
 
 use crate::param_table;
 use crate::params::{NamedParams, ParamError, ParamInfo};
-use crate::synapse::{DpiParams, DpiStep, SynapseType};
+use crate::synapse::{DpiParams, DpiStep, PulseBook, SynapseType};
 use crate::transistor::{pulse_width, Process};
 use crate::units::Dimension;
 
@@ -289,9 +289,18 @@ pub struct MembraneCoeffs {
     pub t_ref: f64,
 }
 
-/// Clamp of the log-increment of one step: bounds growth to `e^40` per step, so no finite input
+/// Clamp of the log-increment of one Heun stage: bounds growth to `e^40`, so no finite input
 /// produces inf or NaN.
 pub const MAX_LOG_STEP: f64 = 40.0;
+
+/// Largest log-increment (e-folds) of the membrane in one Heun sub-step; larger steps are split.
+pub const MAX_LOG_SUBSTEP: f64 = 0.1;
+
+/// Most sub-steps per step (reached only under absurd drive; the threshold ends it earlier).
+pub const MAX_SUBSTEPS: u32 = 256;
+
+/// Cap of the membrane current, A: far above any threshold, it keeps every state finite.
+pub const I_MEM_MAX: f64 = 1e-3;
 
 impl MembraneCoeffs {
     /// Derive the constants from the parameters.
@@ -334,11 +343,14 @@ impl MembraneCoeffs {
         num * self.inv_q / (i + self.i_gain)
     }
 
-    /// One Heun step of the membrane in the log domain over `dt`, floored at `I_0`.
+    /// Advance the membrane over `dt` with Heun's method in the log domain, floored at `I_0` and
+    /// capped at [`I_MEM_MAX`].
     ///
-    /// `i_exc_no_nmda` is the input without the NMDA part (AMPA - GABA + DC, 0 if refractory) and
-    /// `i_nmda` the NMDA current before gating (0 if refractory): the gating `1/(1 + I_nmda_thr/I_mem)`
-    /// depends on the membrane and is re-evaluated at both Heun stages.
+    /// A step whose log-increment would exceed [`MAX_LOG_SUBSTEP`] e-folds (the upswing under strong
+    /// drive) is split into equal sub-steps, at most [`MAX_SUBSTEPS`]; sub-stepping stops as soon as
+    /// the membrane passes the spike threshold. `i_exc_no_nmda` is the input without the NMDA part
+    /// (AMPA - GABA + DC) and `i_nmda` the NMDA current before gating: the gating
+    /// `1/(1 + I_nmda_thr/I_mem)` depends on the membrane and is re-evaluated at every stage.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     pub fn step(
@@ -351,13 +363,33 @@ impl MembraneCoeffs {
         i_leak: f64,
         dt: f64,
     ) -> f64 {
-        let gate = |im: f64| i_nmda * im / (im + self.i_nmda_thr);
-        let g0 = self.log_rate(form, i, i_exc_no_nmda + gate(i), i_ahp, i_leak);
-        let d0 = (g0 * dt).clamp(-MAX_LOG_STEP, MAX_LOG_STEP);
-        let i1 = (i * d0.exp()).max(self.i_0);
-        let g1 = self.log_rate(form, i1, i_exc_no_nmda + gate(i1), i_ahp, i_leak);
-        let d = (0.5 * (g0 + g1) * dt).clamp(-MAX_LOG_STEP, MAX_LOG_STEP);
-        (i * d.exp()).max(self.i_0)
+        let rate = |im: f64| {
+            let gated = i_nmda * im / (im + self.i_nmda_thr);
+            self.log_rate(form, im, i_exc_no_nmda + gated, i_ahp, i_leak)
+        };
+        let mut i = i;
+        let mut g = rate(i);
+        let span = (g * dt).abs();
+        let n = if span > MAX_LOG_SUBSTEP {
+            ((span / MAX_LOG_SUBSTEP).ceil() as u32).min(MAX_SUBSTEPS)
+        } else {
+            1
+        };
+        let h = dt / n as f64;
+        for k in 0..n {
+            if k > 0 {
+                g = rate(i);
+            }
+            let d0 = (g * h).clamp(-MAX_LOG_STEP, MAX_LOG_STEP);
+            let i1 = (i * d0.exp()).clamp(self.i_0, I_MEM_MAX);
+            let g1 = rate(i1);
+            let d = (0.5 * (g + g1) * h).clamp(-MAX_LOG_STEP, MAX_LOG_STEP);
+            i = (i * d.exp()).clamp(self.i_0, I_MEM_MAX);
+            if i > self.i_spkthr {
+                break;
+            }
+        }
+        i
     }
 }
 
@@ -413,8 +445,7 @@ impl NeuronState {
 
 /// A single physical neuron with everything derived: the scalar reference of the engine's loop.
 ///
-/// Synaptic input is given per step as the summed pulse amplitude per type; pulses must not be longer
-/// than `dt` here (the engine handles long pulses).
+/// Synaptic input is given per step as the summed pulse amplitude per type.
 #[derive(Debug, Clone)]
 pub struct Neuron {
     /// The parameters.
@@ -429,14 +460,19 @@ pub struct Neuron {
     pub syn: SynapseCoeffs,
     /// State.
     pub state: NeuronState,
+    books: [Option<PulseBook>; 5],
 }
 
 impl Neuron {
     /// Build a neuron at rest.
     pub fn new(params: NeuronParams, feedback: Feedback, dt: f64) -> Self {
+        let syn = SynapseCoeffs::new(&params, dt);
+        let books = [0, 1, 2, 3, 4]
+            .map(|k| PulseBook::new(std::iter::once(if k < 4 { syn.syn[k] } else { syn.ahp })));
         Neuron {
             mem: MembraneCoeffs::new(&params),
-            syn: SynapseCoeffs::new(&params, dt),
+            syn,
+            books,
             state: NeuronState::rest(params.i_0),
             params,
             feedback,
@@ -445,31 +481,25 @@ impl Neuron {
     }
 
     /// Advance one step with `events[type]` = summed pulse amplitude starting now (A). Returns whether
-    /// the neuron spiked. Order: synapses, AHP, membrane, threshold/reset/refractory.
+    /// the neuron spiked. Pulses of any width keep their exact charge.
     pub fn step(&mut self, events: [f64; 4]) -> bool {
         let mut drive = StepDrive {
             i_dc: self.params.i_dc,
             ..Default::default()
         };
         for (k, ev) in events.iter().enumerate() {
-            split_short(
-                &self.syn.syn[k],
-                *ev,
-                &mut drive.syn_full[k],
-                &mut drive.syn_partial[k],
-            );
+            (drive.syn_full[k], drive.syn_partial[k]) =
+                PulseBook::take_opt(&mut self.books[k], 0, *ev);
         }
         let ahp_in = if self.state.spiked {
             self.params.i_w_ahp
         } else {
             0.0
         };
-        split_short(
-            &self.syn.ahp,
-            ahp_in,
-            &mut drive.ahp_full,
-            &mut drive.ahp_partial,
-        );
+        (drive.ahp_full, drive.ahp_partial) = PulseBook::take_opt(&mut self.books[4], 0, ahp_in);
+        for b in self.books.iter_mut().flatten() {
+            b.advance();
+        }
         physical_step(
             &self.mem,
             &self.syn,
@@ -500,8 +530,8 @@ pub struct StepDrive {
 /// One step of the physical neuron: the single definition of its per-step order, used by the scalar
 /// [`Neuron`] and by the engine's loops.
 ///
-/// Order: (1) the four synapse DPIs and the AHP, exactly; (2) the membrane (Heun, log domain), input
-/// clamped off while refractory; (3) the refractory timer counts down; (4) threshold: spike, reset,
+/// Order: (1) the four synapse DPIs and the AHP, exactly; (2) the membrane (Heun, log domain), held
+/// at `I_reset` while refractory; (3) the refractory timer counts down; (4) threshold: spike, reset,
 /// refractory.
 #[inline(always)]
 pub fn physical_step(
@@ -524,11 +554,15 @@ pub fn physical_step(
     }
     s.i_ahp = crate::synapse::dpi_update(s.i_ahp, &syn.ahp, d.ahp_full, d.ahp_partial, i0);
     let active = s.timer <= 0.0;
-    let gate = if active { 1.0 } else { 0.0 };
-    let i_exc = gate * (s.i_syn[0] - s.i_syn[2] + d.i_dc);
-    let i_nmda = gate * s.i_syn[1];
+    let i_exc = s.i_syn[0] - s.i_syn[2] + d.i_dc;
+    let i_nmda = s.i_syn[1];
     let i_leak = mem.i_tau + s.i_syn[3];
-    s.i_mem = mem.step(form, s.i_mem, i_exc, i_nmda, s.i_ahp, i_leak, dt);
+    s.i_mem = if active {
+        mem.step(form, s.i_mem, i_exc, i_nmda, s.i_ahp, i_leak, dt)
+    } else {
+        // The reset transistor stays on for the refractory period: the membrane is held at reset.
+        mem.i_reset
+    };
     s.timer = (s.timer - dt).max(0.0);
     let spike = active && s.i_mem > mem.i_spkthr;
     if spike {
@@ -537,18 +571,6 @@ pub fn physical_step(
     }
     s.spiked = spike;
     spike
-}
-
-/// Split the events of one step into whole-step and partial drive for pulses that start now, when
-/// the DPI's pulses last at most one step; longer pulses are compressed into this step here (the
-/// engine keeps exact books for them).
-#[inline(always)]
-fn split_short(s: &DpiStep, events: f64, full: &mut f64, partial: &mut f64) {
-    if s.n_full == 0 {
-        *partial += events;
-    } else {
-        *full += events;
-    }
 }
 
 #[cfg(test)]

@@ -146,6 +146,71 @@ pub fn pulse_extender_width(v_swing: f64, c_pulse: f64, i_pulse: f64) -> f64 {
     pulse_width(v_swing, c_pulse, i_pulse)
 }
 
+/// Bookkeeping for pulses longer than one step (exact charge for any pulse width): for each neuron,
+/// the drive of pulses on during the whole step and a ring of amplitudes whose pulse ends in a later
+/// step. Only built when some neuron's pulses outlast a step.
+#[derive(Debug, Clone)]
+pub struct PulseBook {
+    n_full: Vec<u32>,
+    drive: Vec<f64>,
+    ring: Vec<f64>,
+    len: usize,
+    head: usize,
+    n: usize,
+}
+
+impl PulseBook {
+    /// Books for DPIs with the given step coefficients; `None` when every pulse fits in one step.
+    pub fn new(steps: impl Iterator<Item = DpiStep>) -> Option<PulseBook> {
+        let n_full: Vec<u32> = steps.map(|s| s.n_full).collect();
+        let max = *n_full.iter().max()?;
+        if max == 0 {
+            return None;
+        }
+        let n = n_full.len();
+        let len = max as usize + 1;
+        Some(PulseBook {
+            n_full,
+            drive: vec![0.0; n],
+            ring: vec![0.0; len * n],
+            len,
+            head: 0,
+            n,
+        })
+    }
+
+    /// Register `events` (summed amplitude of pulses starting this step) for neuron `i` and return
+    /// this step's (whole-step, partial) drive.
+    #[inline(always)]
+    pub fn take(&mut self, i: usize, events: f64) -> (f64, f64) {
+        let nf = self.n_full[i] as usize;
+        if nf == 0 {
+            return (0.0, events);
+        }
+        let slot = (self.head + nf) % self.len;
+        self.ring[slot * self.n + i] += events;
+        self.drive[i] += events;
+        let ending = std::mem::take(&mut self.ring[self.head * self.n + i]);
+        self.drive[i] = (self.drive[i] - ending).max(0.0);
+        (self.drive[i], ending)
+    }
+
+    /// [`PulseBook::take`] when books exist, else the whole amount as a pulse ending within this step.
+    #[inline(always)]
+    pub fn take_opt(book: &mut Option<PulseBook>, i: usize, events: f64) -> (f64, f64) {
+        match book {
+            Some(b) => b.take(i, events),
+            None => (0.0, events),
+        }
+    }
+
+    /// Move to the next step (after every neuron's `take`).
+    #[inline]
+    pub fn advance(&mut self) {
+        self.head = (self.head + 1) % self.len;
+    }
+}
+
 /// A single DPI with its own pulse bookkeeping: a scalar reference implementation used by tests and
 /// small tools. Events arrive at the start of a step.
 #[derive(Debug, Clone)]
@@ -156,10 +221,7 @@ pub struct DpiUnit {
     pub i_syn: f64,
     /// Leakage floor, A.
     pub i_0: f64,
-    drive_full: f64,
-    /// Ring of amplitudes whose pulse ends in step `k + j`.
-    ends: Vec<f64>,
-    head: usize,
+    book: Option<PulseBook>,
 }
 
 impl DpiUnit {
@@ -169,31 +231,17 @@ impl DpiUnit {
             step,
             i_syn: i_0,
             i_0,
-            drive_full: 0.0,
-            ends: vec![0.0; step.n_full as usize + 1],
-            head: 0,
+            book: PulseBook::new(std::iter::once(step)),
         }
     }
 
     /// Advance one step; `events` is the sum of `I_w` of pulses starting at this step.
     pub fn advance(&mut self, events: f64) -> f64 {
-        let n = self.ends.len();
-        if self.step.n_full == 0 {
-            self.i_syn = dpi_update(self.i_syn, &self.step, 0.0, events, self.i_0);
-            return self.i_syn;
+        let (full, partial) = PulseBook::take_opt(&mut self.book, 0, events);
+        self.i_syn = dpi_update(self.i_syn, &self.step, full, partial, self.i_0);
+        if let Some(b) = &mut self.book {
+            b.advance();
         }
-        self.drive_full += events;
-        let slot = (self.head + self.step.n_full as usize) % n;
-        self.ends[slot] += events;
-        // Pulses ending in this step were on for the whole of their earlier steps; in this step they
-        // are on only for the first r seconds.
-        let ending = std::mem::take(&mut self.ends[self.head]);
-        self.drive_full -= ending;
-        if self.drive_full.abs() < 1e-30 {
-            self.drive_full = 0.0;
-        }
-        self.i_syn = dpi_update(self.i_syn, &self.step, self.drive_full, ending, self.i_0);
-        self.head = (self.head + 1) % n;
         self.i_syn
     }
 }

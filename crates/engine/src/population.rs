@@ -5,66 +5,10 @@ use mixsig_circuits::dynapsim::{dynapsim_step, DynapSimCoeffs, DynapSimState};
 use mixsig_circuits::neuron::{
     physical_step, MembraneCoeffs, NeuronState, StepDrive, SynapseCoeffs,
 };
-use mixsig_circuits::synapse::DpiStep;
+use mixsig_circuits::synapse::PulseBook;
 use mixsig_circuits::{Feedback, NeuronParams};
 
 use crate::spec::ModelKind;
-
-/// Bookkeeping for pulses longer than one step (exact charge for any pulse width): for each neuron,
-/// the drive of pulses on during the whole step and a ring of amplitudes whose pulse ends in a later
-/// step. Only built when some neuron's pulses outlast a step.
-#[derive(Debug, Clone)]
-pub struct PulseBook {
-    n_full: Vec<u32>,
-    drive: Vec<f64>,
-    ring: Vec<f64>,
-    len: usize,
-    head: usize,
-    n: usize,
-}
-
-impl PulseBook {
-    /// Books for DPIs with the given step coefficients; `None` when every pulse fits in one step.
-    pub fn new(steps: impl Iterator<Item = DpiStep>) -> Option<PulseBook> {
-        let n_full: Vec<u32> = steps.map(|s| s.n_full).collect();
-        let max = *n_full.iter().max()?;
-        if max == 0 {
-            return None;
-        }
-        let n = n_full.len();
-        let len = max as usize + 1;
-        Some(PulseBook {
-            n_full,
-            drive: vec![0.0; n],
-            ring: vec![0.0; len * n],
-            len,
-            head: 0,
-            n,
-        })
-    }
-
-    /// Register `events` (summed amplitude of pulses starting this step) for neuron `i` and return
-    /// this step's (whole-step, partial) drive.
-    #[inline(always)]
-    pub fn take(&mut self, i: usize, events: f64) -> (f64, f64) {
-        let nf = self.n_full[i] as usize;
-        if nf == 0 {
-            return (0.0, events);
-        }
-        let slot = (self.head + nf) % self.len;
-        self.ring[slot * self.n + i] += events;
-        self.drive[i] += events;
-        let ending = std::mem::take(&mut self.ring[self.head * self.n + i]);
-        self.drive[i] = (self.drive[i] - ending).max(0.0);
-        (self.drive[i], ending)
-    }
-
-    /// Move to the next step (after every neuron's `take`).
-    #[inline]
-    pub fn advance(&mut self) {
-        self.head = (self.head + 1) % self.len;
-    }
-}
 
 /// State and constants of a physical population.
 #[derive(Debug, Clone)]

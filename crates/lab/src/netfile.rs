@@ -674,7 +674,7 @@ pub fn parse_set(s: &str) -> Result<(String, f64), String> {
         )
     })?;
     let v = parse_quantity(value, dim).map_err(|e| format!("{name}: {e}"))?;
-    if !(v > 0.0) {
+    if v.is_nan() || v <= 0.0 {
         return Err(format!("{name} = {value}: must be > 0"));
     }
     if name.starts_with("kappa") && v >= 1.0 {
