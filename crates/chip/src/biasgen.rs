@@ -132,8 +132,8 @@ impl MeasuredTable {
             let nc = pts.keys().map(|k| k.0).max().unwrap_or(0) + 1;
             let nf = pts.keys().map(|k| k.1).max().unwrap_or(0) + 1;
             let mut grid = vec![vec![0.0; nf]; nc];
-            for c in 0..nc {
-                for (f, slot) in grid[c].iter_mut().enumerate() {
+            for (c, row) in grid.iter_mut().enumerate() {
+                for (f, slot) in row.iter_mut().enumerate() {
                     *slot = *pts.get(&(c, f)).ok_or_else(|| {
                         err(0, format!("curve '{name}' misses coarse {c}, fine {f}"))
                     })?;

@@ -102,6 +102,9 @@ pub struct ParamSummary {
     pub stats: Describe,
 }
 
+/// A derived quantity: name and how to compute it.
+type Derived = (&'static str, fn(&NeuronParams) -> f64);
+
 /// Per-parameter statistics over every neuron of `instance` (mismatched parameters only), plus the
 /// derived `tau_mem`, `t_ref` and `t_pulse`.
 pub fn summarize(instance: &ChipInstance) -> Vec<ParamSummary> {
@@ -123,7 +126,7 @@ pub fn summarize(instance: &ChipInstance) -> Vec<ParamSummary> {
             ),
         })
         .collect();
-    let derived: [(&'static str, fn(&NeuronParams) -> f64); 3] = [
+    let derived: [Derived; 3] = [
         ("tau_mem", NeuronParams::tau_mem),
         ("t_ref", NeuronParams::t_ref),
         ("t_pulse", NeuronParams::t_pulse),
