@@ -150,7 +150,8 @@ fn single_pulse_jump_short_equal_and_long_pulses() {
     let t_pulse = 3e-6;
     let mut u = DpiUnit::new(DpiStep::new(&p, t_pulse, KAPPA, U_T, dt), TINY_FLOOR);
     let got = u.advance(i_w);
-    let want = (p.i_gain / p.i_tau) * i_w * (1.0 - (-t_pulse / tau).exp()) * (-(dt - t_pulse) / tau).exp();
+    let want =
+        (p.i_gain / p.i_tau) * i_w * (1.0 - (-t_pulse / tau).exp()) * (-(dt - t_pulse) / tau).exp();
     assert!((got / want - 1.0).abs() < 1e-12, "{got:e} vs {want:e}");
     println!("pulse: max relative error {worst:.2e} (tolerance 1e-9)");
 }

@@ -75,10 +75,7 @@ impl Csv {
             .iter()
             .map(|&t| {
                 let k = (t / DT).round();
-                assert!(
-                    (t / DT - k).abs() < 1e-3,
-                    "t_s {t} is not a multiple of dt"
-                );
+                assert!((t / DT - k).abs() < 1e-3, "t_s {t} is not a multiple of dt");
                 k as usize
             })
             .collect()
@@ -180,7 +177,10 @@ fn dc_medium_spikes_and_isyn() {
          max iahp rel err {em:.3e}, max imem rel err {ei:.3e} (step {ati}, informational)",
         r.spikes.len()
     );
-    assert!(e < ISYN_REL_TOL, "dc_medium isyn rel err {e:e} at step {at}");
+    assert!(
+        e < ISYN_REL_TOL,
+        "dc_medium isyn rel err {e:e} at step {at}"
+    );
 }
 
 #[test]
@@ -200,7 +200,10 @@ fn syn_single_spike_w1() {
         "syn_single_spike_w1: spikes {:?}, max spike-index diff {d}, max isyn rel err {e:.3e} (step {at})",
         r.spikes
     );
-    assert!(e < ISYN_REL_TOL, "syn_single isyn rel err {e:e} at step {at}");
+    assert!(
+        e < ISYN_REL_TOL,
+        "syn_single isyn rel err {e:e} at step {at}"
+    );
 }
 
 #[test]
@@ -227,7 +230,10 @@ fn syn_train_100hz_w1() {
         "syn_train_100Hz_w1: {} spikes, max spike-index diff {d}, max isyn rel err {e:.3e} (step {at})",
         r.spikes.len()
     );
-    assert!(e < ISYN_REL_TOL, "syn_train isyn rel err {e:e} at step {at}");
+    assert!(
+        e < ISYN_REL_TOL,
+        "syn_train isyn rel err {e:e} at step {at}"
+    );
 }
 
 #[test]
@@ -290,5 +296,8 @@ fn fi_curve_within_one_percent() {
         "fI dynapsim: max |count diff| {worst_abs}, max relative deviation {:.3}%, max first-spike step diff {max_first_diff}",
         worst_rel * 100.0
     );
-    assert!(failures.is_empty(), "F–I levels outside 1%/±1: {failures:?}");
+    assert!(
+        failures.is_empty(),
+        "F–I levels outside 1%/±1: {failures:?}"
+    );
 }

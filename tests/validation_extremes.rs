@@ -53,7 +53,13 @@ fn check_isi(label: &str, spikes: &[usize], dt: f64, t_ref: f64) -> Result<(), S
 }
 
 /// Run a physical neuron for `steps`; `train` = AMPA/NMDA event amplitude every step.
-fn run_neuron(p: NeuronParams, form: Feedback, dt: f64, steps: usize, train: f64) -> Result<usize, String> {
+fn run_neuron(
+    p: NeuronParams,
+    form: Feedback,
+    dt: f64,
+    steps: usize,
+    train: f64,
+) -> Result<usize, String> {
     let mut n = Neuron::new(p, form, dt);
     let mut spikes = vec![];
     for k in 0..steps {
@@ -61,7 +67,10 @@ fn run_neuron(p: NeuronParams, form: Feedback, dt: f64, steps: usize, train: f64
             spikes.push(k);
         }
         if !finite_neuron(&n.state) {
-            return Err(format!("non-finite/non-positive state at step {k}: {:?}", n.state));
+            return Err(format!(
+                "non-finite/non-positive state at step {k}: {:?}",
+                n.state
+            ));
         }
     }
     check_isi("neuron", &spikes, dt, p.t_ref())?;
@@ -85,7 +94,13 @@ fn run_dynapsim(p: NeuronParams, dt: f64, steps: usize, i_ws: f64) -> Result<usi
 }
 
 /// Parameters with every time-constant current set from the grid, strong adaptation optional.
-fn extreme_params(i_tau_mem: f64, i_tau_syn: f64, i_tau_ahp: f64, i_dc: f64, strong_ahp: bool) -> NeuronParams {
+fn extreme_params(
+    i_tau_mem: f64,
+    i_tau_syn: f64,
+    i_tau_ahp: f64,
+    i_dc: f64,
+    strong_ahp: bool,
+) -> NeuronParams {
     let mut p = NeuronParams {
         i_tau_mem,
         i_tau_ahp,
@@ -139,7 +154,12 @@ fn physical_neuron_finite_and_refractory_on_extreme_grid() {
     for f in failures.iter().take(10) {
         println!("  {f}");
     }
-    assert!(failures.is_empty(), "{} of {runs} runs failed; first: {}", failures.len(), failures[0]);
+    assert!(
+        failures.is_empty(),
+        "{} of {runs} runs failed; first: {}",
+        failures.len(),
+        failures[0]
+    );
 }
 
 #[test]
@@ -171,7 +191,12 @@ fn dynapsim_finite_and_refractory_on_extreme_grid() {
     for f in failures.iter().take(10) {
         println!("  {f}");
     }
-    assert!(failures.is_empty(), "{} of {runs} runs failed; first: {}", failures.len(), failures[0]);
+    assert!(
+        failures.is_empty(),
+        "{} of {runs} runs failed; first: {}",
+        failures.len(),
+        failures[0]
+    );
 }
 
 /// At strong drive the neuron fires as fast as the refractory period allows, and no faster: count
@@ -210,7 +235,10 @@ fn at_most_one_spike_per_refractory_period_at_saturation() {
                 spikes.len(),
                 1.0 / t_ref
             );
-            assert!(max_in_window <= 1, "more than one spike per refractory period");
+            assert!(
+                max_in_window <= 1,
+                "more than one spike per refractory period"
+            );
             assert!(rate <= 1.0 / t_ref + 1.0 / 0.2, "rate {rate} above 1/t_ref");
             assert!(!spikes.is_empty());
         }
