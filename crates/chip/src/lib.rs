@@ -24,6 +24,7 @@ pub mod profile;
 pub mod rng;
 pub mod schema;
 pub mod stats;
+mod validate;
 pub mod weights;
 
 pub use biasgen::{BiasCode, BiasGenerator, GeneratorKind, Inverse};
