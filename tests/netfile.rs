@@ -372,7 +372,6 @@ fn malformed_files_give_located_errors() {
 }
 
 #[test]
-#[ignore = "bug: source[..].size errors point at the name line, not the size line (RawSource.size is not Spanned)"]
 fn zero_source_size_is_located_at_the_size_line() {
     // size = 0 is on line 5; the name on line 2.
     let path = fixture("bad_zero_source_size.toml");
@@ -544,7 +543,6 @@ fn bad_spike_list_rows_are_located() {
 }
 
 #[test]
-#[ignore = "bug: a comment line before the header makes read_spike_list reject the header as data (header only recognised on line 1)"]
 fn spike_list_may_start_with_a_comment() {
     let dir = std::env::temp_dir().join(format!("mixsig-netfile-c-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -578,7 +576,6 @@ fn missing_file_names_the_file() {
 /// user edits a file, not a `NetworkSpec` (the docs promise file, line, key and constraint for
 /// references to populations that do not exist and for non-physical values).
 #[test]
-#[ignore = "bug: netfile::parse leaves these to Network::build, whose BuildError has no file:line"]
 fn semantic_errors_are_located_in_the_file() {
     let base = "[[source]]\nname = \"in\"\nkind = \"poisson\"\nsize = 3\nrate = 10\n\n\
                 [[population]]\nname = \"d\"\nsize = 2\nmodel = \"dynapsim\"\n"; // lines 1-10

@@ -214,12 +214,7 @@ impl Population {
 
     /// State variable names this population can record.
     pub fn var_names(&self) -> &'static [&'static str] {
-        match self.kernel {
-            Kernel::Physical(_) => &[
-                "imem", "vmem", "iahp", "iampa", "inmda", "igaba", "ishunt", "timer",
-            ],
-            Kernel::Dynapsim(_) => &["imem", "vmem", "isyn", "iahp", "timer"],
-        }
+        var_names_of(self.model)
     }
 
     /// Read variable `var` of neuron `i` (`None` for an unknown variable).
@@ -257,6 +252,16 @@ impl Population {
             "ishunt" => Var::Isyn(3),
             _ => return None,
         })
+    }
+}
+
+/// State variable names a population of `model` can record.
+pub fn var_names_of(model: ModelKind) -> &'static [&'static str] {
+    match model {
+        ModelKind::Physical(_) => &[
+            "imem", "vmem", "iahp", "iampa", "inmda", "igaba", "ishunt", "timer",
+        ],
+        ModelKind::Dynapsim => &["imem", "vmem", "isyn", "iahp", "timer"],
     }
 }
 

@@ -194,7 +194,7 @@ struct RawSim {
 #[serde(deny_unknown_fields)]
 struct RawSource {
     name: Spanned<String>,
-    size: Option<usize>,
+    size: Option<Spanned<usize>>,
     kind: Spanned<String>,
     rate: Option<Q>,
     phase: Option<Q>,
@@ -228,14 +228,14 @@ struct RawProj {
 #[serde(deny_unknown_fields)]
 struct RawDc {
     population: Spanned<String>,
-    neurons: Option<Vec<u32>>,
+    neurons: Option<Spanned<Vec<u32>>>,
     schedule: Vec<(Q, Q)>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRecord {
-    spikes: Option<Vec<String>>,
+    spikes: Option<Vec<Spanned<String>>>,
     rate_bin: Option<Q>,
     stride: Option<u32>,
     #[serde(default)]
@@ -246,8 +246,8 @@ struct RawRecord {
 #[serde(deny_unknown_fields)]
 struct RawProbe {
     population: Spanned<String>,
-    vars: Vec<String>,
-    neurons: Option<Vec<u32>>,
+    vars: Vec<Spanned<String>>,
+    neurons: Option<Spanned<Vec<u32>>>,
 }
 
 /// Simulation settings a network file may carry (the command line overrides them).
@@ -363,7 +363,7 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
                     Some(b) => b.join(f.get_ref()),
                     None => PathBuf::from(f.get_ref()),
                 };
-                let times = read_spike_list(&path, s.size)?;
+                let times = read_spike_list(&path, s.size.as_ref().map(|n| *n.get_ref()))?;
                 SourceKind::List { times }
             }
             other => {
@@ -374,13 +374,22 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
                 ))
             }
         };
-        let size = match (&kind, s.size) {
-            (_, Some(n)) => n,
+        let size = match (&kind, &s.size) {
+            (_, Some(n)) => {
+                if *n.get_ref() == 0 {
+                    return Err(l.err(n.span().start, &format!("{key}.size"), "must be > 0"));
+                }
+                *n.get_ref()
+            }
             (SourceKind::List { times }, None) => times.len(),
             (_, None) => return Err(l.err(at, &format!("{key}.size"), "missing field")),
         };
         if size == 0 {
-            return Err(l.err(at, &format!("{key}.size"), "must be > 0"));
+            return Err(l.err(
+                at,
+                &format!("{key}.size"),
+                "the spike list is empty: give size",
+            ));
         }
         spec.sources.push(SourceSpec {
             name: s.name.get_ref().clone(),
@@ -418,6 +427,43 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
         });
     }
 
+    let mut seen = std::collections::HashSet::new();
+    let all_names = raw
+        .source
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (format!("source[{}].name", i + 1), &s.name))
+        .chain(
+            raw.population
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (format!("population[{}].name", i + 1), &p.name)),
+        );
+    for (key, n) in all_names {
+        if !seen.insert(n.get_ref().clone()) {
+            return Err(l.err(
+                n.span().start,
+                &key,
+                format!(
+                    "duplicate name `{}` (sources and populations share one namespace)",
+                    n.get_ref()
+                ),
+            ));
+        }
+    }
+    let size_of = |name: &str| -> usize {
+        spec.sources
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.size)
+            .or_else(|| {
+                spec.populations
+                    .iter()
+                    .find(|p| p.name == name)
+                    .map(|p| p.size)
+            })
+            .unwrap_or(0)
+    };
     let names: Vec<&str> = spec
         .sources
         .iter()
@@ -466,6 +512,16 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
             .iter()
             .find(|p| &p.name == pr.to.get_ref())
             .expect("checked");
+        if target.model == ModelKind::Dynapsim && synapse != SynapseType::Ampa {
+            return Err(l.err(
+                pr.synapse.span().start,
+                &format!("{key}.synapse"),
+                format!(
+                    "`{}`: the dynapsim model has one lumped excitatory synapse; use `ampa`",
+                    pr.synapse.get_ref()
+                ),
+            ));
+        }
         let wkey = format!("{key}.weight");
         let weight = match pr.weight.get_ref() {
             toml::Value::Integer(_) | toml::Value::Float(_) => {
@@ -490,7 +546,18 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
             .unwrap_or("all_to_all")
         {
             "all_to_all" => Connectivity::AllToAll,
-            "one_to_one" => Connectivity::OneToOne,
+            "one_to_one" => {
+                let (a, b) = (size_of(pr.from.get_ref()), target.size);
+                if a != b {
+                    let at = pr.connect.as_ref().map(|c| c.span().start).unwrap_or(0);
+                    return Err(l.err(
+                        at,
+                        &format!("{key}.connect"),
+                        format!("one_to_one needs equal sizes, got {a} -> {b}"),
+                    ));
+                }
+                Connectivity::OneToOne
+            }
             "random" => {
                 let q = pr.p.as_ref().ok_or_else(|| {
                     l.err(
@@ -562,16 +629,34 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
                 )?,
             ));
         }
+        let size = size_of(d.population.get_ref());
+        if let Some(ns) = &d.neurons {
+            if let Some(bad) = ns.get_ref().iter().find(|&&i| i as usize >= size) {
+                return Err(l.err(
+                    ns.span().start,
+                    &format!("{key}.neurons"),
+                    format!("neuron {bad} out of range for size {size}"),
+                ));
+            }
+        }
         spec.dc.push(DcSpec {
             population: d.population.get_ref().clone(),
-            neurons: d.neurons.clone(),
+            neurons: d.neurons.as_ref().map(|n| n.get_ref().clone()),
             steps,
         });
     }
 
     if let Some(r) = &raw.record {
+        if let Some(list) = &r.spikes {
+            for n in list {
+                check_name(n, "record.spikes", false)?;
+            }
+        }
         let mut rec = RecordSpec {
-            spikes: r.spikes.clone(),
+            spikes: r
+                .spikes
+                .as_ref()
+                .map(|v| v.iter().map(|n| n.get_ref().clone()).collect()),
             stride: r.stride.unwrap_or(10),
             ..Default::default()
         };
@@ -585,11 +670,38 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
                 &format!("record.state[{}].population", i + 1),
                 true,
             )?;
+            let pop = spec
+                .populations
+                .iter()
+                .find(|p| &p.name == s.population.get_ref())
+                .expect("checked");
+            let valid = mixsig_engine::population::var_names_of(pop.model);
+            if let Some(ns) = &s.neurons {
+                if let Some(bad) = ns.get_ref().iter().find(|&&i| i as usize >= pop.size) {
+                    return Err(l.err(
+                        ns.span().start,
+                        &format!("record.state[{}].neurons", i + 1),
+                        format!("neuron {bad} out of range for size {}", pop.size),
+                    ));
+                }
+            }
             for v in &s.vars {
+                if !valid.contains(&v.get_ref().as_str()) {
+                    return Err(l.err(
+                        v.span().start,
+                        &format!("record.state[{}].vars", i + 1),
+                        format!(
+                            "`{}` is not a variable of a {} population (valid: {})",
+                            v.get_ref(),
+                            pop.model.name(),
+                            valid.join(", ")
+                        ),
+                    ));
+                }
                 rec.probes.push(ProbeSpec {
                     population: s.population.get_ref().clone(),
-                    var: v.clone(),
-                    neurons: s.neurons.clone(),
+                    var: v.get_ref().clone(),
+                    neurons: s.neurons.as_ref().map(|n| n.get_ref().clone()),
                 });
             }
         }
@@ -606,6 +718,7 @@ pub fn read_spike_list(path: &Path, size: Option<usize>) -> Result<Vec<Vec<f64>>
     let text = std::fs::read_to_string(path)
         .map_err(|e| FileError::new(&file, 0, "", format!("cannot read spike list: {e}")))?;
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); size.unwrap_or(0)];
+    let mut header_seen = false;
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -613,11 +726,12 @@ pub fn read_spike_list(path: &Path, size: Option<usize>) -> Result<Vec<Vec<f64>>
         }
         let mut it = line.split(',').map(str::trim);
         let (a, b) = (it.next().unwrap_or(""), it.next().unwrap_or(""));
-        if i == 0 && a.parse::<f64>().is_err() {
+        if !header_seen {
+            header_seen = true;
             if a != "t_s" || b != "channel" {
                 return Err(FileError::new(
                     &file,
-                    1,
+                    i + 1,
                     "",
                     format!("header must be `t_s,channel`, found `{line}`"),
                 ));
