@@ -572,7 +572,7 @@ fn missing_file_names_the_file() {
     assert!(m.contains("cannot read"), "{m}");
 }
 
-/// Errors the engine would catch at build time must already be located by the file reader: the
+/// Errors the engine would catch at build time are already located by the file reader: the
 /// user edits a file, not a `NetworkSpec` (the docs promise file, line, key and constraint for
 /// references to populations that do not exist and for non-physical values).
 #[test]
