@@ -1009,3 +1009,46 @@ fn build_error_other_constraints_name_the_element() {
         assert!(Network::build(&spec, dt, 1).is_err(), "dt = {dt}");
     }
 }
+
+#[test]
+#[ignore = "bug: random connectivity is keyed by the projection's list index (`from->to#pi`, network.rs), so inserting another projection earlier reshuffles this one's synapses"]
+fn random_connectivity_does_not_depend_on_other_projections() {
+    let base = random_net(8);
+    let mut grown = random_net(8);
+    // An unrelated projection inserted in front of the others.
+    grown.populations.push(PopulationSpec::new(
+        "other",
+        5,
+        ModelKind::Physical(Feedback::Exponential),
+    ));
+    let mut extra = proj("poisson", "other", SynapseType::Ampa, 1e-9, 0.0);
+    extra.connect = Connectivity::Random { p: 0.5 };
+    grown.projections.insert(0, extra);
+    let a = Network::build(&base, DT, 11).unwrap();
+    let b = Network::build(&grown, DT, 11).unwrap();
+    assert_eq!(
+        table_rows(&a.projections[0].table, 8),
+        table_rows(&b.projections[1].table, 8),
+        "poisson -> exc must keep its synapses"
+    );
+    assert_eq!(
+        table_rows(&a.projections[1].table, 20),
+        table_rows(&b.projections[2].table, 20),
+        "exc -> exc must keep its synapses"
+    );
+}
+
+#[test]
+fn two_random_projections_between_the_same_populations_differ() {
+    // The E/I example has AMPA and NMDA projections input -> exc with the same p: they must not be
+    // the same draw.
+    let mut spec = random_net(8);
+    let mut nmda = spec.projections[0].clone();
+    nmda.synapse = SynapseType::Nmda;
+    spec.projections.push(nmda);
+    let net = Network::build(&spec, DT, 11).unwrap();
+    assert_ne!(
+        table_rows(&net.projections[0].table, 8),
+        table_rows(&net.projections[2].table, 8)
+    );
+}
