@@ -275,7 +275,13 @@ impl Network {
                 }
                 _ => {}
             }
-            let key = format!("{}->{}#{}", pr.from, pr.to, pi);
+            // Keyed by identity (pre, post, synapse type, and which of the projections with that same
+            // identity it is), not by list position: inserting an unrelated projection changes nothing.
+            let twin = spec.projections[..pi]
+                .iter()
+                .filter(|q| q.from == pr.from && q.to == pr.to && q.synapse == pr.synapse)
+                .count();
+            let key = format!("{}->{}:{}#{}", pr.from, pr.to, pr.synapse.name(), twin);
             let table = Table::build(&pr.connect, pr.weight, n_pre, n_post, seed, &key);
             let delay_steps = (pr.delay / dt).round() as usize;
             projections.push(Projection::new(
