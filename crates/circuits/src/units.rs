@@ -212,7 +212,12 @@ pub fn parse_quantity(text: &str, d: Dimension) -> Result<f64, UnitError> {
         expected: d,
         hint: hint(d),
     })?;
-    let v = value * factor + offset;
+    // Sub-unit prefixes divide by an exact power of ten ("10 us" is exactly 1e-5, not 9.999...e-6).
+    let v = if factor < 1.0 {
+        value / (1.0 / factor).round() + offset
+    } else {
+        value * factor + offset
+    };
     if !v.is_finite() {
         return Err(UnitError::NotFinite {
             text: text.to_string(),

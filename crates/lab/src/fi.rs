@@ -24,7 +24,8 @@ pub struct FiPoint {
     pub first_spike_s: Option<f64>,
 }
 
-/// Default DC levels: 15 log-spaced levels from 10 pA to 100 nA (the Rockpool reference protocol).
+/// Default DC levels: 15 log-spaced levels from 10 pA to 100 nA (the span of the Rockpool reference
+/// F–I protocol, whose own levels are not log-spaced).
 pub fn default_levels() -> Vec<f64> {
     let n = 15;
     (0..n)
