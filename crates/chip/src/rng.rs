@@ -1,4 +1,5 @@
-//! Identity-keyed random streams. There is no global or thread-local RNG in mixsig-chip: every random
+//! Identity-keyed random streams, for the whole of mixsig (the engine's Poisson sources and random
+//! connectivity use them too). There is no global or thread-local RNG anywhere: every random
 //! number is a pure function of (instance seed, domain, core, device index, parameter id), hashed with
 //! SplitMix64 into the seed of a ChaCha8 stream (or, for per-step noise, turned directly into a normal
 //! deviate by Box–Muller). A device's values therefore do not depend on network size, creation order or
@@ -25,6 +26,10 @@ pub mod domain {
     pub const WEIGHT: u64 = 0x5745_4947_0000_0005;
     /// Dynamic noise.
     pub const NOISE: u64 = 0x4e4f_4953_0000_0006;
+    /// Poisson spike sources (engine).
+    pub const POISSON: u64 = 0x504f_4953_0000_0007;
+    /// Random connectivity (engine).
+    pub const CONNECT: u64 = 0x434f_4e4e_0000_0008;
 }
 
 /// SplitMix64 finalizer: a bijective 64-bit mix.

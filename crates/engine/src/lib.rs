@@ -19,7 +19,6 @@ pub mod network;
 pub mod population;
 pub mod projection;
 pub mod record;
-pub mod rng;
 pub mod source;
 pub mod spec;
 

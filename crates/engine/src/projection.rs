@@ -3,8 +3,8 @@
 
 use rand::Rng;
 
-use crate::rng::{hash_name, purpose, stream};
 use crate::spec::Connectivity;
+use mixsig_chip::rng::{domain, name_id, stream};
 
 /// Where a projection's spikes come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +63,7 @@ impl Table {
                 // One stream per pre neuron: rows do not depend on how many pre neurons exist.
                 let mut triples = Vec::new();
                 for i in 0..n_pre {
-                    let mut r = stream(&[seed, purpose::CONNECT, hash_name(key), i as u64]);
+                    let mut r = stream(seed, &[domain::CONNECT, name_id(key), i as u64]);
                     for j in 0..n_post {
                         if r.gen::<f64>() < *p {
                             triples.push((i as u32, j as u32, weight));

@@ -5,8 +5,8 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::rng::{hash_name, purpose, stream};
 use crate::spec::{SourceKind, SourceSpec};
+use mixsig_chip::rng::{domain, name_id, stream};
 
 /// Step index of time `t` (robust to representation error: 0.01 s at 10 us is step 1000).
 #[inline]
@@ -57,7 +57,7 @@ impl SourcePop {
             },
             SourceKind::Poisson { rate } => {
                 let mut rngs: Vec<ChaCha8Rng> = (0..spec.size)
-                    .map(|i| stream(&[seed, purpose::POISSON, hash_name(&spec.name), i as u64]))
+                    .map(|i| stream(seed, &[domain::POISSON, name_id(&spec.name), i as u64]))
                     .collect();
                 let next = rngs.iter_mut().map(|r| exp_sample(r, *rate)).collect();
                 State::Poisson {
