@@ -198,8 +198,10 @@ fn run_fi(a: FiArgs) -> Result<()> {
     };
     let dt = a.dt.unwrap_or(DEFAULT_DT);
     let pb = progress_bar(1, "simulating F-I");
-    pb.tick();
-    let points = fi::fi_curve(model, &[params], &levels, dt, a.duration)?;
+    let points = fi::fi_curve_observed(model, &[params], &levels, dt, a.duration, |d, n| {
+        pb.set_length(n);
+        pb.set_position(d);
+    })?;
     pb.finish_and_clear();
     let title = format!(
         "F-I curve ({} model, dt = {} us, {} s per level)",

@@ -42,6 +42,18 @@ pub fn fi_curve(
     dt: f64,
     duration: f64,
 ) -> Result<Vec<FiPoint>, BuildError> {
+    fi_curve_observed(model, params, levels, dt, duration, |_, _| {})
+}
+
+/// [`fi_curve`] calling `progress(done_steps, total_steps)` now and then.
+pub fn fi_curve_observed(
+    model: ModelKind,
+    params: &[NeuronParams],
+    levels: &[f64],
+    dt: f64,
+    duration: f64,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<Vec<FiPoint>, BuildError> {
     let n = levels.len();
     let per_neuron: Vec<NeuronParams> = (0..n).map(|i| params[i % params.len()]).collect();
     let spec = NetworkSpec {
@@ -70,7 +82,7 @@ pub fn fi_curve(
     };
     let mut net = Network::build(&spec, dt, 0)?;
     let steps = net.steps_for(duration);
-    net.run_observed(steps, steps.max(1), |_| {});
+    net.run_observed(steps, (steps / 100).max(1), |d| progress(d, steps));
     let mut count = vec![0u64; n];
     let mut first = vec![None; n];
     for e in &net.rec.spikes {

@@ -239,17 +239,43 @@ fn render<F: Figure>(stem: &Path, fig: &F) -> Result<[PathBuf; 2], PlotError> {
         cause,
     })?;
     let size = fig.size();
-    guarded(&svg, || {
-        let root = SVGBackend::new(&svg, size).into_drawing_area();
+    // Draw into temporary siblings and rename into place: a failed or interrupted draw never leaves
+    // a half-written plot behind.
+    let (svg_tmp, png_tmp) = (tmp_sibling(&svg), tmp_sibling(&png));
+    let drawn = guarded(&svg, || {
+        let root = SVGBackend::new(&svg_tmp, size).into_drawing_area();
         fig.draw(&root, true)?;
         root.present().map_err(common::e)
-    })?;
-    guarded(&png, || {
-        let root = BitMapBackend::new(&png, size).into_drawing_area();
-        fig.draw(&root, false)?;
-        root.present().map_err(common::e)
-    })?;
-    Ok([svg, png])
+    })
+    .and_then(|()| {
+        guarded(&png, || {
+            let root = BitMapBackend::new(&png_tmp, size).into_drawing_area();
+            fig.draw(&root, false)?;
+            root.present().map_err(common::e)
+        })
+    })
+    .and_then(|()| {
+        for (tmp, dst) in [(&svg_tmp, &svg), (&png_tmp, &png)] {
+            std::fs::rename(tmp, dst).map_err(|err| PlotError {
+                path: dst.clone(),
+                cause: format!("cannot move into place: {err}"),
+            })?;
+        }
+        Ok(())
+    });
+    if drawn.is_err() {
+        let _ = std::fs::remove_file(&svg_tmp);
+        let _ = std::fs::remove_file(&png_tmp);
+    }
+    drawn.map(|()| [svg, png])
+}
+
+/// `dir/.name.tmp<pid>.ext`: same directory (so the rename is atomic), same extension (plotters picks
+/// the image encoder from it).
+fn tmp_sibling(path: &Path) -> PathBuf {
+    let name = path.file_stem().and_then(|n| n.to_str()).unwrap_or("plot");
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    path.with_file_name(format!(".{name}.tmp{}.{ext}", std::process::id()))
 }
 
 /// Run one backend's drawing; a panic inside plotters becomes an error instead of taking the
