@@ -3,7 +3,9 @@
 #![deny(missing_docs)]
 
 pub mod fi;
+pub mod located;
 pub mod netfile;
 pub mod output;
 pub mod plot;
 pub mod sim;
+pub mod spikelist;

@@ -1,0 +1,69 @@
+//! Spike lists: CSV files `t_s,channel` (one header line; blank lines and `#` comments allowed) read
+//! into per-channel spike times, with errors naming the file, line and column.
+
+use std::path::Path;
+
+use crate::located::FileError;
+
+/// Read a spike list CSV (`t_s,channel` with a header line) into per-channel times.
+pub fn read_spike_list(path: &Path, size: Option<usize>) -> Result<Vec<Vec<f64>>, FileError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| FileError::new(&file, 0, "", format!("cannot read spike list: {e}")))?;
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); size.unwrap_or(0)];
+    let mut header_seen = false;
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut it = line.split(',').map(str::trim);
+        let (a, b) = (it.next().unwrap_or(""), it.next().unwrap_or(""));
+        if !header_seen {
+            header_seen = true;
+            if a != "t_s" || b != "channel" {
+                return Err(FileError::new(
+                    &file,
+                    i + 1,
+                    "",
+                    format!("header must be `t_s,channel`, found `{line}`"),
+                ));
+            }
+            continue;
+        }
+        let t: f64 = a
+            .parse()
+            .map_err(|_| FileError::new(&file, i + 1, "t_s", format!("`{a}` is not a number")))?;
+        let c: usize = b.parse().map_err(|_| {
+            FileError::new(
+                &file,
+                i + 1,
+                "channel",
+                format!("`{b}` is not a channel index"),
+            )
+        })?;
+        if !(t.is_finite() && t >= 0.0) {
+            return Err(FileError::new(
+                &file,
+                i + 1,
+                "t_s",
+                format!("{t} must be finite and >= 0"),
+            ));
+        }
+        if let Some(n) = size {
+            if c >= n {
+                return Err(FileError::new(
+                    &file,
+                    i + 1,
+                    "channel",
+                    format!("{c} out of range for {n} channels"),
+                ));
+            }
+        }
+        if c >= times.len() {
+            times.resize(c + 1, Vec::new());
+        }
+        times[c].push(t);
+    }
+    Ok(times)
+}
