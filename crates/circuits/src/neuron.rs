@@ -525,6 +525,8 @@ pub struct StepDrive {
     pub ahp_partial: f64,
     /// DC injection this step, A.
     pub i_dc: f64,
+    /// Noise current added to the membrane input this step (zero-mean, e.g. shot noise), A.
+    pub i_noise: f64,
 }
 
 /// One step of the physical neuron: the single definition of its per-step order, used by the scalar
@@ -554,7 +556,7 @@ pub fn physical_step(
     }
     s.i_ahp = crate::synapse::dpi_update(s.i_ahp, &syn.ahp, d.ahp_full, d.ahp_partial, i0);
     let active = s.timer <= 0.0;
-    let i_exc = s.i_syn[0] - s.i_syn[2] + d.i_dc;
+    let i_exc = s.i_syn[0] - s.i_syn[2] + d.i_dc + d.i_noise;
     let i_nmda = s.i_syn[1];
     let i_leak = mem.i_tau + s.i_syn[3];
     s.i_mem = if active {

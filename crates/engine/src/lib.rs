@@ -15,6 +15,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod chip;
 pub mod network;
 pub mod population;
 pub mod projection;

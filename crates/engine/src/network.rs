@@ -169,35 +169,52 @@ impl Network {
             sources.push(SourcePop::new(s, dt, seed));
         }
 
+        let chip_params = match &spec.chip {
+            Some(b) => Some(crate::chip::site_params(spec, b)?),
+            None => None,
+        };
         let mut pops = Vec::new();
-        for p in &spec.populations {
+        for (pi, p) in spec.populations.iter().enumerate() {
             let ctx = format!("population `{}`", p.name);
             if p.size == 0 {
                 return Err(invalid(ctx, "size must be > 0"));
             }
-            let params: Vec<NeuronParams> = match &p.per_neuron {
-                Some(v) if v.len() != p.size => {
-                    return Err(invalid(
-                        ctx,
-                        format!(
-                            "{} per-neuron parameter sets for {} neurons",
-                            v.len(),
-                            p.size
-                        ),
-                    ))
-                }
-                Some(v) => v.clone(),
-                None => vec![p.params; p.size],
+            let params: Vec<NeuronParams> = match (&chip_params, &p.per_neuron) {
+                (Some(cp), _) => cp[pi].clone(),
+                (None, per_neuron) => match per_neuron {
+                    Some(v) if v.len() != p.size => {
+                        return Err(invalid(
+                            ctx,
+                            format!(
+                                "{} per-neuron parameter sets for {} neurons",
+                                v.len(),
+                                p.size
+                            ),
+                        ))
+                    }
+                    Some(v) => v.clone(),
+                    None => vec![p.params; p.size],
+                },
             };
-            for q in params
-                .iter()
-                .take(if p.per_neuron.is_some() { p.size } else { 1 })
-            {
+            let heterogeneous = p.per_neuron.is_some() || chip_params.is_some();
+            for q in params.iter().take(if heterogeneous { p.size } else { 1 }) {
                 q.validate()
                     .map_err(|e| invalid(ctx.clone(), e.to_string()))?;
             }
-            pops.push(Population::new(&p.name, p.model, params, dt));
+            let mut pop = Population::new(&p.name, p.model, params, dt);
+            if let Some(b) = &spec.chip {
+                let src = b.instance.noise();
+                if src.enabled() {
+                    pop.noise = Some(crate::chip::PopNoise {
+                        src,
+                        core: b.sites[pi].iter().map(|s| s.0).collect(),
+                        index: b.sites[pi].iter().map(|s| s.1 as u64).collect(),
+                    });
+                }
+            }
+            pops.push(pop);
         }
+        let mut slots: Vec<Vec<u32>> = spec.populations.iter().map(|p| vec![0; p.size]).collect();
 
         let mut projections = Vec::new();
         for (pi, pr) in spec.projections.iter().enumerate() {
@@ -282,7 +299,16 @@ impl Network {
                 .filter(|q| q.from == pr.from && q.to == pr.to && q.synapse == pr.synapse)
                 .count();
             let key = format!("{}->{}:{}#{}", pr.from, pr.to, pr.synapse.name(), twin);
-            let table = Table::build(&pr.connect, pr.weight, n_pre, n_post, seed, &key);
+            let mut table = Table::build(&pr.connect, pr.weight, n_pre, n_post, seed, &key);
+            if let Some(b) = &spec.chip {
+                crate::chip::realize_weights(
+                    &mut table,
+                    &b.instance,
+                    &b.sites[post],
+                    pr.synapse,
+                    &mut slots[post],
+                );
+            }
             let delay_steps = (pr.delay / dt).round() as usize;
             projections.push(Projection::new(
                 pre,
@@ -291,6 +317,13 @@ impl Network {
                 delay_steps,
                 table,
             ));
+        }
+
+        if let Some(b) = &spec.chip {
+            let limit = b.instance.profile().architecture.synapses_per_neuron;
+            for (p, sl) in spec.populations.iter().zip(&slots) {
+                crate::chip::check_fan_in(&p.name, sl, limit)?;
+            }
         }
 
         let mut dc = Vec::new();
@@ -455,7 +488,7 @@ impl Network {
         }
         // 4. Integrate.
         for p in &mut self.pops {
-            p.step(dt);
+            p.step(dt, k);
         }
         // 5. Record.
         let ns = self.sources.len();

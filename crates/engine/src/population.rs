@@ -83,6 +83,8 @@ pub struct Population {
     pub spikes: Vec<u32>,
     /// The state and constants.
     pub kernel: Kernel,
+    /// Shot noise on the membrane input (only on a chip whose profile enables it).
+    pub noise: Option<crate::chip::PopNoise>,
 }
 
 impl Population {
@@ -129,12 +131,14 @@ impl Population {
             events: [vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]],
             spikes: Vec::new(),
             kernel,
+            noise: None,
         }
     }
 
-    /// Integrate one step: synapses, AHP, membrane, threshold. Fills `spikes`, zeroes `events`.
-    pub fn step(&mut self, dt: f64) {
+    /// Integrate step `k`: synapses, AHP, membrane, threshold. Fills `spikes`, zeroes `events`.
+    pub fn step(&mut self, dt: f64, step: u64) {
         self.spikes.clear();
+        let noise_param = crate::chip::noise_param();
         match &mut self.kernel {
             Kernel::Physical(k) => {
                 let k = &mut **k;
@@ -164,6 +168,11 @@ impl Population {
                         timer: k.timer[i],
                         spiked: k.spiked[i],
                     };
+                    if let Some(nz) = &self.noise {
+                        let total =
+                            k.mem[i].i_tau + s.i_syn.iter().sum::<f64>() + d.i_dc.abs() + s.i_ahp;
+                        d.i_noise = nz.current(i, total, dt, step, noise_param);
+                    }
                     let spike = physical_step(&k.mem[i], &k.syn[i], k.feedback, &mut s, &d, dt);
                     k.i_mem[i] = s.i_mem;
                     k.i_ahp[i] = s.i_ahp;
@@ -197,7 +206,12 @@ impl Population {
                         spiked: k.spiked[i],
                     };
                     let i_ws = std::mem::take(&mut ev[i]);
-                    let spike = dynapsim_step(&k.c[i], &mut s, i_ws, self.i_dc[i]);
+                    let mut i_dc = self.i_dc[i];
+                    if let Some(nz) = &self.noise {
+                        let total = k.c[i].i_tau_mem + s.isyn + s.iahp + i_dc.abs();
+                        i_dc += nz.current(i, total, dt, step, noise_param);
+                    }
+                    let spike = dynapsim_step(&k.c[i], &mut s, i_ws, i_dc);
                     k.imem[i] = s.imem;
                     k.vmem[i] = s.vmem;
                     k.isyn[i] = s.isyn;

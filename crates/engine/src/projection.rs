@@ -93,6 +93,25 @@ impl Table {
         }
     }
 
+    /// Visit every synapse as (pre, post, weight), pre-major, posts in increasing order.
+    pub fn for_each_mut(&mut self, mut f: impl FnMut(usize, usize, &mut f64)) {
+        match self {
+            Table::Dense { n_post, w } => {
+                let n_post = *n_post;
+                for (k, x) in w.iter_mut().enumerate() {
+                    f(k / n_post, k % n_post, x);
+                }
+            }
+            Table::Sparse { row_ptr, post, w } => {
+                for pre in 0..row_ptr.len() - 1 {
+                    for k in row_ptr[pre] as usize..row_ptr[pre + 1] as usize {
+                        f(pre, post[k] as usize, &mut w[k]);
+                    }
+                }
+            }
+        }
+    }
+
     /// Number of synapses.
     pub fn n_synapses(&self) -> usize {
         match self {

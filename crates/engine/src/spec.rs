@@ -4,6 +4,9 @@
 //! All quantities are SI. Weights are currents (A): the amplitude `I_w` of the pulse each input event
 //! injects into the target's synapse DPI.
 
+use std::sync::Arc;
+
+use mixsig_chip::ChipInstance;
 use mixsig_circuits::{Feedback, NeuronParams, SynapseType};
 
 /// Which neuron model a population runs.
@@ -173,4 +176,20 @@ pub struct NetworkSpec {
     pub dc: Vec<DcSpec>,
     /// Recording.
     pub record: RecordSpec,
+    /// The chip the network runs on (`None`: ideal circuits with the populations' own parameters).
+    pub chip: Option<ChipBinding>,
+}
+
+/// A network placed on a sampled die: every neuron sits at a (core, neuron) site of `instance`.
+///
+/// With a binding, a neuron's parameters are the die's (bias generator and mismatch included; the
+/// population's `params` are ignored), every synapse's weight current goes through the profile's
+/// weight format with its own mismatch factor, fan-in is checked against the synapses per neuron,
+/// and shot noise is added to the membrane input when the profile enables it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChipBinding {
+    /// The die.
+    pub instance: Arc<ChipInstance>,
+    /// `sites[p][i]`: (core, neuron) of neuron `i` of population `p` (in `populations` order).
+    pub sites: Vec<Vec<(u32, u32)>>,
 }

@@ -1,0 +1,139 @@
+//! Running a network on a sampled die ([`ChipBinding`]): per-neuron parameters from the instance,
+//! weights through the profile's weight format with per-synapse mismatch, design-rule checks on
+//! sites and fan-in, and the shot-noise source of each population.
+
+use mixsig_chip::rng::name_id;
+use mixsig_chip::{ChipInstance, ShotNoise, WeightCode, WeightFormat};
+use mixsig_circuits::{NeuronParams, SynapseType};
+
+use crate::network::BuildError;
+use crate::projection::Table;
+use crate::spec::{ChipBinding, NetworkSpec};
+
+/// Per-population shot noise on the membrane input: one zero-mean Gaussian current per neuron and
+/// step with variance `q*I/dt`, `I` the sum of the currents flowing into the membrane node (leak,
+/// DC and synaptic outputs of the previous step), keyed by (die, core, neuron, step).
+#[derive(Debug, Clone)]
+pub struct PopNoise {
+    /// The die's noise source.
+    pub src: ShotNoise,
+    /// Core of each neuron.
+    pub core: Vec<u32>,
+    /// Neuron index within its core.
+    pub index: Vec<u64>,
+}
+
+/// Stream id of the membrane-input noise.
+pub fn noise_param() -> u64 {
+    name_id("membrane_input")
+}
+
+impl PopNoise {
+    /// Noise current for neuron `i` at step `k`, given the summed input magnitude `i_total` (A).
+    #[inline]
+    pub fn current(&self, i: usize, i_total: f64, dt: f64, k: u64, param: u64) -> f64 {
+        self.src
+            .apply(i_total, dt, self.core[i], self.index[i], param, k)
+            - i_total
+    }
+}
+
+/// Check the sites of a binding and return the die's parameters of every neuron, per population.
+pub fn site_params(
+    spec: &NetworkSpec,
+    b: &ChipBinding,
+) -> Result<Vec<Vec<NeuronParams>>, BuildError> {
+    let arch = &b.instance.profile().architecture;
+    if b.sites.len() != spec.populations.len() {
+        return Err(drc(
+            "chip placement",
+            format!(
+                "{} site lists for {} populations",
+                b.sites.len(),
+                spec.populations.len()
+            ),
+        ));
+    }
+    let mut used = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for (p, sites) in spec.populations.iter().zip(&b.sites) {
+        let ctx = format!("population `{}`", p.name);
+        if sites.len() != p.size {
+            return Err(drc(
+                ctx,
+                format!("{} sites for {} neurons", sites.len(), p.size),
+            ));
+        }
+        let mut params = Vec::with_capacity(p.size);
+        for &(core, n) in sites {
+            if core >= arch.cores || n >= arch.neurons_per_core {
+                return Err(drc(
+                    ctx,
+                    format!(
+                        "site (core {core}, neuron {n}) does not exist: the chip has {} cores x {} neurons",
+                        arch.cores, arch.neurons_per_core
+                    ),
+                ));
+            }
+            if let Some(other) = used.insert((core, n), p.name.clone()) {
+                return Err(drc(
+                    ctx,
+                    format!(
+                        "site (core {core}, neuron {n}) is already used by population `{other}`"
+                    ),
+                ));
+            }
+            params.push(b.instance.neuron_params(core, n));
+        }
+        out.push(params);
+    }
+    Ok(out)
+}
+
+fn drc(context: impl Into<String>, message: String) -> BuildError {
+    BuildError::Invalid {
+        context: format!("design rule: {}", context.into()),
+        message,
+    }
+}
+
+/// Turn the requested weight currents of a projection's table into the die's: quantize to the
+/// weight format over the post core's bases, then multiply by the synapse's mismatch factor. `slots`
+/// counts the synapses already given to each post neuron (the CAM slot of the next one).
+pub fn realize_weights(
+    table: &mut Table,
+    inst: &ChipInstance,
+    post_sites: &[(u32, u32)],
+    synapse: SynapseType,
+    slots: &mut [u32],
+) {
+    let fmt = inst.profile().weights;
+    table.for_each_mut(|_pre, post, w| {
+        let (core, n) = post_sites[post];
+        let bases = &inst.core(core).weight_bases;
+        let code = match fmt {
+            WeightFormat::Dynapse1Type => WeightCode::Type(synapse),
+            f => f.quantize(*w, bases),
+        };
+        let nominal = if *w > 0.0 {
+            fmt.nominal_current(code, bases).unwrap_or(0.0)
+        } else {
+            0.0
+        };
+        *w = nominal * inst.weight_factor(core, n, slots[post]);
+        slots[post] += 1;
+    });
+}
+
+/// Fan-in check: no neuron may receive more synapses than the chip has slots.
+pub fn check_fan_in(name: &str, slots: &[u32], limit: u32) -> Result<(), BuildError> {
+    if let Some((i, &n)) = slots.iter().enumerate().find(|(_, &n)| n > limit) {
+        return Err(drc(
+            format!("population `{name}`"),
+            format!(
+                "neuron {i} receives {n} synapses but the chip has {limit} per neuron (fan-in too large)"
+            ),
+        ));
+    }
+    Ok(())
+}
