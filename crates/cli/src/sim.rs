@@ -2,8 +2,12 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use mixsig_chip::{ChipInstance, ChipProfile};
 use mixsig_circuits::neuron::DEFAULT_DT;
+use mixsig_circuits::units::{format_quantity, Dimension};
 use mixsig_lab::{netfile, sim};
 
 use crate::{progress_bar, time_arg};
@@ -27,22 +31,34 @@ pub struct SimArgs {
     /// Print the per-step schedule of the built network and exit.
     #[arg(long)]
     schedule: bool,
+    /// Run on a die of this chip profile (built-in name or TOML path); overrides the file's [chip].
+    #[arg(long, value_name = "NAME|PATH")]
+    profile: Option<String>,
+    /// Die seed (instance number); overrides the file's [chip] instance. Default 0.
+    #[arg(long)]
+    instance: Option<u64>,
+    /// Run on a die saved by `mixsig chip sample` (its biases as saved); needs --profile.
+    #[arg(long, value_name = "PATH")]
+    instance_file: Option<PathBuf>,
 }
 
 pub fn run(a: SimArgs) -> Result<()> {
-    let nf = match &a.network {
+    let mut nf = match &a.network {
         Some(p) => netfile::load(p)?,
         None => netfile::parse(sim::DEFAULT_NETWORK, sim::DEFAULT_NETWORK_NAME, None)?,
     };
+    let file_name = a
+        .network
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| sim::DEFAULT_NETWORK_NAME.to_string());
+    let chip = bind_chip(&a, &mut nf, &file_name)?;
     let cfg = sim::SimConfig {
         dt: a.dt.or(nf.sim.dt).unwrap_or(DEFAULT_DT),
         duration: a.duration.or(nf.sim.duration).unwrap_or(1.0),
         seed: a.seed.or(nf.sim.seed).unwrap_or(1),
-        network_name: a
-            .network
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|| sim::DEFAULT_NETWORK_NAME.to_string()),
+        network_name: file_name.clone(),
+        chip,
     };
     if a.schedule {
         let net = mixsig_engine::Network::build(&nf.spec, cfg.dt, cfg.seed)?;
@@ -55,6 +71,9 @@ pub fn run(a: SimArgs) -> Result<()> {
         pb.set_position(d);
     })?;
     pb.finish_and_clear();
+    for w in &net.warnings {
+        eprintln!("warning: {w}");
+    }
     let summary = sim::write_outputs(&net, &cfg, wall, &a.out)?;
     println!(
         "mixsig sim: {} — {} neurons, {:.3} s simulated at dt = {} us in {:.3} s wall ({:.2e} neuron-steps/s)",
@@ -75,9 +94,76 @@ pub fn run(a: SimArgs) -> Result<()> {
             g.name, g.kind, g.size, g.spike_count, g.mean_rate_hz
         );
     }
+    if let Some(c) = &summary.chip {
+        println!(
+            "on a die of profile `{}` (instance {}):",
+            c.profile, c.instance
+        );
+        for p in &c.placement {
+            println!("  {:<12} cores {:?}", p.population, p.cores);
+        }
+        for b in &c.biases {
+            println!(
+                "  core {} {:<14} {:>10} (code {}) rel. error {:+.2}%{}  [{}]",
+                b.core,
+                b.report.bias,
+                format_quantity(b.report.current, Dimension::Current),
+                b.report
+                    .code
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "exact".into()),
+                100.0 * b.report.rel_error,
+                b.report
+                    .warning
+                    .as_ref()
+                    .map(|w| format!(" WARNING: {w}"))
+                    .unwrap_or_default(),
+                b.origin
+            );
+        }
+    }
     println!(
         "outputs in {}/ (spikes.csv, traces.csv, summary.json, raster.svg/png, traces.svg/png)",
         a.out.display()
     );
     Ok(())
+}
+
+/// Bind the network to a die when a profile is given (flag or file), and describe it for the summary.
+fn bind_chip(
+    a: &SimArgs,
+    nf: &mut netfile::NetworkFile,
+    file_name: &str,
+) -> Result<Option<sim::ChipInfo>> {
+    let Some(profile_name) = a.profile.clone().or_else(|| nf.chip.profile.clone()) else {
+        if a.instance.is_some() || a.instance_file.is_some() {
+            bail!("--instance and --instance-file need a chip profile (--profile NAME|PATH or [chip] profile in the file)");
+        }
+        return Ok(None);
+    };
+    let profile = ChipProfile::builtin_or_load(&profile_name)?;
+    let seed = a.instance.or(nf.chip.instance).unwrap_or(0);
+    let mut run = mixsig_lab::chipnet::bind(&nf.spec, &nf.chip, &profile, seed, file_name)?;
+    let mut instance = seed.to_string();
+    if let Some(path) = &a.instance_file {
+        if !run.biases.is_empty() {
+            bail!(
+                "{}: the network sets biases ({}), but a die loaded from {} keeps the biases it was saved with",
+                file_name,
+                run.biases.iter().map(|b| b.report.bias.clone()).collect::<Vec<_>>().join(", "),
+                path.display()
+            );
+        }
+        let inst = ChipInstance::load(path, &profile)
+            .with_context(|| format!("loading instance {}", path.display()))?;
+        run.binding.instance = Arc::new(inst);
+        instance = path.display().to_string();
+    }
+    nf.spec.chip = Some(run.binding);
+    Ok(Some(sim::ChipInfo {
+        profile: profile.name.clone(),
+        instance,
+        placement: run.placement,
+        biases: run.biases,
+    }))
 }

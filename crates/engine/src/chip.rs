@@ -99,15 +99,17 @@ fn drc(context: impl Into<String>, message: String) -> BuildError {
 
 /// Turn the requested weight currents of a projection's table into the die's: quantize to the
 /// weight format over the post core's bases, then multiply by the synapse's mismatch factor. `slots`
-/// counts the synapses already given to each post neuron (the CAM slot of the next one).
+/// counts the synapses already given to each post neuron (the CAM slot of the next one). Returns how
+/// many non-zero requested weights the format turned into zero.
 pub fn realize_weights(
     table: &mut Table,
     inst: &ChipInstance,
     post_sites: &[(u32, u32)],
     synapse: SynapseType,
     slots: &mut [u32],
-) {
+) -> usize {
     let fmt = inst.profile().weights;
+    let mut zeroed = 0;
     table.for_each_mut(|_pre, post, w| {
         let (core, n) = post_sites[post];
         let bases = &inst.core(core).weight_bases;
@@ -120,9 +122,13 @@ pub fn realize_weights(
         } else {
             0.0
         };
+        if *w > 0.0 && nominal == 0.0 {
+            zeroed += 1;
+        }
         *w = nominal * inst.weight_factor(core, n, slots[post]);
         slots[post] += 1;
     });
+    zeroed
 }
 
 /// Fan-in check: no neuron may receive more synapses than the chip has slots.

@@ -82,6 +82,8 @@ pub struct Network {
     pub projections: Vec<Projection>,
     /// Recordings.
     pub rec: Recorder,
+    /// Things the build did that a user should know (for example weights a chip cannot represent).
+    pub warnings: Vec<String>,
     dc: Vec<DcChange>,
     dc_pos: usize,
     scratch: Vec<u32>,
@@ -216,6 +218,7 @@ impl Network {
         }
         let mut slots: Vec<Vec<u32>> = spec.populations.iter().map(|p| vec![0; p.size]).collect();
 
+        let mut warnings = Vec::new();
         let mut projections = Vec::new();
         for (pi, pr) in spec.projections.iter().enumerate() {
             let ctx = format!("projection #{} ({} -> {})", pi + 1, pr.from, pr.to);
@@ -301,13 +304,21 @@ impl Network {
             let key = format!("{}->{}:{}#{}", pr.from, pr.to, pr.synapse.name(), twin);
             let mut table = Table::build(&pr.connect, pr.weight, n_pre, n_post, seed, &key);
             if let Some(b) = &spec.chip {
-                crate::chip::realize_weights(
+                let zeroed = crate::chip::realize_weights(
                     &mut table,
                     &b.instance,
                     &b.sites[post],
                     pr.synapse,
                     &mut slots[post],
                 );
+                if zeroed > 0 {
+                    warnings.push(format!(
+                        "{ctx}: {zeroed} of {} weights ({}) round to zero in the chip's {} weight format",
+                        table.n_synapses(),
+                        mixsig_circuits::units::format_quantity(pr.weight, mixsig_circuits::units::Dimension::Current),
+                        b.instance.profile().weights.name()
+                    ));
+                }
             }
             let delay_steps = (pr.delay / dt).round() as usize;
             projections.push(Projection::new(
@@ -437,6 +448,7 @@ impl Network {
             pops,
             projections,
             rec,
+            warnings,
             dc,
             dc_pos: 0,
             scratch: Vec::new(),

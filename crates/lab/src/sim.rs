@@ -42,6 +42,21 @@ pub struct SimConfig {
     pub seed: u64,
     /// Name of the network (file path) for the summary.
     pub network_name: String,
+    /// The chip the network ran on, for the summary (`None`: ideal circuits).
+    pub chip: Option<ChipInfo>,
+}
+
+/// The chip part of `summary.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChipInfo {
+    /// Profile name.
+    pub profile: String,
+    /// Die seed (or the instance file it was loaded from).
+    pub instance: String,
+    /// Where each population landed.
+    pub placement: Vec<crate::chipnet::PlacedPopulation>,
+    /// Biases the network set, as realized.
+    pub biases: Vec<crate::chipnet::SetBias>,
 }
 
 /// Per-population line of the summary.
@@ -80,6 +95,11 @@ pub struct SimSummary {
     pub neuron_steps_per_s: f64,
     /// Populations and sources.
     pub populations: Vec<GroupSummary>,
+    /// The chip the network ran on (absent for ideal circuits).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chip: Option<ChipInfo>,
+    /// Warnings of the build (for example weights the chip cannot represent).
+    pub warnings: Vec<String>,
     /// Files written.
     pub files: Vec<String>,
 }
@@ -134,6 +154,8 @@ pub fn summarize(net: &Network, cfg: &SimConfig, wall: f64) -> SimSummary {
         wall_time_s: wall,
         neuron_steps_per_s: if wall > 0.0 { ns_total / wall } else { 0.0 },
         populations,
+        chip: cfg.chip.clone(),
+        warnings: net.warnings.clone(),
         files: Vec::new(),
     }
 }
