@@ -2,6 +2,8 @@
 //! plots, and experiments composed of simulations (F–I curves, ...).
 #![deny(missing_docs)]
 
+pub mod chipcmd;
+pub mod chipnet;
 pub mod fi;
 pub mod located;
 pub mod netfile;
