@@ -308,6 +308,9 @@ fn every_shipped_profile_loads_validates_and_runs_fi() {
 fn ideal_profile_reproduces_the_ideal_circuits_exactly() {
     let ideal = ChipProfile::builtin("ideal").unwrap();
     let nominal = ideal.nominal_params();
+    // `ideal` is the algorithmic reference: its nominal neuron is the no-profile default, so
+    // `mixsig fi --profile ideal` reproduces plain `mixsig fi`.
+    assert_eq!(nominal, mixsig::circuits::NeuronParams::default());
     let levels = fi::default_levels();
     for model in [PHYSICAL, ModelKind::Dynapsim] {
         let want = fi::fi_curve(model, &[nominal], &levels, DT, 0.3).unwrap();

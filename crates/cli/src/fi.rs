@@ -186,13 +186,16 @@ fn run_on_profile(a: FiArgs, model: ModelKind) -> Result<()> {
     });
     pb.finish_and_clear();
     let result = result?;
+    let dies_label = if count == 1 {
+        format!("die {first_seed}")
+    } else {
+        format!("{count} dies")
+    };
     let title = format!(
-        "F-I curve on {} ({seeds}, core {} neuron {}): median, shaded 5-95%, {} model, {} s per level",
+        "F-I curve, {} core {} neuron {}, {dies_label}: median, 5-95% band",
         profile.name,
         fi::FI_SITE.0,
         fi::FI_SITE.1,
-        a.model,
-        a.duration
     );
     let files = fi::write_fi_dies(&result, &title, &a.out)?;
     println!(
