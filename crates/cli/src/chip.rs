@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use mixsig_lab::chipcmd::{self, ChipInstance, InstanceSource};
+use mixsig_lab::chipcmd::{self, ChipInstance, InstanceSource, Materialized};
 
 /// `print!` that ignores a closed stdout (`mixsig chip show | head` must not panic).
 macro_rules! out {
@@ -156,17 +156,16 @@ fn files_line(files: &[PathBuf]) -> String {
 fn sample(a: SampleArgs) -> Result<()> {
     let spec = a.profile.spec();
     let p = chipcmd::load_profile(spec)?;
-    let (inst, source) = match &a.instance_file {
+    let (m, source) = match &a.instance_file {
         Some(f) => (
-            chipcmd::load_instance(f, &p)?,
+            Materialized::from_loaded(chipcmd::load_instance(f, &p)?),
             InstanceSource::Loaded(f.clone()),
         ),
         None => (
-            ChipInstance::sample(&p, a.instance),
+            chipcmd::materialize(&ChipInstance::sample(&p, a.instance))?,
             InstanceSource::Sampled(a.instance),
         ),
     };
-    let m = chipcmd::materialize(&inst)?;
     let stats = chipcmd::device_stats(&m.instance);
     let ar = &p.architecture;
     outln!(
@@ -174,8 +173,11 @@ fn sample(a: SampleArgs) -> Result<()> {
         p.name,
         match &source {
             InstanceSource::Sampled(s) => format!("instance {s} (sampled)"),
-            InstanceSource::Loaded(f) =>
-                format!("instance {} (loaded from {})", inst.seed(), f.display()),
+            InstanceSource::Loaded(f) => format!(
+                "instance {} (loaded from {})",
+                m.instance.seed(),
+                f.display()
+            ),
         },
         ar.cores,
         ar.neurons_per_core,

@@ -569,6 +569,9 @@ fn exact_constant(mut d: Describe) -> Describe {
         d.std = 0.0;
         d.cv = 0.0;
         d.std_ln = if d.min > 0.0 { 0.0 } else { f64::NAN };
+        d.p05 = d.min;
+        d.p50 = d.min;
+        d.p95 = d.min;
     }
     d
 }
@@ -915,6 +918,14 @@ pub fn materialize(inst: &ChipInstance) -> Result<Materialized, ChipCmdError> {
             cause: Box::new(cause),
         })?;
     Ok(Materialized { instance, toml })
+}
+
+impl Materialized {
+    /// An instance loaded from a file already holds every value: keep it as it is.
+    pub fn from_loaded(instance: ChipInstance) -> Self {
+        let toml = instance.to_toml_string();
+        Materialized { instance, toml }
+    }
 }
 
 /// Load an instance file for `profile`, naming the file in errors.
