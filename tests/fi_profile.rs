@@ -12,9 +12,11 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use mixsig::chip::profile::BUILTIN as BUILTIN_PROFILES;
+use mixsig::chip::{BiasSettings, ChipInstance, ChipProfile};
 use mixsig::circuits::Feedback;
 use mixsig::engine::spec::ModelKind;
-use mixsig::lab::fi::{self, BiasSettings, ChipProfile, FiDies, BUILTIN_PROFILES};
+use mixsig::lab::fi::{self, FiDies};
 
 // ---------------------------------------------------------------------------------------------
 // Harness (as in tests/cli.rs)
@@ -213,7 +215,7 @@ fn shipped_profiles() -> Vec<(String, PathBuf)> {
     v
 }
 
-fn dies_of(profile: &ChipProfile, first: u64, n: usize) -> Vec<Arc<fi::ChipInstance>> {
+fn dies_of(profile: &ChipProfile, first: u64, n: usize) -> Vec<Arc<ChipInstance>> {
     fi::sample_dies(profile, &BiasSettings::from_profile(profile), first, n).expect("sample dies")
 }
 

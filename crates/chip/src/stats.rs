@@ -43,6 +43,27 @@ fn mean_std(xs: &[f64]) -> (f64, f64) {
     (m, v.sqrt())
 }
 
+/// The `p`-quantile of sorted values by linear interpolation between order statistics (NumPy's
+/// default); exact on ties (never moves a tied value by an ulp). NaN for no values.
+pub fn quantile_sorted(s: &[f64], p: f64) -> f64 {
+    if s.is_empty() {
+        return f64::NAN;
+    }
+    let h = p.clamp(0.0, 1.0) * (s.len() - 1) as f64;
+    let i = (h.floor() as usize).min(s.len() - 1);
+    let t = h - i as f64;
+    if t == 0.0 || i + 1 == s.len() {
+        return s[i];
+    }
+    let (a, b) = (s[i], s[i + 1]);
+    let d = b - a;
+    if t < 0.5 {
+        a + d * t
+    } else {
+        b - d * (1.0 - t)
+    }
+}
+
 /// Describe `xs` (empty input gives NaNs).
 pub fn describe(xs: &[f64]) -> Describe {
     if xs.is_empty() {
@@ -62,15 +83,7 @@ pub fn describe(xs: &[f64]) -> Describe {
     }
     let mut s = xs.to_vec();
     s.sort_by(f64::total_cmp);
-    let q = |p: f64| {
-        let pos = p * (s.len() - 1) as f64;
-        let (i, f) = (pos.floor() as usize, pos - pos.floor());
-        if i + 1 < s.len() {
-            s[i] * (1.0 - f) + s[i + 1] * f
-        } else {
-            s[i]
-        }
-    };
+    let q = |p: f64| quantile_sorted(&s, p);
     let (mean, std) = mean_std(xs);
     let std_ln = if s[0] > 0.0 {
         mean_std(&xs.iter().map(|x| x.ln()).collect::<Vec<_>>()).1

@@ -11,9 +11,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-pub use mixsig_chip::profile::BUILTIN as BUILTIN_PROFILES;
 use mixsig_chip::{names, BiasValue};
-pub use mixsig_chip::{BiasSettings, ChipInstance, ChipProfile, InstanceError, ProfileError};
+use mixsig_chip::{BiasSettings, ChipInstance, ChipProfile, InstanceError};
 use mixsig_circuits::NeuronParams;
 use mixsig_engine::spec::{
     ChipBinding, DcSpec, ModelKind, NetworkSpec, PopulationSpec, RecordSpec,
@@ -316,26 +315,7 @@ pub struct FiDies {
 pub fn quantile(xs: &[f64], p: f64) -> f64 {
     let mut s = xs.to_vec();
     s.sort_by(f64::total_cmp);
-    quantile_sorted(&s, p)
-}
-
-fn quantile_sorted(s: &[f64], p: f64) -> f64 {
-    if s.is_empty() {
-        return f64::NAN;
-    }
-    let h = p.clamp(0.0, 1.0) * (s.len() - 1) as f64;
-    let i = (h.floor() as usize).min(s.len() - 1);
-    let t = h - i as f64;
-    if t == 0.0 || i + 1 == s.len() {
-        return s[i];
-    }
-    let (a, b) = (s[i], s[i + 1]);
-    let d = b - a;
-    if t < 0.5 {
-        a + d * t
-    } else {
-        b - d * (1.0 - t)
-    }
+    mixsig_chip::stats::quantile_sorted(&s, p)
 }
 
 /// 5th, 50th and 95th percentiles of `xs` by [`quantile`].
@@ -346,9 +326,9 @@ pub fn percentiles(xs: &[f64]) -> (f64, f64, f64) {
     let mut s = xs.to_vec();
     s.sort_by(f64::total_cmp);
     (
-        quantile_sorted(&s, 0.05),
-        quantile_sorted(&s, 0.5),
-        quantile_sorted(&s, 0.95),
+        mixsig_chip::stats::quantile_sorted(&s, 0.05),
+        mixsig_chip::stats::quantile_sorted(&s, 0.5),
+        mixsig_chip::stats::quantile_sorted(&s, 0.95),
     )
 }
 
