@@ -74,6 +74,13 @@ pub(crate) fn progress_bar(total: u64, what: &str) -> ProgressBar {
 }
 
 fn main() -> ExitCode {
+    // Die quietly when the reader of our output goes away (`mixsig fi | head`), as Unix tools do,
+    // instead of panicking on a broken pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let r = match cli.command {
         Command::Sim(a) => sim::run(a),

@@ -160,14 +160,25 @@ impl Located<'_> {
 }
 
 /// Parse a `NAME=VALUE` parameter assignment (command line `--set`), value with or without unit.
+/// `NAME` is a parameter name or a DYNAP-SE2 bias name; the parameter name is returned.
 pub fn parse_set(s: &str) -> Result<(String, f64), String> {
     let (name, value) = s
         .split_once('=')
         .ok_or_else(|| format!("`{s}`: expected NAME=VALUE, e.g. i_tau_mem=5pA"))?;
-    let name = name.trim();
+    let given = name.trim();
+    // A DYNAP-SE2 bias name stands for the parameter it sets (SOIF_LEAK_N -> i_tau_mem).
+    let name = match mixsig_chip::names::bias_by_name(given).map(|b| b.target) {
+        Some(mixsig_chip::names::BiasTarget::Param(p)) => p,
+        Some(_) => {
+            return Err(format!(
+                "`{given}` is a weight base, not a neuron parameter; set it in a network file's [[chip.bias]]"
+            ))
+        }
+        None => given,
+    };
     let dim = NeuronParams::dimension(name).ok_or_else(|| {
         format!(
-            "unknown parameter `{name}`; valid names: {}",
+            "unknown parameter `{name}`; valid names: {} (or a DYNAP-SE2 bias name such as SOIF_LEAK_N)",
             NeuronParams::valid_names()
         )
     })?;
