@@ -219,13 +219,19 @@ pub fn bind(
             let value = p.params.field(&param).expect("canonical parameter name");
             for &c in &placement[pi].cores {
                 let origin = format!("population `{}`", p.name);
-                let w = Want {
+                let mut w = Want {
                     request: BiasRequest::Current(value),
                     origin: origin.clone(),
                     line,
                 };
                 if let Some(prev) = wants.get(&(c, name.name)) {
-                    if prev.request != w.request {
+                    if prev.request == w.request {
+                        // The same request from several places: keep the first, name them all.
+                        w = Want {
+                            origin: format!("{}, {origin}", prev.origin),
+                            ..prev.clone()
+                        };
+                    } else {
                         return Err(err(file, line, &format!("population[{}].params.{param}", pi + 1), format!(
                             "design rule: core {c} shares {} ({param}) among its neurons, but {} (line {}) asks for {} and {origin} for {}",
                             name.name, prev.origin, prev.line, show(prev.request), show(w.request))));
