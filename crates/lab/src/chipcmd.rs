@@ -18,6 +18,7 @@ use mixsig_chip::{
 };
 use mixsig_circuits::units::{format_quantity, parse_quantity, Dimension};
 use mixsig_circuits::NeuronParams;
+use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use crate::output::{write_atomic, WriteError};
@@ -861,32 +862,40 @@ pub fn write_sample(
             f.file_name().unwrap_or_default().to_string_lossy()
         ),
     };
-    for (stem, what, blocks) in HIST_GROUPS {
-        let panels: Vec<(String, Vec<f64>)> = stats
-            .iter()
-            .zip(&values)
-            .filter(|(d, _)| blocks.contains(&d.block))
-            .map(|(d, v)| {
-                let unit = d.dim.symbol();
-                let label = if unit.is_empty() {
-                    d.name.clone()
-                } else {
-                    format!("{} ({unit})", d.name)
-                };
-                (label, v.clone())
-            })
-            .collect();
-        if panels.is_empty() {
-            continue;
-        }
-        let title = format!(
-            "{} {}: {} ({} neurons)",
-            inst.profile().name,
-            who,
-            what,
-            inst.profile().total_neurons()
-        );
-        files.extend(plot::histograms_grid(&out.join(stem), &title, &panels, 30)?);
+    // The three figures are independent: draw them in parallel (rendering dominates the time
+    // of writing a run directory).
+    let figures: Vec<Result<[PathBuf; 2], PlotError>> = HIST_GROUPS
+        .par_iter()
+        .filter_map(|(stem, what, blocks)| {
+            let panels: Vec<(String, Vec<f64>)> = stats
+                .iter()
+                .zip(&values)
+                .filter(|(d, _)| blocks.contains(&d.block))
+                .map(|(d, v)| {
+                    let unit = d.dim.symbol();
+                    let label = if unit.is_empty() {
+                        d.name.clone()
+                    } else {
+                        format!("{} ({unit})", d.name)
+                    };
+                    (label, v.clone())
+                })
+                .collect();
+            if panels.is_empty() {
+                return None;
+            }
+            let title = format!(
+                "{} {}: {} ({} neurons)",
+                inst.profile().name,
+                who,
+                what,
+                inst.profile().total_neurons()
+            );
+            Some(plot::histograms_grid(&out.join(stem), &title, &panels, 30))
+        })
+        .collect();
+    for f in figures {
+        files.extend(f?);
     }
 
     let it = out.join("instance.toml");
@@ -1060,6 +1069,7 @@ pub fn bias_table_text(g: &BiasGenerator) -> String {
                 )
             );
         }
+        s.truncate(s.trim_end().len());
         s.push('\n');
     }
     let steps = g.downward_steps();
@@ -1125,8 +1135,9 @@ pub struct Lookup {
     pub target: f64,
     /// The generator's answer.
     pub inverse: Inverse,
-    /// Relative size of the larger step to the neighbouring fine values of the chosen code,
-    /// `max(I(f+1)/I(f), I(f)/I(f-1)) - 1` (monotonic neighbours only; `None` if exact).
+    /// Relative size of the larger step between the chosen code and its neighbouring fine values
+    /// (same coarse range), `max over n in {f-1, f+1} of max(I(n)/I(f), I(f)/I(n)) - 1`; an
+    /// in-range target is always within this of the achieved current. `None` if exact.
     pub local_step: Option<f64>,
 }
 
