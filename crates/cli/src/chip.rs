@@ -169,7 +169,7 @@ fn sample(a: SampleArgs) -> Result<()> {
     let stats = chipcmd::device_stats(&m.instance);
     let ar = &p.architecture;
     outln!(
-        "mixsig chip sample: profile {}, {}, {} cores x {} neurons ({} synapses each), mismatch {}",
+        "mixsig chip sample: profile {}, {}, {} core(s) x {} neurons ({} synapses each), mismatch {}",
         p.name,
         match &source {
             InstanceSource::Sampled(s) => format!("instance {s} (sampled)"),
