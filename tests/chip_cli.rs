@@ -6,146 +6,22 @@
 //! The binary is found (and rebuilt for this profile) as in `tests/cli.rs`; `MIXSIG_BIN` overrides.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::path::Path;
 
 use mixsig::lab::chipcmd::{self, ChipProfile};
 
-// ---------------------------------------------------------------------------------------------
-// Harness (the lookup of tests/cli.rs, minimal)
-// ---------------------------------------------------------------------------------------------
-
-fn manifest_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn mixsig_bin() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Some(p) = std::env::var_os("MIXSIG_BIN") {
-            return PathBuf::from(p);
-        }
-        // This executable is target/<profile>/deps/chip_cli-<hash>.
-        let exe = std::env::current_exe().expect("test executable path");
-        let mut dir = exe.parent().expect("parent").to_path_buf();
-        if dir.file_name().is_some_and(|n| n == "deps") {
-            dir.pop();
-        }
-        let profile = dir
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("debug")
-            .to_string();
-        let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-        cmd.current_dir(manifest_dir()).args([
-            "build",
-            "--quiet",
-            "-p",
-            "mixsig-cli",
-            "--bin",
-            "mixsig",
-        ]);
-        match profile.as_str() {
-            "debug" => {}
-            "release" => {
-                cmd.arg("--release");
-            }
-            p => {
-                cmd.args(["--profile", p]);
-            }
-        }
-        if let Some(target) = dir.parent() {
-            cmd.arg("--target-dir").arg(target);
-        }
-        let out = cmd.output().expect("run cargo build -p mixsig-cli");
-        assert!(
-            out.status.success(),
-            "cannot build mixsig: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let bin = dir.join(format!("mixsig{}", std::env::consts::EXE_SUFFIX));
-        assert!(bin.is_file(), "{} missing after build", bin.display());
-        bin
-    })
-}
-
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Display for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
+mod common;
+use common::*;
 
 /// Run `mixsig chip <args>` in `cwd`.
 fn chip_in(cwd: &Path, args: &[&str]) -> Run {
-    let o = Command::new(mixsig_bin())
-        .arg("chip")
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run mixsig");
-    Run {
-        code: o.status.code(),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
+    let mut all = vec!["chip"];
+    all.extend_from_slice(args);
+    mixsig_in(cwd, &all)
 }
 
 fn chip(args: &[&str]) -> Run {
     chip_in(&manifest_dir(), args)
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "mixsig-chip-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        TempDir(p)
-    }
-    fn s(&self) -> &str {
-        self.0.to_str().expect("utf-8 temp path")
-    }
-    fn join(&self, f: &str) -> PathBuf {
-        self.0.join(f)
-    }
-    fn read(&self, f: &str) -> String {
-        std::fs::read_to_string(self.join(f))
-            .unwrap_or_else(|e| panic!("cannot read {}: {e}", self.join(f).display()))
-    }
-    fn files(&self) -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(&self.0)
-            .map(|rd| {
-                rd.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
-        v.sort();
-        v
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// `device_stats.csv` as parameter → column → cell.
