@@ -426,7 +426,7 @@ impl BiasGenerator {
         let mut warning = None;
         if !(target.is_finite() && target > 0.0) {
             warning = Some(format!("target {target:e} A is not a positive current"));
-        } else if target < lo * 0.5 || target > hi * 1.5 {
+        } else if target < lo || target > hi {
             warning = Some(format!(
                 "target {target:.3e} A outside the generator range {lo:.3e}..{hi:.3e} A"
             ));
