@@ -1099,14 +1099,7 @@ pub fn bias_plot(
 ) -> Result<[PathBuf; 2], ChipCmdError> {
     let nc = g.coarse_levels();
     let x: Vec<f64> = (0..g.fine_levels()).map(|f| f as f64).collect();
-    let ys: Vec<Vec<f64>> = (0..nc)
-        .map(|c| {
-            g.fine_curve(c)
-                .iter()
-                .map(|&i| if i > 0.0 { i.log10() } else { f64::NAN })
-                .collect()
-        })
-        .collect();
+    let ys: Vec<Vec<f64>> = (0..nc).map(|c| g.fine_curve(c).to_vec()).collect();
     let names: Vec<String> = (0..nc).map(|c| format!("coarse {c}")).collect();
     let series: Vec<Curve> = names
         .iter()
@@ -1118,12 +1111,13 @@ pub fn bias_plot(
             band: None,
         })
         .collect();
-    Ok(plot::curves(
+    Ok(plot::curves_axes(
         stem,
         title,
         "fine value",
-        "log10(current / 1 A)",
+        "current (A)",
         false,
+        true,
         &series,
     )?)
 }

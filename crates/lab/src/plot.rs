@@ -141,6 +141,20 @@ pub fn curves(
     log_x: bool,
     series: &[Curve],
 ) -> Result<[PathBuf; 2], PlotError> {
+    curves_axes(stem, title, x_label, y_label, log_x, false, series)
+}
+
+/// [`curves`] with a choice of logarithmic y axis too (`log_y`: y <= 0 skipped), for quantities that
+/// span decades such as bias currents.
+pub fn curves_axes(
+    stem: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    log_x: bool,
+    log_y: bool,
+    series: &[Curve],
+) -> Result<[PathBuf; 2], PlotError> {
     render(
         stem,
         &Curves {
@@ -148,6 +162,7 @@ pub fn curves(
             x_label,
             y_label,
             log_x,
+            log_y,
             series,
         },
     )

@@ -245,6 +245,37 @@ fn curves_with_bands_and_log_x() {
 }
 
 #[test]
+fn curves_with_log_y_axis() {
+    let dir = out_dir("curves-logy");
+    let x: Vec<f64> = (0..256).map(|f| f as f64).collect();
+    let y: Vec<f64> = x.iter().map(|f| 0.5e-12 + f * 1e-11).collect();
+    let c = [plot::Curve {
+        name: "coarse 2",
+        x: &x,
+        y: &y,
+        band: None,
+    }];
+    let title = "Bias current vs fine";
+    let p = plot::curves_axes(
+        &dir.join("b"),
+        title,
+        "fine",
+        "current (A)",
+        false,
+        true,
+        &c,
+    )
+    .unwrap();
+    check(&p, title, (plot::WIDTH, plot::HEIGHT));
+    let svg = std::fs::read_to_string(&p[0]).unwrap();
+    // Decade ticks from 1 pA to 1 nA appear only on a logarithmic axis (a linear one has 0..2.5 nA).
+    assert!(
+        svg.contains("1 pA") && svg.contains("10 pA") && svg.contains("1 nA"),
+        "log y ticks"
+    );
+}
+
+#[test]
 fn histogram_linear_and_log() {
     let dir = out_dir("hist");
     let mut rng = Rng(42);

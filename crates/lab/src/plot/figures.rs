@@ -287,6 +287,7 @@ pub(crate) struct Curves<'a> {
     pub x_label: &'a str,
     pub y_label: &'a str,
     pub log_x: bool,
+    pub log_y: bool,
     pub series: &'a [Curve<'a>],
 }
 
@@ -303,14 +304,14 @@ impl Figure for Curves<'_> {
             union(acc, bounds(c.x.iter().copied(), self.log_x))
         });
         let yb = self.series.iter().fold(None, |acc, c| {
-            let mut b = union(acc, bounds(c.y.iter().copied(), false));
+            let mut b = union(acc, bounds(c.y.iter().copied(), self.log_y));
             if let Some((lo, hi)) = c.band {
-                b = union(b, bounds(lo.iter().chain(hi).copied(), false));
+                b = union(b, bounds(lo.iter().chain(hi).copied(), self.log_y));
             }
             b
         });
         let xa = Axis::new(xl, xu, self.log_x, xb, 0.03, false);
-        let ya = Axis::new(yl, yu, false, yb, 0.06, false);
+        let ya = Axis::new(yl, yu, self.log_y, yb, 0.06, false);
         let names: Vec<String> = self.series.iter().map(|c| c.name.to_string()).collect();
         let legend_w = if self.series.len() > 1 {
             legend_width(&area, &names)
