@@ -150,7 +150,9 @@ pub fn fi_csv(points: &[FiPoint]) -> String {
             p.idc_a,
             p.rate_hz,
             p.spike_count,
-            p.first_spike_s.map(|t| format!("{t}")).unwrap_or_default()
+            p.first_spike_s
+                .map(crate::output::fmt_t)
+                .unwrap_or_default()
         ));
     }
     s
@@ -454,7 +456,9 @@ pub fn fi_band_csv(summary: &[FiBandPoint]) -> String {
             p.idc_a,
             p.rate_hz,
             p.spike_count,
-            p.first_spike_s.map(|t| format!("{t}")).unwrap_or_default(),
+            p.first_spike_s
+                .map(crate::output::fmt_t)
+                .unwrap_or_default(),
             p.rate_p05_hz,
             p.rate_p95_hz,
             p.n_instances
@@ -474,7 +478,9 @@ pub fn fi_instances_csv(dies: &FiDies) -> String {
                 p.idc_a,
                 p.rate_hz,
                 p.spike_count,
-                p.first_spike_s.map(|t| format!("{t}")).unwrap_or_default()
+                p.first_spike_s
+                    .map(crate::output::fmt_t)
+                    .unwrap_or_default()
             ));
         }
     }

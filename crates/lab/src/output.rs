@@ -62,7 +62,9 @@ pub fn spikes_csv(net: &Network) -> String {
     s
 }
 
-fn fmt_t(t: f64) -> String {
+/// A time in seconds for a CSV: nanosecond precision, trailing zeros trimmed (`0.02055`, not
+/// `0.020550000000000002`).
+pub fn fmt_t(t: f64) -> String {
     // Times are multiples of dt: print with enough digits, trimmed.
     let s = format!("{t:.9}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
