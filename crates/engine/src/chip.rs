@@ -21,6 +21,8 @@ pub struct PopNoise {
     pub core: Vec<u32>,
     /// Neuron index within its core.
     pub index: Vec<u64>,
+    /// Stream id of the membrane-input noise ([`noise_param`]), computed once.
+    pub param: u64,
 }
 
 /// Stream id of the membrane-input noise.
@@ -31,9 +33,9 @@ pub fn noise_param() -> u64 {
 impl PopNoise {
     /// Noise current for neuron `i` at step `k`, given the summed input magnitude `i_total` (A).
     #[inline]
-    pub fn current(&self, i: usize, i_total: f64, dt: f64, k: u64, param: u64) -> f64 {
+    pub fn current(&self, i: usize, i_total: f64, dt: f64, k: u64) -> f64 {
         self.src
-            .apply(i_total, dt, self.core[i], self.index[i], param, k)
+            .apply(i_total, dt, self.core[i], self.index[i], self.param, k)
             - i_total
     }
 }

@@ -211,6 +211,7 @@ impl Network {
                         src,
                         core: b.sites[pi].iter().map(|s| s.0).collect(),
                         index: b.sites[pi].iter().map(|s| s.1 as u64).collect(),
+                        param: crate::chip::noise_param(),
                     });
                 }
             }

@@ -138,7 +138,6 @@ impl Population {
     /// Integrate step `k`: synapses, AHP, membrane, threshold. Fills `spikes`, zeroes `events`.
     pub fn step(&mut self, dt: f64, step: u64) {
         self.spikes.clear();
-        let noise_param = crate::chip::noise_param();
         match &mut self.kernel {
             Kernel::Physical(k) => {
                 let k = &mut **k;
@@ -171,7 +170,7 @@ impl Population {
                     if let Some(nz) = &self.noise {
                         let total =
                             k.mem[i].i_tau + s.i_syn.iter().sum::<f64>() + d.i_dc.abs() + s.i_ahp;
-                        d.i_noise = nz.current(i, total, dt, step, noise_param);
+                        d.i_noise = nz.current(i, total, dt, step);
                     }
                     let spike = physical_step(&k.mem[i], &k.syn[i], k.feedback, &mut s, &d, dt);
                     k.i_mem[i] = s.i_mem;
@@ -209,7 +208,7 @@ impl Population {
                     let mut i_dc = self.i_dc[i];
                     if let Some(nz) = &self.noise {
                         let total = k.c[i].i_tau_mem + s.isyn + s.iahp + i_dc.abs();
-                        i_dc += nz.current(i, total, dt, step, noise_param);
+                        i_dc += nz.current(i, total, dt, step);
                     }
                     let spike = dynapsim_step(&k.c[i], &mut s, i_ws, i_dc);
                     k.imem[i] = s.imem;
