@@ -12,7 +12,7 @@ use crate::spec::{ChipBinding, NetworkSpec};
 
 /// Per-population shot noise on the membrane input: one zero-mean Gaussian current per neuron and
 /// step with variance `q*I/dt`, `I` the sum of the currents flowing into the membrane node (leak,
-/// DC and synaptic outputs of the previous step), keyed by (die, core, neuron, step).
+/// DC and synaptic outputs of the previous step), keyed by (die, run seed, core, neuron, step).
 #[derive(Debug, Clone)]
 pub struct PopNoise {
     /// The die's noise source.
@@ -21,7 +21,7 @@ pub struct PopNoise {
     pub core: Vec<u32>,
     /// Neuron index within its core.
     pub index: Vec<u64>,
-    /// Stream id of the membrane-input noise ([`noise_param`]), computed once.
+    /// Stream id of the membrane-input noise ([`noise_param`] keyed with the run seed), computed once.
     pub param: u64,
 }
 

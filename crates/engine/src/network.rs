@@ -211,7 +211,9 @@ impl Network {
                         src,
                         core: b.sites[pi].iter().map(|s| s.0).collect(),
                         index: b.sites[pi].iter().map(|s| s.1 as u64).collect(),
-                        param: crate::chip::noise_param(),
+                        // The run seed is part of the stream: repeated runs on one die get
+                        // independent noise, the same seed the same noise.
+                        param: mixsig_chip::rng::key(seed, &[crate::chip::noise_param()]),
                     });
                 }
             }

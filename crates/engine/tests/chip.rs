@@ -59,6 +59,18 @@ fn bind(spec: &mut NetworkSpec, profile: &str, seed: u64) {
     });
 }
 
+/// DC-driven neurons only (no Poisson input): the run seed reaches the spikes only through noise.
+fn spec_noisy(prof: &ChipProfile, die: u64) -> NetworkSpec {
+    let mut spec = net(8, 8, 5e-10);
+    spec.sources.clear();
+    spec.projections.clear();
+    spec.chip = Some(ChipBinding {
+        instance: Arc::new(ChipInstance::sample(prof, die)),
+        sites: vec![(0..8u32).map(|i| (0, i)).collect()],
+    });
+    spec
+}
+
 fn spikes(spec: &NetworkSpec, seconds: f64) -> Vec<(u64, u32, u32)> {
     let mut n = Network::build(spec, 1e-5, 3).unwrap();
     n.run(seconds);
@@ -157,6 +169,16 @@ fn shot_noise_changes_spike_times_only_when_enabled() {
     let clean = spikes(&spec, 0.3);
     assert!(!noisy.is_empty() && !clean.is_empty());
     assert_ne!(noisy, clean);
+    // Noise follows the run seed: another seed on the same die gives other spike times.
+    let mut other = Network::build(&spec_noisy(&prof, 5), 1e-5, 4).unwrap();
+    other.run(0.3);
+    let other: Vec<(u64, u32, u32)> = other
+        .rec
+        .spikes
+        .iter()
+        .map(|e| (e.step, e.group, e.neuron))
+        .collect();
+    assert_ne!(other, noisy, "the run seed keys the noise");
     // Noise is a small perturbation at these currents: counts stay within 20%.
     let (a, b) = (noisy.len() as f64, clean.len() as f64);
     assert!((a - b).abs() / b < 0.2, "{a} vs {b}");
