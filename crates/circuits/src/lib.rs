@@ -5,6 +5,7 @@
 //! - [`params`]: parameters by name with dimensions;
 //! - [`synapse`]: the DPI synapse with pulse extender, integrated exactly;
 //! - [`neuron`]: the physical AdExp DPI neuron with four synapse types and AHP;
+//! - [`learning`]: spike traces, the calcium stop-learning window, weight storage formats;
 //! - [`dynapsim`]: the variant that reproduces Rockpool DynapSim 3.1 step for step.
 //!
 //! Each model is a documented parameter struct plus an exact update or a right-hand side; the
@@ -12,6 +13,7 @@
 #![deny(missing_docs)]
 
 pub mod dynapsim;
+pub mod learning;
 pub mod neuron;
 pub mod params;
 pub mod synapse;

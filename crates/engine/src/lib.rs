@@ -17,6 +17,7 @@
 
 pub mod chip;
 pub mod network;
+pub mod plasticity;
 pub mod population;
 pub mod projection;
 pub mod record;

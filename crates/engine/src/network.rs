@@ -8,7 +8,9 @@
 //!    projection's delay;
 //! 4. each population integrates: synapse DPIs and AHP (exact), membrane, refractory timer, threshold
 //!    and reset;
-//! 5. record spikes, rates, and (every `stride` steps) the probed state.
+//! 5. plasticity: pre-synaptic and calcium traces take this step's spikes, and every error spike
+//!    updates its column of the plastic projection (and the mirrored feedback twins);
+//! 6. record spikes, rates, and (every `stride` steps) the probed state.
 //!
 //! Row `k` of a recording is the state after step `k`, which consumed the input of step `k`
 //! (DynapSim's convention).
@@ -84,6 +86,12 @@ pub struct Network {
     pub rec: Recorder,
     /// Things the build did that a user should know (for example weights a chip cannot represent).
     pub warnings: Vec<String>,
+    /// Plastic projections.
+    pub learners: Vec<crate::plasticity::Learner>,
+    /// Whether plasticity is on (training) or frozen (testing). On by default.
+    pub learning_on: bool,
+    /// Scale of every learning rate (the learning-rate bias; a training protocol may decay it).
+    pub eta_scale: f64,
     dc: Vec<DcChange>,
     dc_pos: usize,
     scratch: Vec<u32>,
@@ -444,7 +452,31 @@ impl Network {
             });
         }
 
+        let mut learners = Vec::new();
+        for (li, ls) in spec.learning.iter().enumerate() {
+            let pop_index = |n: &str| spec.populations.iter().position(|p| p.name == n);
+            let pop_size = |i: usize| spec.populations[i].size;
+            let pre_size = match projections.get(ls.projection).map(|p| p.pre) {
+                Some(PreRef::Source(i)) => spec.sources[i].size,
+                Some(PreRef::Neurons(i)) => spec.populations[i].size,
+                None => 0,
+            };
+            learners.push(crate::plasticity::Learner::build(
+                ls,
+                li,
+                &mut projections,
+                &pop_index,
+                &pop_size,
+                pre_size,
+                dt,
+                seed,
+            )?);
+        }
+
         Ok(Network {
+            learners,
+            learning_on: true,
+            eta_scale: 1.0,
             dt,
             k: 0,
             sources,
@@ -505,7 +537,26 @@ impl Network {
         for p in &mut self.pops {
             p.step(dt, k);
         }
-        // 5. Record.
+        // 5. Learning: traces and the updates triggered by this step's error spikes.
+        for l in &mut self.learners {
+            let pre: &[u32] = match l.pre() {
+                PreRef::Source(i) => &self.sources[i].spikes,
+                PreRef::Neurons(i) => &self.pops[i].spikes,
+            };
+            let (post, ep, en) = l.pops();
+            l.step(
+                k,
+                dt,
+                pre,
+                &self.pops[post].spikes,
+                &self.pops[ep].spikes,
+                &self.pops[en].spikes,
+                &mut self.projections,
+                self.learning_on,
+                self.eta_scale,
+            );
+        }
+        // 6. Record.
         let ns = self.sources.len();
         for (g, s) in self.sources.iter().enumerate() {
             self.rec.spikes(g, k, &s.spikes);
@@ -584,9 +635,21 @@ impl Network {
                 p.model.name()
             );
         }
+        for l in &self.learners {
+            let (post, ep, en) = l.pops();
+            let _ = writeln!(
+                s,
+                "  5. learning on projection #{} (-> `{}`): errors `{}`/`{}`, {} mirror(s)",
+                l.spec.projection + 1,
+                self.pops[post].name,
+                self.pops[ep].name,
+                self.pops[en].name,
+                l.spec.mirrors.len()
+            );
+        }
         let _ = writeln!(
             s,
-            "  5. record spikes{}{}",
+            "  6. record spikes{}{}",
             if self.rec.rate_bin_steps > 0 {
                 ", rates"
             } else {

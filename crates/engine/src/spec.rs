@@ -178,6 +178,8 @@ pub struct NetworkSpec {
     pub record: RecordSpec,
     /// The chip the network runs on (`None`: ideal circuits with the populations' own parameters).
     pub chip: Option<ChipBinding>,
+    /// Plastic projections and their learning circuits.
+    pub learning: Vec<crate::plasticity::LearningSpec>,
 }
 
 /// A network placed on a sampled die: every neuron sits at a (core, neuron) site of `instance`.

@@ -38,6 +38,7 @@ fn net(n: usize, fan_in: usize, w: f64) -> NetworkSpec {
             ..Default::default()
         },
         chip: None,
+        learning: Vec::new(),
     }
 }
 

@@ -1,0 +1,172 @@
+//! Learning-circuit primitives (circuits.md §5, learning.md): exponential traces of spike trains (the
+//! pre-synaptic trace and the post-synaptic calcium, each a DPI driven by spikes, linear between
+//! events), the calcium window comparator that gates learning (stop-learning), and the weight
+//! storage formats an update lands in: bounded analog, n-bit with stochastic rounding, and bistable
+//! with drift toward its two stable states.
+
+/// A linear trace of a spike train: decays as `exp(-dt/tau)` per step and jumps by `jump` per spike
+/// (the output of a DPI driven by the spikes, in units of its jump).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TraceParams {
+    /// Time constant, s.
+    pub tau: f64,
+    /// Increment per spike.
+    pub jump: f64,
+}
+
+impl TraceParams {
+    /// The per-step decay factor.
+    pub fn decay(&self, dt: f64) -> f64 {
+        (-dt / self.tau).exp()
+    }
+}
+
+/// The stop-learning window on the post-synaptic calcium trace: updates pass only while
+/// `theta_low < Ca < theta_high`.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CalciumWindow {
+    /// The calcium trace.
+    pub trace: TraceParams,
+    /// Lower threshold (same units as the trace).
+    pub theta_low: f64,
+    /// Upper threshold.
+    pub theta_high: f64,
+}
+
+impl CalciumWindow {
+    /// Whether learning is enabled at calcium level `ca`.
+    #[inline]
+    pub fn open(&self, ca: f64) -> bool {
+        ca > self.theta_low && ca < self.theta_high
+    }
+}
+
+/// How a weight is stored, and so what an update does to it. Weights are currents in `[0, w_max]`.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WeightStorage {
+    /// A bounded analog value (capacitor voltage).
+    Analog,
+    /// `bits` bits: `2^bits` levels from 0 to `w_max`; a fractional update is rounded up with
+    /// probability equal to its fraction of a level (stochastic rounding), so updates smaller than
+    /// a level still act on average.
+    NBit {
+        /// Number of bits (1..=16).
+        bits: u32,
+    },
+    /// Bistable (Brader/Fusi): analog updates, and a drift of `drift` (fraction of `w_max` per second)
+    /// toward `w_max` above `theta*w_max` and toward 0 below it.
+    Bistable {
+        /// Drift speed, fraction of `w_max` per second.
+        drift: f64,
+        /// Threshold between the two states, fraction of `w_max`.
+        theta: f64,
+    },
+}
+
+impl WeightStorage {
+    /// Apply update `dw` to `w` (both A) with bounds `[0, w_max]`. `u` is a uniform draw in [0, 1)
+    /// used by stochastic rounding.
+    #[inline]
+    pub fn apply(&self, w: f64, dw: f64, w_max: f64, u: f64) -> f64 {
+        let x = (w + dw).clamp(0.0, w_max);
+        match *self {
+            WeightStorage::Analog | WeightStorage::Bistable { .. } => x,
+            WeightStorage::NBit { bits } => {
+                let step = w_max / ((1u64 << bits) - 1) as f64;
+                let q = x / step;
+                let lo = q.floor();
+                let level = if u < q - lo { lo + 1.0 } else { lo };
+                (level * step).min(w_max)
+            }
+        }
+    }
+
+    /// The drift of a bistable weight over `dt` seconds (identity for other formats).
+    #[inline]
+    pub fn drift(&self, w: f64, w_max: f64, dt: f64) -> f64 {
+        match *self {
+            WeightStorage::Bistable { drift, theta } => {
+                let d = drift * w_max * dt;
+                if w >= theta * w_max {
+                    (w + d).min(w_max)
+                } else {
+                    (w - d).max(0.0)
+                }
+            }
+            _ => w,
+        }
+    }
+
+    /// Whether `w` is a value this format can hold (on the grid for n-bit).
+    pub fn holds(&self, w: f64, w_max: f64) -> bool {
+        if !(0.0..=w_max * (1.0 + 1e-12)).contains(&w) {
+            return false;
+        }
+        match *self {
+            WeightStorage::NBit { bits } => {
+                let q = w / (w_max / ((1u64 << bits) - 1) as f64);
+                (q - q.round()).abs() < 1e-6
+            }
+            _ => true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stochastic_rounding_is_unbiased_and_on_grid() {
+        let s = WeightStorage::NBit { bits: 4 };
+        let w_max = 15e-9; // 1 nA per level
+        let mut sum = 0.0;
+        let n = 10_000;
+        for k in 0..n {
+            let u = (k as f64 + 0.5) / n as f64;
+            let w = s.apply(5e-9, 0.3e-9, w_max, u);
+            assert!(s.holds(w, w_max), "{w}");
+            sum += w;
+        }
+        // E[w] = 5.3 nA exactly for a uniform u.
+        assert!(
+            (sum / n as f64 - 5.3e-9).abs() < 1e-13,
+            "{}",
+            sum / n as f64
+        );
+        // Bounds.
+        assert_eq!(s.apply(14.5e-9, 5e-9, w_max, 0.0), w_max);
+        assert_eq!(s.apply(0.5e-9, -5e-9, w_max, 0.9), 0.0);
+    }
+
+    #[test]
+    fn bistable_drifts_to_its_states() {
+        let s = WeightStorage::Bistable {
+            drift: 1.0,
+            theta: 0.5,
+        };
+        let mut hi = 0.6;
+        let mut lo = 0.4;
+        for _ in 0..1000 {
+            hi = s.drift(hi, 1.0, 1e-3);
+            lo = s.drift(lo, 1.0, 1e-3);
+        }
+        assert_eq!((hi, lo), (1.0, 0.0));
+        assert_eq!(WeightStorage::Analog.apply(0.9, 0.5, 1.0, 0.0), 1.0);
+    }
+
+    #[test]
+    fn window_and_trace() {
+        let w = CalciumWindow {
+            trace: TraceParams {
+                tau: 0.05,
+                jump: 1.0,
+            },
+            theta_low: 0.5,
+            theta_high: 5.0,
+        };
+        assert!(!w.open(0.2) && w.open(1.0) && !w.open(6.0));
+        assert!((w.trace.decay(0.05) - (-1f64).exp()).abs() < 1e-15);
+    }
+}

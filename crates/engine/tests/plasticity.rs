@@ -1,0 +1,201 @@
+//! Plastic projections: the event rule against a hand computation, mirrored feedback, storage
+//! formats, the calcium gate, freezing, determinism.
+
+use mixsig_circuits::learning::{CalciumWindow, TraceParams, WeightStorage};
+use mixsig_circuits::{Feedback, SynapseType};
+use mixsig_engine::plasticity::{dense_mut, LearningSpec};
+use mixsig_engine::spec::*;
+use mixsig_engine::Network;
+
+const PHYS: ModelKind = ModelKind::Physical(Feedback::Exponential);
+
+fn dense(from: &str, to: &str, n: usize, w: f64) -> ProjectionSpec {
+    ProjectionSpec {
+        from: from.into(),
+        to: to.into(),
+        synapse: SynapseType::Ampa,
+        connect: Connectivity::Dense(vec![w; n]),
+        weight: 0.0,
+        delay: 0.0,
+    }
+}
+
+fn dc(pop: &str, i: f64) -> DcSpec {
+    DcSpec {
+        population: pop.into(),
+        neurons: None,
+        steps: vec![(0.0, i)],
+    }
+}
+
+/// 8 Poisson inputs -> 4 post neurons (plastic); e+ fires regularly, e- is silent; a mirror
+/// projection e+ -> hid (4 -> 8) carries the transposed twin.
+fn net(storage: WeightStorage, eta_sigma: f64, calcium: Option<CalciumWindow>) -> NetworkSpec {
+    let w0 = 2e-10;
+    NetworkSpec {
+        sources: vec![SourceSpec {
+            name: "pre".into(),
+            size: 8,
+            kind: SourceKind::Poisson { rate: 80.0 },
+        }],
+        populations: vec![
+            PopulationSpec::new("post", 4, PHYS),
+            PopulationSpec::new("ep", 4, PHYS),
+            PopulationSpec::new("en", 4, PHYS),
+            PopulationSpec::new("hid", 8, PHYS),
+        ],
+        projections: vec![dense("pre", "post", 32, w0), dense("ep", "hid", 32, w0)],
+        dc: vec![dc("ep", 3e-10), dc("post", 2e-10)],
+        record: RecordSpec {
+            spikes: Some(vec!["pre".into(), "ep".into()]),
+            stride: 1,
+            ..Default::default()
+        },
+        chip: None,
+        learning: vec![LearningSpec {
+            projection: 0,
+            err_pos: "ep".into(),
+            err_neg: "en".into(),
+            pre_trace: TraceParams {
+                tau: 0.01,
+                jump: 1.0,
+            },
+            calcium,
+            eta: 1e-11,
+            w_max: 2e-9,
+            storage,
+            mirrors: vec![1],
+            eta_sigma_ln: eta_sigma,
+        }],
+    }
+}
+
+fn weights(n: &mut Network, p: usize) -> Vec<f64> {
+    dense_mut(&mut n.projections[p]).to_vec()
+}
+
+#[test]
+fn event_rule_matches_a_hand_computation() {
+    let spec = net(WeightStorage::Analog, 0.0, None);
+    let mut n = Network::build(&spec, 1e-4, 1).unwrap();
+    n.run(0.5);
+    // Recompute: x_j(t) = sum over pre spikes at or before t of exp(-(t - t_s)/tau) (the trace takes
+    // a step's spikes before the update of that step); every e+ spike of post i adds eta*x_j to W[j][i].
+    let dt = 1e-4;
+    let decay = (-dt / 0.01f64).exp();
+    let g_pre = n.rec.group("pre").unwrap() as u32;
+    let g_ep = n.rec.group("ep").unwrap() as u32;
+    let mut expect = vec![2e-10; 32];
+    let mut x = [0.0f64; 8];
+    let mut events = n.rec.spikes.iter().peekable();
+    for k in 0..5000u64 {
+        x.iter_mut().for_each(|v| *v *= decay);
+        let mut eps = vec![];
+        while let Some(e) = events.peek() {
+            if e.step != k {
+                break;
+            }
+            if e.group == g_pre {
+                x[e.neuron as usize] += 1.0;
+            } else if e.group == g_ep {
+                eps.push(e.neuron as usize);
+            }
+            events.next();
+        }
+        for i in eps {
+            for j in 0..8 {
+                if x[j] >= 1e-9 {
+                    expect[j * 4 + i] = (expect[j * 4 + i] + 1e-11 * x[j]).clamp(0.0, 2e-9);
+                }
+            }
+        }
+    }
+    let w = weights(&mut n, 0);
+    assert!(
+        w.iter()
+            .zip(&expect)
+            .all(|(a, b)| (a - b).abs() <= 1e-12 * b),
+        "{w:?}\n{expect:?}"
+    );
+    assert!(w.iter().any(|&v| v > 2.5e-10), "potentiation happened");
+}
+
+#[test]
+fn mirrored_feedback_stays_equal_without_mismatch() {
+    let mut n = Network::build(&net(WeightStorage::Analog, 0.0, None), 1e-4, 2).unwrap();
+    n.run(0.5);
+    let (w, b) = (weights(&mut n, 0), weights(&mut n, 1));
+    for j in 0..8 {
+        for i in 0..4 {
+            assert_eq!(w[j * 4 + i], b[i * 8 + j], "W[{j}][{i}] vs B[{i}][{j}]");
+        }
+    }
+    // With per-synapse learning-rate mismatch they drift apart, a little.
+    let mut n = Network::build(&net(WeightStorage::Analog, 0.2, None), 1e-4, 2).unwrap();
+    n.run(0.5);
+    let (w, b) = (weights(&mut n, 0), weights(&mut n, 1));
+    let rel: f64 = (0..32)
+        .map(|s| ((w[s] - b[(s % 4) * 8 + s / 4]) / w[s]).abs())
+        .fold(0.0, f64::max);
+    assert!(rel > 1e-6 && rel < 0.5, "{rel}");
+}
+
+#[test]
+fn nbit_weights_stay_on_their_grid_and_in_bounds() {
+    let s = WeightStorage::NBit { bits: 4 };
+    let mut n = Network::build(&net(s, 0.0, None), 1e-4, 3).unwrap();
+    n.run(1.0);
+    let w = weights(&mut n, 0);
+    assert!(w.iter().all(|&v| s.holds(v, 2e-9)), "{w:?}");
+    assert!(
+        w.iter().any(|&v| v > 2e-10),
+        "learning moved some weights up a level"
+    );
+    // Same seed, same stochastic rounding.
+    let mut m = Network::build(&net(s, 0.0, None), 1e-4, 3).unwrap();
+    m.run(1.0);
+    assert_eq!(w, weights(&mut m, 0));
+}
+
+#[test]
+fn calcium_window_and_freezing_stop_learning() {
+    // A window the calcium never enters: nothing changes.
+    let shut = CalciumWindow {
+        trace: TraceParams {
+            tau: 0.05,
+            jump: 1.0,
+        },
+        theta_low: 1e6,
+        theta_high: 2e6,
+    };
+    let mut n = Network::build(&net(WeightStorage::Analog, 0.0, Some(shut)), 1e-4, 4).unwrap();
+    n.run(0.5);
+    assert!(weights(&mut n, 0).iter().all(|&v| v == 2e-10));
+    // Learning off: nothing changes either.
+    let mut n = Network::build(&net(WeightStorage::Analog, 0.0, None), 1e-4, 4).unwrap();
+    n.learning_on = false;
+    n.run(0.5);
+    assert!(weights(&mut n, 0).iter().all(|&v| v == 2e-10));
+    // An open window lets it learn.
+    let open = CalciumWindow {
+        theta_low: -1.0,
+        theta_high: 1e6,
+        ..shut
+    };
+    let mut n = Network::build(&net(WeightStorage::Analog, 0.0, Some(open)), 1e-4, 4).unwrap();
+    n.run(0.5);
+    assert!(weights(&mut n, 0).iter().any(|&v| v != 2e-10));
+}
+
+#[test]
+fn bad_learning_specs_are_rejected() {
+    let mut spec = net(WeightStorage::Analog, 0.0, None);
+    spec.learning[0].err_pos = "hid".into(); // 8 neurons, post has 4
+    let e = Network::build(&spec, 1e-4, 1).unwrap_err().to_string();
+    assert!(e.contains("`hid` has 8 neurons"), "{e}");
+    let mut spec = net(WeightStorage::Analog, 0.0, None);
+    spec.projections[0].connect = Connectivity::AllToAll;
+    spec.projections[0].connect = Connectivity::Random { p: 0.5 };
+    let e = Network::build(&spec, 1e-4, 1).unwrap_err().to_string();
+    assert!(e.contains("must be dense"), "{e}");
+}
