@@ -568,6 +568,29 @@ impl Network {
         self.k += 1;
     }
 
+    /// Load spike times (relative to now) into the `list` source `name`, replacing its pending spikes.
+    pub fn present(&mut self, name: &str, channels: &[Vec<f64>]) -> Result<(), BuildError> {
+        let k = self.k;
+        let dt = self.dt;
+        let s = self
+            .sources
+            .iter_mut()
+            .find(|s| s.name == name)
+            .ok_or_else(|| invalid("present", format!("no source named `{name}`")))?;
+        if s.load(channels, k, dt) {
+            Ok(())
+        } else {
+            Err(invalid(
+                format!("source `{name}`"),
+                format!(
+                    "cannot present {} channels: the source must be a `list` source with at least that many channels ({})",
+                    channels.len(),
+                    s.n
+                ),
+            ))
+        }
+    }
+
     /// Run `n` steps, calling `progress(done)` every `every` steps (and at the end).
     pub fn run_observed(&mut self, n: u64, every: u64, mut progress: impl FnMut(u64)) {
         let every = every.max(1);
@@ -634,6 +657,9 @@ impl Network {
                 p.n,
                 p.model.name()
             );
+        }
+        if self.learners.is_empty() {
+            let _ = writeln!(s, "  5. plasticity: none (no plastic projections)");
         }
         for l in &self.learners {
             let (post, ep, en) = l.pops();

@@ -84,6 +84,34 @@ impl SourcePop {
         }
     }
 
+    /// Replace the pending spikes of a `list` source by `channels` (times relative to `t0`, the start
+    /// of step `k0`): how a training protocol presents one pattern after another. Spikes already
+    /// emitted are unaffected. Returns `false` (and does nothing) for other source kinds or when a
+    /// channel index exceeds the source size.
+    pub fn load(&mut self, channels: &[Vec<f64>], k0: u64, dt: f64) -> bool {
+        if channels.len() > self.n {
+            return false;
+        }
+        match &mut self.state {
+            State::List { events, pos } => {
+                let mut ev: Vec<(u64, u32)> = channels
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, ts)| {
+                        ts.iter()
+                            .filter(|t| t.is_finite() && **t >= 0.0)
+                            .map(move |&t| (k0 + step_of(t, dt), i as u32))
+                    })
+                    .collect();
+                ev.sort_unstable();
+                *events = ev;
+                *pos = 0;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Emit the spikes of step `k` into `spikes`.
     pub fn emit(&mut self, k: u64, dt: f64) {
         self.spikes.clear();
@@ -110,6 +138,9 @@ impl SourcePop {
                 }
             }
             State::List { events, pos } => {
+                while *pos < events.len() && events[*pos].0 < k {
+                    *pos += 1;
+                }
                 while *pos < events.len() && events[*pos].0 <= k {
                     if events[*pos].0 == k {
                         self.spikes.push(events[*pos].1);
