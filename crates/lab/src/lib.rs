@@ -11,3 +11,4 @@ pub mod output;
 pub mod plot;
 pub mod sim;
 pub mod spikelist;
+pub mod tasks;
