@@ -12,3 +12,4 @@ pub mod plot;
 pub mod sim;
 pub mod spikelist;
 pub mod tasks;
+pub mod train;

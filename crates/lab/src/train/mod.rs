@@ -1,0 +1,6 @@
+//! `mixsig train`: the error-propagation network of the reference paper on emulated silicon — the
+//! network preset ([`network`]) and the training protocol ([`protocol`]).
+
+pub mod network;
+pub mod protocol;
+pub mod run;

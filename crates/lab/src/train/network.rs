@@ -1,0 +1,364 @@
+//! The error-propagation network of learning.md as a preset: inputs -> hidden -> outputs (a population
+//! per class), a teacher per class, an error-neuron pair per output and per hidden neuron, feedback
+//! projections from the output error neurons to the hidden error neurons, and the plastic projections
+//! with their local learning circuits.
+//!
+//! Projection indices (the learning specs refer to them): see [`Layout`].
+
+use mixsig_chip::rng::{self, name_id};
+use mixsig_circuits::learning::{CalciumWindow, TraceParams, WeightStorage};
+use mixsig_circuits::{Feedback, NeuronParams, SynapseType};
+use mixsig_engine::plasticity::LearningSpec;
+use mixsig_engine::spec::{
+    Connectivity, DcSpec, ModelKind, NetworkSpec, PopulationSpec, ProjectionSpec, RecordSpec,
+    SourceKind, SourceSpec,
+};
+use rand::Rng;
+
+/// How the error reaches the hidden layer (the paper's knob).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedbackMode {
+    /// Feedback synapses get the same local update as their forward twins (Kolen–Pollack style).
+    Mirrored,
+    /// Fixed random feedback (feedback alignment).
+    Random,
+    /// No feedback: the hidden layer is not trained.
+    None,
+}
+
+impl FeedbackMode {
+    /// Parse `mirrored | random | none`.
+    pub fn parse(s: &str) -> Option<FeedbackMode> {
+        Some(match s {
+            "mirrored" => FeedbackMode::Mirrored,
+            "random" => FeedbackMode::Random,
+            "none" => FeedbackMode::None,
+            _ => return None,
+        })
+    }
+}
+
+/// Knobs of the network and its learning circuits (SI units).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NetConfig {
+    /// Hidden neurons (0: no hidden layer, inputs project straight onto the outputs).
+    pub n_hidden: usize,
+    /// Output neurons per class.
+    pub n_per_class: usize,
+    /// Error propagation.
+    pub feedback: FeedbackMode,
+    /// Storage of the plastic weights.
+    pub storage: WeightStorage,
+    /// Upper bound of input->hidden weights, A.
+    pub w1_max: f64,
+    /// Upper bound of hidden->output weights, A.
+    pub w2_max: f64,
+    /// Learning rate of W1 per error spike at pre trace 1, A.
+    pub eta1: f64,
+    /// Learning rate of W2, A.
+    pub eta2: f64,
+    /// Pre-synaptic trace time constant, s.
+    pub tau_pre: f64,
+    /// Calcium window on the post neurons (rates above ~`theta_high/tau` Hz stop learning).
+    pub calcium: CalciumWindow,
+    /// Dead zone of the error neurons: a constant current subtracted from their input, A.
+    pub dead_zone: f64,
+    /// Teacher rate, Hz.
+    pub rate_teacher: f64,
+    /// Teacher -> error-neuron weight, A.
+    pub w_teacher: f64,
+    /// Output -> error-neuron weight, A.
+    pub w_out_err: f64,
+    /// Mutual inhibition between classes (GABA), A.
+    pub w_inhibit: f64,
+    /// Fixed slow (NMDA) input->hidden weight bound, A.
+    pub w_slow_max: f64,
+    /// Hidden spike thresholds are log-spread over this range, A.
+    pub hidden_thresholds: (f64, f64),
+    /// Lognormal spread of per-synapse learning rates (0 on ideal circuits).
+    pub eta_sigma_ln: f64,
+}
+
+impl Default for NetConfig {
+    fn default() -> Self {
+        NetConfig {
+            n_hidden: 32,
+            n_per_class: 4,
+            feedback: FeedbackMode::Mirrored,
+            storage: WeightStorage::Analog,
+            w1_max: 3e-10,
+            w2_max: 4e-10,
+            eta1: 1e-11,
+            eta2: 4e-12,
+            tau_pre: 0.02,
+            calcium: CalciumWindow {
+                trace: TraceParams {
+                    tau: 0.05,
+                    jump: 1.0,
+                },
+                theta_low: -1.0,
+                theta_high: 15.0,
+            },
+            dead_zone: 3e-11,
+            rate_teacher: 100.0,
+            w_teacher: 3e-9,
+            w_out_err: 3e-9,
+            w_inhibit: 3e-10,
+            w_slow_max: 1.2e-9,
+            hidden_thresholds: (1.5e-10, 1.2e-9),
+            eta_sigma_ln: 0.0,
+        }
+    }
+}
+
+/// Projection indices of the preset.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Layout {
+    /// Plastic input->hidden (AMPA), if there is a hidden layer.
+    pub w1: Option<usize>,
+    /// Plastic ->output (AMPA).
+    pub w2: usize,
+    /// Feedback projections e+_out -> e+_hid and e-_out -> e-_hid, if the hidden layer is trained.
+    pub feedback: Option<(usize, usize)>,
+    /// Number of classes.
+    pub n_classes: usize,
+}
+
+/// The operating point of every neuron of the preset (learning.md, prototype note 1): membrane gain
+/// 20x the leak and a 1 nA threshold give 0–330 Hz for 10 pA–1 nA of input; a slow (80 ms) NMDA DPI
+/// next to the fast AMPA one.
+pub fn base_params() -> NeuronParams {
+    let mut p = NeuronParams::default();
+    p.i_gain_mem = 20.0 * p.i_tau_mem;
+    p.i_spkthr = 1e-9;
+    p.i_tau_nmda = p.i_tau_ampa / 8.0; // 80 ms
+    p.i_gain_nmda = 100.0 * p.i_tau_nmda;
+    p
+}
+
+fn dense(from: &str, to: &str, syn: SynapseType, w: Vec<f64>) -> ProjectionSpec {
+    ProjectionSpec {
+        from: from.into(),
+        to: to.into(),
+        synapse: syn,
+        connect: Connectivity::Dense(w),
+        weight: 0.0,
+        delay: 0.0,
+    }
+}
+
+fn explicit(from: &str, to: &str, syn: SynapseType, t: Vec<(u32, u32, f64)>) -> ProjectionSpec {
+    ProjectionSpec {
+        from: from.into(),
+        to: to.into(),
+        synapse: syn,
+        connect: Connectivity::Explicit(t),
+        weight: 0.0,
+        delay: 0.0,
+    }
+}
+
+/// Build the network for `n_in` input channels and `n_classes` classes. Initial weights are drawn
+/// from identity-keyed streams of `seed`.
+pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (NetworkSpec, Layout) {
+    let base = base_params();
+    let n_out = n_classes * cfg.n_per_class;
+    let n_hid = cfg.n_hidden;
+    let hidden = n_hid > 0;
+    let mut r = rng::stream(seed, &[name_id("train-init")]);
+    let mut uniform =
+        |n: usize, hi: f64| -> Vec<f64> { (0..n).map(|_| r.gen::<f64>() * hi).collect() };
+
+    let mut err_params = base;
+    err_params.i_tau_ampa = base.i_tau_ampa / 3.0; // ~30 ms synapses onto error neurons
+    err_params.i_gain_ampa = 100.0 * err_params.i_tau_ampa;
+    let pop = |name: &str, size: usize, p: NeuronParams| PopulationSpec {
+        name: name.into(),
+        size,
+        model: ModelKind::Physical(Feedback::Exponential),
+        params: p,
+        per_neuron: None,
+    };
+    let mut spec = NetworkSpec {
+        sources: vec![
+            SourceSpec {
+                name: "in".into(),
+                size: n_in,
+                kind: SourceKind::List { times: Vec::new() },
+            },
+            SourceSpec {
+                name: "teacher".into(),
+                size: n_classes,
+                kind: SourceKind::List { times: Vec::new() },
+            },
+        ],
+        record: RecordSpec {
+            spikes: Some(vec!["out".into(), "eo_p".into(), "eo_n".into()]),
+            stride: 1,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let (lo, hi) = cfg.hidden_thresholds;
+    if hidden {
+        let per_neuron: Vec<NeuronParams> = (0..n_hid)
+            .map(|i| {
+                let mut p = base;
+                let f = if n_hid > 1 {
+                    i as f64 / (n_hid - 1) as f64
+                } else {
+                    0.5
+                };
+                p.i_spkthr = lo * (hi / lo).powf(f);
+                p
+            })
+            .collect();
+        spec.populations.push(PopulationSpec {
+            per_neuron: Some(per_neuron),
+            ..pop("hid", n_hid, base)
+        });
+    }
+    spec.populations.push(pop("out", n_out, base));
+    spec.populations.push(pop("eo_p", n_out, err_params));
+    spec.populations.push(pop("eo_n", n_out, err_params));
+    if hidden && cfg.feedback != FeedbackMode::None {
+        spec.populations.push(pop("eh_p", n_hid, err_params));
+        spec.populations.push(pop("eh_n", n_hid, err_params));
+    }
+    // The dead zone: error neurons fire only once their net input beats it.
+    for e in ["eo_p", "eo_n", "eh_p", "eh_n"] {
+        if spec.populations.iter().any(|p| p.name == e) {
+            spec.dc.push(DcSpec {
+                population: e.into(),
+                neurons: None,
+                steps: vec![(0.0, -cfg.dead_zone)],
+            });
+        }
+    }
+
+    let mut w1 = None;
+    let pre_out = if hidden { "hid" } else { "in" };
+    let n_pre_out = if hidden { n_hid } else { n_in };
+    if hidden {
+        w1 = Some(spec.projections.len());
+        spec.projections.push(dense(
+            "in",
+            "hid",
+            SynapseType::Ampa,
+            uniform(n_in * n_hid, 0.5 * cfg.w1_max),
+        ));
+        // The fixed slow path: each hidden neuron gets a random ramp of NMDA weights across the input
+        // channels (rising or falling), so that with an 80 ms synapse the order in which channels fire
+        // changes how much of their charge lands inside the presentation: timing becomes counts.
+        let mut slow = vec![0.0; n_in * n_hid];
+        let noise = uniform(n_in * n_hid + n_hid, 1.0);
+        for h in 0..n_hid {
+            let up = noise[n_in * n_hid + h] < 0.5;
+            for i in 0..n_in {
+                let f = if n_in > 1 {
+                    i as f64 / (n_in - 1) as f64
+                } else {
+                    0.5
+                };
+                let ramp = if up { f } else { 1.0 - f };
+                slow[i * n_hid + h] = cfg.w_slow_max * (0.8 * ramp + 0.2 * noise[i * n_hid + h]);
+            }
+        }
+        spec.projections
+            .push(dense("in", "hid", SynapseType::Nmda, slow));
+    }
+    let w2 = spec.projections.len();
+    let w2_init = uniform(n_pre_out * n_out, 0.5 * cfg.w2_max);
+    spec.projections
+        .push(dense(pre_out, "out", SynapseType::Ampa, w2_init.clone()));
+    // Mutual inhibition between classes.
+    let class_of = |o: usize| o / cfg.n_per_class;
+    let mut inh = Vec::new();
+    for a in 0..n_out {
+        for b in 0..n_out {
+            if class_of(a) != class_of(b) {
+                inh.push((a as u32, b as u32, cfg.w_inhibit));
+            }
+        }
+    }
+    spec.projections
+        .push(explicit("out", "out", SynapseType::Gaba, inh));
+    // Teacher: excites e+ and inhibits e- of its class; outputs do the opposite.
+    let teach: Vec<(u32, u32, f64)> = (0..n_out)
+        .map(|o| (class_of(o) as u32, o as u32, cfg.w_teacher))
+        .collect();
+    spec.projections.push(explicit(
+        "teacher",
+        "eo_p",
+        SynapseType::Ampa,
+        teach.clone(),
+    ));
+    spec.projections
+        .push(explicit("teacher", "eo_n", SynapseType::Gaba, teach));
+    let one: Vec<(u32, u32, f64)> = (0..n_out)
+        .map(|o| (o as u32, o as u32, cfg.w_out_err))
+        .collect();
+    spec.projections
+        .push(explicit("out", "eo_n", SynapseType::Ampa, one.clone()));
+    spec.projections
+        .push(explicit("out", "eo_p", SynapseType::Gaba, one));
+
+    let mut feedback = None;
+    if hidden && cfg.feedback != FeedbackMode::None {
+        // B[h][o] scaled from W2[o][h] (mirrored: equal at start; random: fixed random).
+        let b: Vec<f64> = match cfg.feedback {
+            FeedbackMode::Mirrored => (0..n_out * n_hid)
+                .map(|s| {
+                    let (o, h) = (s / n_hid, s % n_hid);
+                    w2_init[h * n_out + o]
+                })
+                .collect(),
+            _ => uniform(n_out * n_hid, 0.5 * cfg.w2_max),
+        };
+        let a = spec.projections.len();
+        spec.projections
+            .push(dense("eo_p", "eh_p", SynapseType::Ampa, b.clone()));
+        spec.projections
+            .push(dense("eo_n", "eh_n", SynapseType::Ampa, b));
+        feedback = Some((a, a + 1));
+    }
+
+    let learn =
+        |projection: usize, ep: &str, en: &str, eta: f64, w_max: f64, mirrors: Vec<usize>| {
+            LearningSpec {
+                projection,
+                err_pos: ep.into(),
+                err_neg: en.into(),
+                pre_trace: TraceParams {
+                    tau: cfg.tau_pre,
+                    jump: 1.0,
+                },
+                calcium: Some(cfg.calcium),
+                eta,
+                w_max,
+                storage: cfg.storage,
+                mirrors,
+                eta_sigma_ln: cfg.eta_sigma_ln,
+            }
+        };
+    let mirrors = match (cfg.feedback, feedback) {
+        (FeedbackMode::Mirrored, Some((a, b))) => vec![a, b],
+        _ => Vec::new(),
+    };
+    spec.learning
+        .push(learn(w2, "eo_p", "eo_n", cfg.eta2, cfg.w2_max, mirrors));
+    if let (Some(w1), Some(_)) = (w1, feedback) {
+        spec.learning
+            .push(learn(w1, "eh_p", "eh_n", cfg.eta1, cfg.w1_max, Vec::new()));
+    }
+    (
+        spec,
+        Layout {
+            w1,
+            w2,
+            feedback,
+            n_classes,
+        },
+    )
+}
