@@ -12,6 +12,7 @@ use mixsig_lab::netfile;
 mod chip;
 mod fi;
 mod sim;
+mod train;
 
 #[derive(Parser)]
 #[command(
@@ -33,6 +34,9 @@ enum Command {
     Fi(fi::FiArgs),
     /// Inspect a chip profile, sample an instance, print bias-generator tables.
     Chip(chip::ChipArgs),
+    /// Train the error-propagation network on a spike-timing task (order pattern on a dynapse2 die by
+    /// default); write the learning curve, summary and plots.
+    Train(train::TrainArgs),
 }
 
 pub(crate) fn time_arg(s: &str) -> Result<f64, String> {
@@ -86,6 +90,7 @@ fn main() -> ExitCode {
         Command::Sim(a) => sim::run(a),
         Command::Fi(a) => fi::run(a),
         Command::Chip(a) => chip::run(a),
+        Command::Train(a) => train::run(a),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

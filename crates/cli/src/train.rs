@@ -1,0 +1,158 @@
+//! `mixsig train`: train the error-propagation network on a timing task, on a chip die or on ideal
+//! circuits, and write the learning curve, summary and plots.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use mixsig_circuits::learning::WeightStorage;
+use mixsig_circuits::units::{format_quantity, Dimension};
+use mixsig_lab::tasks::Pattern;
+use mixsig_lab::train::network::FeedbackMode;
+use mixsig_lab::train::run::{self, TaskSource, TrainOptions};
+
+use crate::{progress_bar, time_arg};
+
+#[derive(clap::Args)]
+pub struct TrainArgs {
+    /// Built-in task: order, sync, frozen-poisson, xor (two classes with identical per-channel spike
+    /// counts, different timing).
+    #[arg(long, value_name = "NAME", value_parser = |s: &str| s.parse::<Pattern>(), conflicts_with = "data")]
+    pattern: Option<Pattern>,
+    /// User task directory: labels.csv (`file,label,split`) and one `t_s,channel` CSV per
+    /// presentation (see docs/tasks.md).
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// Chip profile: a built-in name (dynapse2, dynapse1, fdsoi22, ideal) or a TOML file; `none` runs
+    /// ideal circuits without a die (the preset's per-neuron parameters exactly).
+    #[arg(long, value_name = "NAME|PATH|none", default_value = "dynapse2")]
+    profile: String,
+    /// Die seed (with a profile).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    instance: u64,
+    /// Seed of the task, the initial weights and the run.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Training presentations.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    presentations: usize,
+    /// How the error reaches the hidden layer: mirrored, random, none.
+    #[arg(long, value_name = "MODE", default_value = "mirrored", value_parser = run::parse_feedback)]
+    feedback: FeedbackMode,
+    /// Storage of the plastic weights: analog, nbit:N, bistable, bistable:DRIFT.
+    #[arg(long, value_name = "FORMAT", default_value = "analog", value_parser = run::parse_storage)]
+    storage: WeightStorage,
+    /// Test presentations (built-in tasks; user data brings its own split).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    n_test: usize,
+    /// Evaluate on the test set every N training presentations (and before training).
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    test_every: usize,
+    /// Time step (e.g. "100 us").
+    #[arg(long, value_parser = time_arg)]
+    dt: Option<f64>,
+    /// No hidden layer: inputs project straight onto the outputs (baseline).
+    #[arg(long)]
+    no_hidden: bool,
+    /// Lognormal sigma of the per-synapse learning rates (default: the profile's weight-transistor
+    /// mismatch; 0 without a profile).
+    #[arg(long, value_name = "SIGMA")]
+    eta_sigma: Option<f64>,
+    /// Output directory.
+    #[arg(long, default_value = "runs/train")]
+    out: PathBuf,
+}
+
+pub fn run(a: TrainArgs) -> Result<()> {
+    let defaults = TrainOptions::default();
+    let opts = TrainOptions {
+        task: match (&a.data, a.pattern) {
+            (Some(d), _) => TaskSource::Data(d.clone()),
+            (None, Some(p)) => TaskSource::Pattern(p),
+            (None, None) => TaskSource::Pattern(Pattern::Order),
+        },
+        profile: (a.profile != "none").then(|| a.profile.clone()),
+        instance: a.instance,
+        seed: a.seed,
+        presentations: a.presentations,
+        feedback: a.feedback,
+        storage: a.storage,
+        n_test: a.n_test,
+        test_every: a.test_every,
+        dt: a.dt.unwrap_or(defaults.dt),
+        no_hidden: a.no_hidden,
+        eta_sigma_ln: a.eta_sigma,
+        ..defaults
+    };
+    let pb = progress_bar(opts.presentations as u64, "training");
+    let outcome = run::train(&opts, |d, n| {
+        pb.set_length(n as u64);
+        pb.set_position(d as u64);
+    });
+    pb.finish_and_clear();
+    let o = outcome?;
+    for w in &o.warnings {
+        eprintln!("warning: {w}");
+    }
+    let files = run::write_outputs(&o, &a.out)?;
+
+    let on = match &o.chip {
+        Some(c) => format!("a `{}` die (instance {})", c.profile, c.instance),
+        None => "ideal circuits (no die)".into(),
+    };
+    println!(
+        "mixsig train: {} ({} channels, {} classes: {}) on {on}",
+        o.task.name,
+        o.task.n_channels,
+        o.task.class_names.len(),
+        o.task.class_names.join(", ")
+    );
+    println!(
+        "  {} neurons, {} hidden, {:?} feedback, {} weights, learning-rate mismatch sigma_ln {:.3}",
+        o.neurons,
+        o.network.n_hidden,
+        o.options.feedback,
+        o.options.storage,
+        o.options.eta_sigma_ln
+    );
+    println!(
+        "{:>13} {:>9} {:>15} {:>10} {:>10} {:>11}",
+        "presentations", "test acc", "err rate (Hz)", "W1 mean", "W2 mean", "mirror div"
+    );
+    let opt = |x: f64, f: &dyn Fn(f64) -> String| {
+        if x.is_finite() {
+            f(x)
+        } else {
+            "-".into()
+        }
+    };
+    let amp = |x: f64| format_quantity(x, Dimension::Current);
+    for c in &o.result.curve {
+        println!(
+            "{:>13} {:>9.3} {:>15} {:>10} {:>10} {:>11}",
+            c.presentations,
+            c.test_accuracy,
+            opt(c.error_rate_out_hz, &|x| format!("{x:.1}")),
+            opt(c.w1_mean, &amp),
+            opt(c.w2_mean, &amp),
+            opt(c.mirror_divergence, &|x| format!("{x:.4}")),
+        );
+    }
+    println!(
+        "test accuracy {:.3} (best checkpoint {:.3}, chance {:.3}) on {} test presentations after {} training presentations",
+        o.result.test_accuracy,
+        o.result.best_accuracy,
+        1.0 / o.task.class_names.len().max(1) as f64,
+        o.task.n_test,
+        o.options.presentations
+    );
+    println!(
+        "{:.1} s simulated in {:.1} s wall",
+        o.result.simulated_s, o.result.wall_s
+    );
+    println!(
+        "outputs in {}/ ({} files: summary.json, learning_curve.csv, plots .svg/.png)",
+        a.out.display(),
+        files.len()
+    );
+    Ok(())
+}
