@@ -107,10 +107,10 @@ pub fn run(a: TrainArgs) -> Result<()> {
         o.task.class_names.join(", ")
     );
     println!(
-        "  {} neurons, {} hidden, {:?} feedback, {} weights, learning-rate mismatch sigma_ln {:.3}",
+        "  {} neurons, {} hidden, {} feedback, {} weights, learning-rate mismatch sigma_ln {:.3}",
         o.neurons,
         o.network.n_hidden,
-        o.options.feedback,
+        format!("{:?}", o.options.feedback).to_lowercase(),
         o.options.storage,
         o.options.eta_sigma_ln
     );

@@ -606,10 +606,13 @@ pub fn train(
 pub const CURVE_HEADER: &str =
     "presentations,test_accuracy,error_rate_out_hz,w1_mean_a,w2_mean_a,mirror_divergence";
 
-/// A CSV number: empty for NaN (not applicable: no hidden layer, no mirrored feedback).
+/// A CSV number: empty for NaN (not applicable: no hidden layer, no mirrored feedback); currents in
+/// exponent notation (`9.149e-11`, not `0.0000000000914...`).
 fn num(x: f64) -> String {
-    if x.is_finite() {
+    if x.is_finite() && (x == 0.0 || (1e-3..1e6).contains(&x.abs())) {
         format!("{x}")
+    } else if x.is_finite() {
+        format!("{x:e}")
     } else {
         String::new()
     }
@@ -703,10 +706,8 @@ pub fn write_outputs(o: &TrainOutcome, out: &Path) -> Result<Vec<PathBuf>, Train
         Some(ch) => format!("{} die {}", ch.profile, ch.instance),
         None => "ideal circuits".into(),
     };
-    let what = format!(
-        "{}, {:?} feedback, {}",
-        o.task.name, o.options.feedback, who
-    );
+    let feedback = format!("{:?}", o.options.feedback).to_lowercase();
+    let what = format!("{}, {feedback} feedback, {who}", o.task.name);
     files.extend(plot::curves(
         &out.join("accuracy"),
         &format!("Test accuracy ({what})"),
