@@ -12,7 +12,16 @@ fn main() {
         _ => Pattern::Order,
     };
     let task = generate(pat, &PatternConfig::default(), 60, 4, 1).unwrap();
-    let cfg = NetConfig::default();
+    let mut cfg = NetConfig::default();
+    if let Some(v) = std::env::var("WS").ok().and_then(|v| v.parse().ok()) {
+        cfg.w_slow_max = v;
+    }
+    if let Some(v) = std::env::var("NT").ok().and_then(|v| v.parse().ok()) {
+        cfg.nmda_thr = v;
+    }
+    if let Some(v) = std::env::var("W1").ok().and_then(|v| v.parse().ok()) {
+        cfg.w1_max = v;
+    }
     let (mut spec, _l) = build(task.n_channels, task.n_classes, &cfg, 1);
     spec.record.spikes = Some(vec!["hid".into()]);
     let mut net = Network::build(&spec, 1e-4, 1).unwrap();
@@ -49,5 +58,18 @@ fn main() {
         best = best.max(dp);
     }
     println!("class mean counts per hidden neuron: {}", dps.join(" "));
-    println!("best single-neuron d' {best:.2}");
+    // Conditioning of a linear readout: the class difference relative to the common activity.
+    let (mut diff, mut common) = (0.0, 0.0);
+    for h in 0..nh {
+        let m = |l: usize| {
+            let xs: Vec<f64> = rows.iter().filter(|r| r.0 == l).map(|r| r.1[h]).collect();
+            xs.iter().sum::<f64>() / xs.len() as f64
+        };
+        diff += (m(0) - m(1)).abs();
+        common += 0.5 * (m(0) + m(1));
+    }
+    println!(
+        "best single-neuron d' {best:.2}; mean |class difference| / mean count = {:.3}",
+        diff / common.max(1e-9)
+    );
 }

@@ -55,6 +55,12 @@ fn main() {
     if let Some(v) = f("TEACH") {
         cfg.rate_teacher = v;
     }
+    if let Some(v) = f("TAUPRE") {
+        cfg.tau_pre = v;
+    }
+    if let Some(v) = f("WS") {
+        cfg.w_slow_max = v;
+    }
     if let Some(v) = f("DZ") {
         cfg.dead_zone = v;
     }

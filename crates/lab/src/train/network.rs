@@ -76,6 +76,8 @@ pub struct NetConfig {
     pub w_slow_max: f64,
     /// Hidden spike thresholds are log-spread over this range, A.
     pub hidden_thresholds: (f64, f64),
+    /// NMDA voltage-gating threshold of the hidden neurons, A (NMDA passes once `I_mem` exceeds it).
+    pub nmda_thr: f64,
     /// Lognormal spread of per-synapse learning rates (0 on ideal circuits).
     pub eta_sigma_ln: f64,
 }
@@ -107,6 +109,7 @@ impl Default for NetConfig {
             w_inhibit: 3e-10,
             w_slow_max: 1.2e-9,
             hidden_thresholds: (1.5e-10, 1.2e-9),
+            nmda_thr: 2e-11,
             eta_sigma_ln: 0.0,
         }
     }
@@ -211,6 +214,7 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
                     0.5
                 };
                 p.i_spkthr = lo * (hi / lo).powf(f);
+                p.i_nmda_thr = cfg.nmda_thr;
                 p
             })
             .collect();
@@ -241,13 +245,6 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
     let pre_out = if hidden { "hid" } else { "in" };
     let n_pre_out = if hidden { n_hid } else { n_in };
     if hidden {
-        w1 = Some(spec.projections.len());
-        spec.projections.push(dense(
-            "in",
-            "hid",
-            SynapseType::Ampa,
-            uniform(n_in * n_hid, 0.5 * cfg.w1_max),
-        ));
         // The fixed slow path: each hidden neuron gets a random ramp of NMDA weights across the input
         // channels (rising or falling), so that with an 80 ms synapse the order in which channels fire
         // changes how much of their charge lands inside the presentation: timing becomes counts.
@@ -265,6 +262,16 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
                 slow[i * n_hid + h] = cfg.w_slow_max * (0.8 * ramp + 0.2 * noise[i * n_hid + h]);
             }
         }
+        // The plastic fast path starts as the mirror image of the slow ramp: with NMDA gated by the
+        // membrane (`nmda_thr`), a neuron whose slow inputs come first and whose fast inputs come
+        // last fires more than for the reverse order (a sequence detector).
+        let fast: Vec<f64> = slow
+            .iter()
+            .map(|w| 0.5 * cfg.w1_max * (1.0 - w / cfg.w_slow_max).clamp(0.0, 1.0))
+            .collect();
+        w1 = Some(spec.projections.len());
+        spec.projections
+            .push(dense("in", "hid", SynapseType::Ampa, fast));
         spec.projections
             .push(dense("in", "hid", SynapseType::Nmda, slow));
     }
