@@ -323,10 +323,20 @@ impl Network {
                     &mut slots[post],
                 );
                 if zeroed > 0 {
+                    // Name the requested weight only when the rule gives one weight to every synapse.
+                    let requested = match pr.connect {
+                        Connectivity::Dense(_) | Connectivity::Explicit(_) => String::new(),
+                        _ => format!(
+                            " ({})",
+                            mixsig_circuits::units::format_quantity(
+                                pr.weight,
+                                mixsig_circuits::units::Dimension::Current
+                            )
+                        ),
+                    };
                     warnings.push(format!(
-                        "{ctx}: {zeroed} of {} weights ({}) round to zero in the chip's {} weight format",
+                        "{ctx}: {zeroed} of {} weights{requested} round to zero in the chip's {} weight format",
                         table.n_synapses(),
-                        mixsig_circuits::units::format_quantity(pr.weight, mixsig_circuits::units::Dimension::Current),
                         b.instance.profile().weights.name()
                     ));
                 }
