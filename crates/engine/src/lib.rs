@@ -15,6 +15,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod build;
 pub mod chip;
 pub mod network;
 pub mod plasticity;
