@@ -2,5 +2,7 @@
 //! network preset ([`network`]) and the training protocol ([`protocol`]).
 
 pub mod network;
+pub mod outputs;
+pub mod placement;
 pub mod protocol;
 pub mod run;

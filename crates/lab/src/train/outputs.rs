@@ -1,0 +1,202 @@
+//! The files of a `mixsig train` run: `summary.json`, `learning_curve.csv` and the plots
+//! (accuracy, error rate, weights, mirror divergence, rasters), every file written atomically.
+
+use std::path::{Path, PathBuf};
+
+use super::protocol::{RasterSample, TrainResult};
+use super::run::{TrainError, TrainOutcome};
+use crate::output::write_atomic;
+use crate::plot::{self, Curve, PlotError, RasterGroup};
+
+/// Header of `learning_curve.csv`.
+pub const CURVE_HEADER: &str =
+    "presentations,test_accuracy,error_rate_out_hz,w1_mean_a,w2_mean_a,mirror_divergence";
+
+/// A CSV number: empty for NaN (not applicable: no hidden layer, no mirrored feedback); currents in
+/// exponent notation (`9.149e-11`, not `0.0000000000914...`).
+fn num(x: f64) -> String {
+    if x.is_finite() && (x == 0.0 || (1e-3..1e6).contains(&x.abs())) {
+        format!("{x}")
+    } else if x.is_finite() {
+        format!("{x:e}")
+    } else {
+        String::new()
+    }
+}
+
+/// `learning_curve.csv`: one row per checkpoint ([`CURVE_HEADER`]).
+pub fn curve_csv(result: &TrainResult) -> String {
+    let mut s = String::from(CURVE_HEADER);
+    s.push('\n');
+    for c in &result.curve {
+        s.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            c.presentations,
+            num(c.test_accuracy),
+            num(c.error_rate_out_hz),
+            num(c.w1_mean),
+            num(c.w2_mean),
+            num(c.mirror_divergence)
+        ));
+    }
+    s
+}
+
+fn raster_plot(out: &Path, o: &TrainOutcome, r: &RasterSample) -> Result<[PathBuf; 2], PlotError> {
+    let class = o
+        .task
+        .class_names
+        .get(r.label)
+        .cloned()
+        .unwrap_or_else(|| r.label.to_string());
+    let mut cols: Vec<(Vec<f64>, Vec<u32>)> = vec![(Vec::new(), Vec::new()); o.group_sizes.len()];
+    for (t, g, n) in &r.spikes {
+        if let Some(i) = o.group_sizes.iter().position(|(name, _)| name == g) {
+            cols[i].0.push(*t);
+            cols[i].1.push(*n);
+        }
+    }
+    let groups: Vec<RasterGroup> = o
+        .group_sizes
+        .iter()
+        .zip(&cols)
+        .filter(|((name, _), _)| name != "teacher")
+        .map(|((name, size), (t, n))| RasterGroup {
+            name,
+            times_s: t,
+            neuron: n,
+            size: *size as u32,
+        })
+        .collect();
+    let safe: String = class
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    plot::raster(
+        &out.join(format!("raster_{}_{}_{safe}", r.when, r.label)),
+        &format!(
+            "{} presentation of class `{class}` {} training (teacher off, learning off)",
+            o.task.name, r.when
+        ),
+        &groups,
+        o.task.duration_s,
+    )
+}
+
+/// Write `summary.json`, `learning_curve.csv` and the plots into `out`; returns the files written.
+///
+/// Plots (each `.svg` and `.png`): `accuracy` (test accuracy), `error_rate` (output error neurons),
+/// `weights` (mean W1 and W2), `mirror_divergence` (largest |B - W2ᵀ| over mean W2, when the feedback
+/// is mirrored), and `raster_{before,after}_<label>_<class>` (one test presentation per class).
+pub fn write_outputs(o: &TrainOutcome, out: &Path) -> Result<Vec<PathBuf>, TrainError> {
+    let mut files = Vec::new();
+    let json = serde_json::to_string_pretty(o).expect("the summary serializes");
+    let p = out.join("summary.json");
+    write_atomic(&p, json.as_bytes())?;
+    files.push(p);
+    let p = out.join("learning_curve.csv");
+    write_atomic(&p, curve_csv(&o.result).as_bytes())?;
+    files.push(p);
+
+    let c = &o.result.curve;
+    let x: Vec<f64> = c.iter().map(|c| c.presentations as f64).collect();
+    let acc: Vec<f64> = c.iter().map(|c| c.test_accuracy).collect();
+    let chance = vec![1.0 / o.task.class_names.len().max(1) as f64; x.len()];
+    let who = match &o.chip {
+        Some(ch) => format!("{} die {}", ch.profile, ch.instance),
+        None => "ideal circuits".into(),
+    };
+    let feedback = format!("{:?}", o.options.feedback).to_lowercase();
+    let what = format!("{}, {feedback} feedback, {who}", o.task.name);
+    files.extend(plot::curves(
+        &out.join("accuracy"),
+        &format!("Test accuracy ({what})"),
+        "training presentations",
+        "test accuracy",
+        false,
+        &[
+            Curve {
+                name: "test accuracy",
+                x: &x,
+                y: &acc,
+                band: None,
+            },
+            Curve {
+                name: "chance",
+                x: &x,
+                y: &chance,
+                band: None,
+            },
+        ],
+    )?);
+    let err: Vec<f64> = c.iter().map(|c| c.error_rate_out_hz).collect();
+    files.extend(plot::curves(
+        &out.join("error_rate"),
+        &format!("Output error-neuron rate over the last training block ({what})"),
+        "training presentations",
+        "mean rate (Hz)",
+        false,
+        &[Curve {
+            name: "output error neurons",
+            x: &x,
+            y: &err,
+            band: None,
+        }],
+    )?);
+    let w1: Vec<f64> = c.iter().map(|c| c.w1_mean).collect();
+    let w2: Vec<f64> = c.iter().map(|c| c.w2_mean).collect();
+    let mut series = vec![Curve {
+        name: "W2 (to outputs)",
+        x: &x,
+        y: &w2,
+        band: None,
+    }];
+    if w1.iter().any(|v| v.is_finite()) {
+        series.insert(
+            0,
+            Curve {
+                name: "W1 (input to hidden)",
+                x: &x,
+                y: &w1,
+                band: None,
+            },
+        );
+    }
+    files.extend(plot::curves(
+        &out.join("weights"),
+        &format!("Mean plastic weights ({what})"),
+        "training presentations",
+        "mean weight (A)",
+        false,
+        &series,
+    )?);
+    let div: Vec<f64> = c.iter().map(|c| c.mirror_divergence).collect();
+    if div.iter().any(|v| v.is_finite()) {
+        files.extend(plot::curves(
+            &out.join("mirror_divergence"),
+            &format!(
+                "Mirrored feedback vs forward weights: max |B - W2^T| / mean W2 (eta sigma_ln {})",
+                o.options.eta_sigma_ln
+            ),
+            "training presentations",
+            "relative divergence",
+            false,
+            &[Curve {
+                name: "mirror divergence",
+                x: &x,
+                y: &div,
+                band: None,
+            }],
+        )?);
+    }
+    for r in &o.result.rasters {
+        files.extend(raster_plot(out, o, r)?);
+    }
+    Ok(files)
+}

@@ -1,0 +1,199 @@
+//! Putting the `mixsig train` preset on a die of a chip profile: which core each population goes
+//! to, the biases the preset asks of each core, the weight bases, and the learning-rate mismatch the
+//! profile implies ([`profile_eta_sigma`]).
+//!
+//! On a chip profile the preset is placed on the die with one core per role when the chip has them:
+//! hidden neurons on core 0, outputs on core 1, output error neurons on core 2, hidden error neurons on
+//! core 3 (fewer cores: the later roles share the last core). Each core's biases start from the circuit
+//! defaults; those the preset changes are set to its values for the first population placed on the core
+//! (quantized by the bias generator); the
+//! hidden layer's per-neuron thresholds cannot be expressed as a shared bias, so its core gets their
+//! geometric mean and the die's mismatch supplies the spread. With the `dynapse2-mask` weight format
+//! the four weight bases of each core form a binary ladder up to the largest weight landing there
+//! (the plastic bound for plastic projections), so initial weights land on 16 levels before learning
+//! moves them. The plastic projections' learning rates get the lognormal mismatch of the profile's
+//! weight transistor (`i_w`, per-device component).
+
+use std::collections::BTreeMap;
+
+use mixsig_chip::names::resolve_bias;
+use mixsig_chip::{ChipProfile, WeightFormat};
+use mixsig_circuits::units::Dimension;
+use mixsig_circuits::NeuronParams;
+use mixsig_engine::spec::Connectivity;
+use mixsig_engine::NetworkSpec;
+use serde::Serialize;
+
+use super::network::NetConfig;
+use super::run::TrainError;
+use crate::chipnet::{self, PlacedPopulation, SetBias};
+use crate::netfile::{BiasEntry, BiasRequest, ChipSection};
+
+/// The die a run used.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChipInfo {
+    /// Profile name.
+    pub profile: String,
+    /// Where the profile came from.
+    pub origin: String,
+    /// Die seed.
+    pub instance: u64,
+    /// Weight format of the profile.
+    pub weight_format: String,
+    /// Placement of each population.
+    pub placement: Vec<PlacedPopulation>,
+    /// Biases the run set, as the generator realized them.
+    pub biases: Vec<SetBias>,
+}
+
+/// Lognormal sigma of a synapse's learning rate on `profile`: the per-device component of the weight
+/// transistor's mismatch (`i_w`).
+pub fn profile_eta_sigma(profile: &ChipProfile) -> f64 {
+    profile
+        .mismatch
+        .sigmas(
+            &profile.layout.device("i_w"),
+            &profile.process.operating_point(),
+        )
+        .local
+}
+
+/// Core of each population of the preset on a chip with `cores` cores (see the module docs).
+fn role_core(name: &str, cores: u32) -> u32 {
+    let want = match name {
+        "hid" => 0,
+        "out" => 1,
+        "eo_p" | "eo_n" => 2,
+        _ => 3,
+    };
+    want.min(cores.saturating_sub(1))
+}
+
+/// Largest weight each projection may carry: the plastic bound for plastic projections (and their
+/// mirrors), the largest initial weight otherwise.
+fn projection_max(spec: &NetworkSpec, i: usize) -> f64 {
+    for l in &spec.learning {
+        if l.projection == i || l.mirrors.contains(&i) {
+            return l.w_max;
+        }
+    }
+    let p = &spec.projections[i];
+    match &p.connect {
+        Connectivity::Dense(w) => w.iter().copied().fold(0.0, f64::max),
+        Connectivity::Explicit(t) => t.iter().map(|x| x.2).fold(0.0, f64::max),
+        _ => p.weight,
+    }
+}
+
+/// Place `spec` on a die of `profile` and set its biases to the preset's operating point; returns the
+/// die description and warnings.
+pub(super) fn bind_to_die(
+    spec: &mut NetworkSpec,
+    cfg: &NetConfig,
+    profile: &ChipProfile,
+    instance: u64,
+) -> Result<(ChipInfo, Vec<String>), TrainError> {
+    let n_cores = profile.architecture.cores;
+    let mut warnings = Vec::new();
+    let mut section = ChipSection {
+        cores: spec
+            .populations
+            .iter()
+            .map(|p| Some(role_core(&p.name, n_cores)))
+            .collect(),
+        ..ChipSection::default()
+    };
+    // Hidden thresholds are per neuron in the preset; a core shares one.
+    let (lo, hi) = cfg.hidden_thresholds;
+    let params_of = |p: &mixsig_engine::spec::PopulationSpec| -> NeuronParams {
+        let mut q = p.params;
+        if p.name == "hid" && p.per_neuron.is_some() {
+            q.i_spkthr = (lo * hi).sqrt();
+        }
+        q
+    };
+    let bias_params: Vec<&'static str> = NeuronParams::FIELDS
+        .iter()
+        .filter(|f| f.dim == Dimension::Current)
+        .map(|f| f.name)
+        .filter(|n| resolve_bias(n).is_some())
+        .collect();
+    // The die starts from the circuit defaults (quantized); request what the preset changes. The first
+    // population on a core sets its biases; later ones share them.
+    let circuit_defaults = NeuronParams::default();
+    let mut owner: BTreeMap<u32, (String, NeuronParams)> = BTreeMap::new();
+    for (pi, p) in spec.populations.iter_mut().enumerate() {
+        let core = section.cores[pi].expect("assigned");
+        let q = params_of(p);
+        match owner.get(&core) {
+            None => {
+                owner.insert(core, (p.name.clone(), q));
+                p.params = q;
+                section.param_keys.push(
+                    bias_params
+                        .iter()
+                        .filter(|n| q.field(n) != circuit_defaults.field(n))
+                        .map(|n| (n.to_string(), 0))
+                        .collect(),
+                );
+            }
+            Some((first, fq)) => {
+                let differ: Vec<&str> = bias_params
+                    .iter()
+                    .copied()
+                    .filter(|n| q.field(n) != fq.field(n))
+                    .collect();
+                if !differ.is_empty() {
+                    warnings.push(format!(
+                        "profile `{}` has {n_cores} core(s): population `{}` shares core {core} with `{first}` and takes its {}",
+                        profile.name,
+                        p.name,
+                        differ.join(", ")
+                    ));
+                }
+                section.param_keys.push(Vec::new());
+            }
+        }
+    }
+    if profile.weights == WeightFormat::Dynapse2Mask {
+        let mut top: BTreeMap<u32, f64> = BTreeMap::new();
+        for (i, pr) in spec.projections.iter().enumerate() {
+            if let Some(pi) = spec.populations.iter().position(|p| p.name == pr.to) {
+                let core = section.cores[pi].expect("assigned");
+                let m = projection_max(spec, i);
+                let e = top.entry(core).or_insert(0.0);
+                *e = e.max(m);
+            }
+        }
+        for (core, m) in top {
+            if m > 0.0 {
+                for k in 0..4 {
+                    section.biases.push(BiasEntry {
+                        core: Some(core),
+                        name: format!("w{k}"),
+                        request: BiasRequest::Current(m * f64::from(1u32 << k) / 15.0),
+                        line: 0,
+                    });
+                }
+            }
+        }
+    }
+    let run = chipnet::bind(spec, &section, profile, instance, "train preset")?;
+    for b in &run.biases {
+        if let Some(w) = &b.report.warning {
+            warnings.push(format!("core {} {}: {w}", b.core, b.report.bias));
+        }
+    }
+    spec.chip = Some(run.binding);
+    Ok((
+        ChipInfo {
+            profile: profile.name.clone(),
+            origin: profile.origin.clone(),
+            instance,
+            weight_format: profile.weights.name().to_string(),
+            placement: run.placement,
+            biases: run.biases,
+        },
+        warnings,
+    ))
+}
