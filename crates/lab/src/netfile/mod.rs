@@ -20,6 +20,9 @@ pub use crate::located::{line_of, parse_set, FileError};
 use crate::located::{toml_error, Constraint, Located, Q};
 pub use crate::spikelist::read_spike_list;
 
+mod chip;
+pub use chip::{BiasEntry, BiasRequest, ChipSection};
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
@@ -33,28 +36,7 @@ struct RawFile {
     #[serde(default)]
     dc: Vec<RawDc>,
     record: Option<RawRecord>,
-    chip: Option<RawChip>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawChip {
-    profile: Option<String>,
-    instance: Option<u64>,
-    #[serde(default)]
-    bias: Vec<RawBias>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawBias {
-    name: Spanned<String>,
-    core: Option<Spanned<u32>>,
-    value: Option<Q>,
-    coarse: Option<u8>,
-    fine: Option<u16>,
-    time: Option<Q>,
-    ratio: Option<Q>,
+    chip: Option<chip::RawChip>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -148,54 +130,6 @@ pub struct NetworkFile {
     pub chip: ChipSection,
 }
 
-/// How a bias is requested in a network file.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum BiasRequest {
-    /// A target current, A (quantized to the nearest code).
-    Current(f64),
-    /// An explicit (coarse, fine) code.
-    Code {
-        /// Coarse range.
-        coarse: u8,
-        /// Fine value.
-        fine: u16,
-    },
-    /// A time target, s: the time constant of a leak bias (`i_tau_*`) or the width of a pulse bias
-    /// (`i_ref`, `i_pulse`, `i_pulse_ahp`).
-    Time(f64),
-    /// A gain ratio: a gain bias (`i_gain_*`) as a multiple of its block's leak current.
-    Ratio(f64),
-}
-
-/// One `[[chip.bias]]` entry.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BiasEntry {
-    /// Core (all cores when `None`).
-    pub core: Option<u32>,
-    /// Bias name as written (DYNAP-SE2 name or parameter name).
-    pub name: String,
-    /// The request.
-    pub request: BiasRequest,
-    /// Line in the file.
-    pub line: usize,
-}
-
-/// The chip-related content of a network file.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChipSection {
-    /// `[chip] profile`.
-    pub profile: Option<String>,
-    /// `[chip] instance` (die seed).
-    pub instance: Option<u64>,
-    /// `[[chip.bias]]` entries.
-    pub biases: Vec<BiasEntry>,
-    /// Requested core of each population (`core = N`), in population order.
-    pub cores: Vec<Option<u32>>,
-    /// Parameters each population sets in its `params` table: (canonical parameter name, line);
-    /// aliases (`i_tau_syn`, ...) are expanded to the four synapse types.
-    pub param_keys: Vec<Vec<(String, usize)>>,
-}
-
 /// Parse a model name.
 pub fn parse_model(s: &str) -> Option<ModelKind> {
     Some(match s {
@@ -219,7 +153,7 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
     let raw: RawFile = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
     let l = Located { file, text };
     let mut spec = NetworkSpec::default();
-    let mut chip = ChipSection::default();
+    let mut section = ChipSection::default();
 
     let mut sim = SimSettings::default();
     if let Some(s) = &raw.simulation {
@@ -357,8 +291,8 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
                 None => keys.push((k.get_ref().clone(), line)),
             }
         }
-        chip.param_keys.push(keys);
-        chip.cores.push(p.core.as_ref().map(|c| *c.get_ref()));
+        section.param_keys.push(keys);
+        section.cores.push(p.core.as_ref().map(|c| *c.get_ref()));
         spec.populations.push(PopulationSpec {
             name: p.name.get_ref().clone(),
             size: *p.size.get_ref(),
@@ -651,58 +585,11 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
         spec.record.stride = 10;
     }
     if let Some(c) = &raw.chip {
-        chip.profile = c.profile.clone();
-        chip.instance = c.instance;
-        for (i, b) in c.bias.iter().enumerate() {
-            let key = format!("chip.bias[{}]", i + 1);
-            let at = b.name.span().start;
-            let mut requests = Vec::new();
-            if let Some(q) = &b.value {
-                let v = l.quantity(
-                    q,
-                    &format!("{key}.value"),
-                    Dimension::Current,
-                    Constraint::Positive,
-                )?;
-                requests.push(BiasRequest::Current(v));
-            }
-            match (b.coarse, b.fine) {
-                (Some(coarse), Some(fine)) => requests.push(BiasRequest::Code { coarse, fine }),
-                (None, None) => {}
-                _ => return Err(l.err(at, &key, "a code needs both coarse and fine")),
-            }
-            if let Some(q) = &b.time {
-                let v = l.quantity(
-                    q,
-                    &format!("{key}.time"),
-                    Dimension::Time,
-                    Constraint::Positive,
-                )?;
-                requests.push(BiasRequest::Time(v));
-            }
-            if let Some(q) = &b.ratio {
-                let v = l.quantity(
-                    q,
-                    &format!("{key}.ratio"),
-                    Dimension::Dimensionless,
-                    Constraint::Positive,
-                )?;
-                requests.push(BiasRequest::Ratio(v));
-            }
-            if requests.len() != 1 {
-                return Err(l.err(
-                    at,
-                    &key,
-                    "give exactly one of value (current), coarse + fine (code), time (time constant or pulse width), ratio (gain ratio)",
-                ));
-            }
-            chip.biases.push(BiasEntry {
-                core: b.core.as_ref().map(|c| *c.get_ref()),
-                name: b.name.get_ref().clone(),
-                request: requests[0],
-                line: line_of(text, at),
-            });
-        }
+        chip::parse(c, &l, text, &mut section)?;
     }
-    Ok(NetworkFile { spec, sim, chip })
+    Ok(NetworkFile {
+        spec,
+        sim,
+        chip: section,
+    })
 }
