@@ -1,6 +1,11 @@
 //! Separability of the hidden representation of the training preset (frozen, untrained): per-neuron
-//! spike counts per class and the best single-neuron d'. `cargo run --release -p mixsig-lab --example
-//! hidden_separability -- order|sync|xor`.
+//! spike counts per class, the best single-neuron d', how large the class difference is relative to
+//! the common activity, the cosine between the two class-mean count vectors (near 1: a linear readout
+//! is ill-conditioned) and the accuracy of an offline nearest-class-mean readout on held-out
+//! presentations. `cargo run --release -p mixsig-lab --example hidden_separability -- order|sync|xor`
+//! with knobs from the environment: WS (slow weight bound), W1 (fast weight bound), NT (NMDA gate),
+//! THRLO/THRHI (hidden threshold range), WIR (inhibitory ramp), GTAU
+//! (hidden GABA time constant factor), WLAT (lateral inhibition), N (presentations).
 use mixsig_engine::Network;
 use mixsig_lab::tasks::{generate, Pattern, PatternConfig};
 use mixsig_lab::train::network::{build, NetConfig};
@@ -11,16 +16,33 @@ fn main() {
         Some("xor") => Pattern::Xor,
         _ => Pattern::Order,
     };
-    let task = generate(pat, &PatternConfig::default(), 60, 4, 1).unwrap();
+    let f = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<f64>().ok());
+    let n = f("N").unwrap_or(60.0) as usize;
+    let task = generate(pat, &PatternConfig::default(), n, 4, 1).unwrap();
     let mut cfg = NetConfig::default();
-    if let Some(v) = std::env::var("WS").ok().and_then(|v| v.parse().ok()) {
+    if let Some(v) = f("WS") {
         cfg.w_slow_max = v;
     }
-    if let Some(v) = std::env::var("NT").ok().and_then(|v| v.parse().ok()) {
+    if let Some(v) = f("NT") {
         cfg.nmda_thr = v;
     }
-    if let Some(v) = std::env::var("W1").ok().and_then(|v| v.parse().ok()) {
+    if let Some(v) = f("W1") {
         cfg.w1_max = v;
+    }
+    if let Some(v) = f("THRLO") {
+        cfg.hidden_thresholds.0 = v;
+    }
+    if let Some(v) = f("THRHI") {
+        cfg.hidden_thresholds.1 = v;
+    }
+    if let Some(v) = f("WIR") {
+        cfg.w_inh_ramp = v;
+    }
+    if let Some(v) = f("GTAU") {
+        cfg.hidden_gaba_tau = v;
+    }
+    if let Some(v) = f("WLAT") {
+        cfg.w_hidden_inhibit = v;
     }
     let (mut spec, _l) = build(task.n_channels, task.n_classes, &cfg, 1);
     spec.record.spikes = Some(vec!["hid".into()]);
@@ -42,34 +64,43 @@ fn main() {
         rows.push((p.label, c));
         net.run(0.1);
     }
+    // Class statistics on the first half, offline readout tested on the second half.
+    let half = rows.len() / 2;
+    let stats = |rs: &[(usize, Vec<f64>)], l: usize, h: usize| -> (f64, f64) {
+        let xs: Vec<f64> = rs.iter().filter(|r| r.0 == l).map(|r| r.1[h]).collect();
+        let m = xs.iter().sum::<f64>() / xs.len().max(1) as f64;
+        let s = (xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / xs.len().max(1) as f64).sqrt();
+        (m, s)
+    };
     let mut best = 0.0f64;
     let mut dps = vec![];
-    for h in 0..nh {
-        let v = |l: usize| -> (f64, f64) {
-            let xs: Vec<f64> = rows.iter().filter(|r| r.0 == l).map(|r| r.1[h]).collect();
-            let m = xs.iter().sum::<f64>() / xs.len() as f64;
-            let s = (xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / xs.len() as f64).sqrt();
-            (m, s)
-        };
-        let (m0, s0) = v(0);
-        let (m1, s1) = v(1);
-        let dp = (m0 - m1).abs() / (0.5 * (s0 * s0 + s1 * s1)).sqrt().max(0.3);
-        dps.push(format!("{:.0}/{:.0}", m0, m1));
-        best = best.max(dp);
-    }
-    println!("class mean counts per hidden neuron: {}", dps.join(" "));
-    // Conditioning of a linear readout: the class difference relative to the common activity.
     let (mut diff, mut common) = (0.0, 0.0);
+    let (mut m0v, mut m1v) = (vec![0.0; nh], vec![0.0; nh]);
     for h in 0..nh {
-        let m = |l: usize| {
-            let xs: Vec<f64> = rows.iter().filter(|r| r.0 == l).map(|r| r.1[h]).collect();
-            xs.iter().sum::<f64>() / xs.len() as f64
-        };
-        diff += (m(0) - m(1)).abs();
-        common += 0.5 * (m(0) + m(1));
+        let (m0, s0) = stats(&rows, 0, h);
+        let (m1, s1) = stats(&rows, 1, h);
+        let dp = (m0 - m1).abs() / (0.5 * (s0 * s0 + s1 * s1)).sqrt().max(0.3);
+        dps.push(format!("{m0:.0}/{m1:.0}"));
+        best = best.max(dp);
+        diff += (m0 - m1).abs();
+        common += 0.5 * (m0 + m1);
+        m0v[h] = stats(&rows[..half], 0, h).0;
+        m1v[h] = stats(&rows[..half], 1, h).0;
     }
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    let cos = dot(&m0v, &m1v) / (dot(&m0v, &m0v) * dot(&m1v, &m1v)).sqrt().max(1e-12);
+    let correct = rows[half..]
+        .iter()
+        .filter(|(l, c)| {
+            let d = |m: &[f64]| c.iter().zip(m).map(|(x, y)| (x - y) * (x - y)).sum::<f64>();
+            (d(&m1v) < d(&m0v)) == (*l == 1)
+        })
+        .count();
+    let rate = common / nh as f64 / task.duration;
+    println!("class mean counts per hidden neuron: {}", dps.join(" "));
     println!(
-        "best single-neuron d' {best:.2}; mean |class difference| / mean count = {:.3}",
-        diff / common.max(1e-9)
+        "best d' {best:.2}; |diff|/count {:.3}; cos(class means) {cos:.3}; mean rate {rate:.1} Hz; nearest-mean readout {:.2}",
+        diff / common.max(1e-9),
+        correct as f64 / (rows.len() - half).max(1) as f64
     );
 }

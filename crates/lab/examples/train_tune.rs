@@ -1,9 +1,20 @@
-//! Tuning harness for the training preset: `cargo run --release -p mixsig-lab --example train_tune -- PATTERN FEEDBACK SEED`
-//! with knobs from the environment (ETA1, ETA2, WINH, W2MAX, TEACH, DZ, EDECAY, PRES, NOHID, EASY = a
-//! rate-coded control task). Prints the learning curve; MIXSIG_DEBUG_TRAIN=1 adds per-class scores.
+//! Tuning harness for the training preset: `cargo run --release -p mixsig-lab --example train_tune --
+//! PATTERN FEEDBACK SEEDS` (SEEDS: `1` or `1,2,3`) with knobs from the environment, each overriding one
+//! field of the preset's defaults: ETA1, ETA2, WINH (mutual inhibition), W1MAX, W2MAX, TEACH (teacher
+//! rate), WTEACH, WOUT (output -> error weight), DZ (dead zone), TAUPRE, WS (slow weight bound), NT
+//! (NMDA gate), THRLO/THRHI (hidden thresholds), WLAT (hidden lateral inhibition), CAHI (calcium upper
+//! threshold), CONTRAST (cross-class error wiring), BIAS/WBIAS (bias
+//! source rate and weight bound), WIR/GTAU (inhibitory ramp onto hidden), NPC (outputs per class), NHID; protocol: EDECAY,
+//! PRES, EVERY; NOHID = no hidden layer; EASY = a rate-coded control task. Prints the learning curve of
+//! each seed and the median final and best accuracies; MIXSIG_DEBUG_TRAIN=1 adds per-class scores.
 use mixsig_lab::tasks::{generate, Pattern, PatternConfig};
 use mixsig_lab::train::network::{build, FeedbackMode, NetConfig};
 use mixsig_lab::train::protocol::{run, Protocol};
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -17,54 +28,53 @@ fn main() {
         .get(2)
         .and_then(|s| FeedbackMode::parse(s))
         .unwrap_or(FeedbackMode::Mirrored);
-    let seed: u64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(1);
-    let mut task = generate(pat, &PatternConfig::default(), 200, 40, seed).unwrap();
-    if std::env::var("EASY").is_ok() {
-        // Sanity: class c drives only its half of the channels (a rate code any readout can learn).
-        for set in [&mut task.train, &mut task.test] {
-            for p in set.iter_mut() {
-                let n = p.channels.len();
-                for (i, ch) in p.channels.iter_mut().enumerate() {
-                    if (i < n / 2) != (p.label == 0) {
-                        ch.clear();
-                    }
-                }
-            }
-        }
-    }
+    let seeds: Vec<u64> = args
+        .get(3)
+        .map(|s| s.split(',').filter_map(|x| x.parse().ok()).collect())
+        .unwrap_or_else(|| vec![1]);
+    let f = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<f64>().ok());
     let mut cfg = NetConfig {
         feedback: fb,
         ..Default::default()
     };
-    if let Some(v) = std::env::var("ETA2").ok().and_then(|v| v.parse().ok()) {
-        cfg.eta2 = v;
+    let knobs: [(&str, &mut f64); 22] = [
+        ("BIAS", &mut cfg.bias_rate),
+        ("WBIAS", &mut cfg.w_bias_max),
+        ("WIR", &mut cfg.w_inh_ramp),
+        ("GTAU", &mut cfg.hidden_gaba_tau),
+        ("ETA1", &mut cfg.eta1),
+        ("ETA2", &mut cfg.eta2),
+        ("WINH", &mut cfg.w_inhibit),
+        ("W1MAX", &mut cfg.w1_max),
+        ("W2MAX", &mut cfg.w2_max),
+        ("TEACH", &mut cfg.rate_teacher),
+        ("WTEACH", &mut cfg.w_teacher),
+        ("WOUT", &mut cfg.w_out_err),
+        ("DZ", &mut cfg.dead_zone),
+        ("TAUPRE", &mut cfg.tau_pre),
+        ("WS", &mut cfg.w_slow_max),
+        ("NT", &mut cfg.nmda_thr),
+        ("THRLO", &mut cfg.hidden_thresholds.0),
+        ("THRHI", &mut cfg.hidden_thresholds.1),
+        ("WLAT", &mut cfg.w_hidden_inhibit),
+        ("CAHI", &mut cfg.calcium.theta_high),
+        ("CONTRAST", &mut cfg.contrast),
+        ("CATAU", &mut cfg.calcium.trace.tau),
+    ];
+    for (k, v) in knobs {
+        if let Some(x) = f(k) {
+            *v = x;
+        }
     }
-    if let Some(v) = std::env::var("ETA1").ok().and_then(|v| v.parse().ok()) {
-        cfg.eta1 = v;
+    if let Some(v) = f("NPC") {
+        cfg.n_per_class = v as usize;
+    }
+    if let Some(v) = f("NHID") {
+        cfg.n_hidden = v as usize;
     }
     if std::env::var("NOHID").is_ok() {
         cfg.n_hidden = 0;
     }
-    let f = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<f64>().ok());
-    if let Some(v) = f("WINH") {
-        cfg.w_inhibit = v;
-    }
-    if let Some(v) = f("W2MAX") {
-        cfg.w2_max = v;
-    }
-    if let Some(v) = f("TEACH") {
-        cfg.rate_teacher = v;
-    }
-    if let Some(v) = f("TAUPRE") {
-        cfg.tau_pre = v;
-    }
-    if let Some(v) = f("WS") {
-        cfg.w_slow_max = v;
-    }
-    if let Some(v) = f("DZ") {
-        cfg.dead_zone = v;
-    }
-    let (spec, layout) = build(task.n_channels, task.n_classes, &cfg, seed);
     let mut proto = Protocol::default();
     if let Some(v) = f("EDECAY") {
         proto.eta_decay = v;
@@ -72,30 +82,61 @@ fn main() {
     if let Some(v) = f("PRES") {
         proto.presentations = v as usize;
     }
-    let r = run(
-        &spec,
-        &layout,
-        cfg.n_per_class,
-        cfg.rate_teacher,
-        &task,
-        &proto,
-        seed,
-        |_, _| {},
-    )
-    .unwrap();
-    for c in &r.curve {
+    if let Some(v) = f("EVERY") {
+        proto.test_every = v as usize;
+    }
+    let (mut finals, mut bests, mut walls) = (vec![], vec![], vec![]);
+    for &seed in &seeds {
+        let mut task = generate(pat, &PatternConfig::default(), 200, 40, seed).unwrap();
+        if std::env::var("EASY").is_ok() {
+            // Sanity: class c drives only its half of the channels (a rate code any readout can learn).
+            for set in [&mut task.train, &mut task.test] {
+                for p in set.iter_mut() {
+                    let n = p.channels.len();
+                    for (i, ch) in p.channels.iter_mut().enumerate() {
+                        if (i < n / 2) != (p.label == 0) {
+                            ch.clear();
+                        }
+                    }
+                }
+            }
+        }
+        let (spec, layout) = build(task.n_channels, task.n_classes, &cfg, seed);
+        let r = run(
+            &spec,
+            &layout,
+            cfg.n_per_class,
+            cfg.rate_teacher,
+            &task,
+            &proto,
+            seed,
+            |_, _| {},
+        )
+        .unwrap();
+        let accs: Vec<String> = r
+            .curve
+            .iter()
+            .map(|c| format!("{:.2}", c.test_accuracy))
+            .collect();
+        let last = r.curve.last().unwrap();
         println!(
-            "{:4} acc {:.3} err {:6.1} Hz w1 {:.3e} w2 {:.3e} div {:.3e}",
-            c.presentations,
-            c.test_accuracy,
-            c.error_rate_out_hz,
-            c.w1_mean,
-            c.w2_mean,
-            c.mirror_divergence
+            "seed {seed}: acc {} | err {:.1} Hz w1 {:.2e} w2 {:.2e} div {:.1e} | wall {:.1}s",
+            accs.join(" "),
+            last.error_rate_out_hz,
+            last.w1_mean,
+            last.w2_mean,
+            last.mirror_divergence,
+            r.wall_s
         );
+        finals.push(r.test_accuracy);
+        bests.push(r.best_accuracy);
+        walls.push(r.wall_s);
     }
     println!(
-        "final {:.3} best {:.3} sim {:.1}s wall {:.1}s",
-        r.test_accuracy, r.best_accuracy, r.simulated_s, r.wall_s
+        "median final {:.3} best {:.3} (finals {:?}) wall {:.1}s",
+        median(finals.clone()),
+        median(bests),
+        finals,
+        median(walls)
     );
 }

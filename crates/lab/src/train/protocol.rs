@@ -118,13 +118,21 @@ fn present(
     net.run(duration);
     let mut scores = vec![0u64; layout.n_classes];
     let mut err = 0u64;
+    let mut err_pn = vec![[0u64; 2]; layout.n_classes];
     for e in &net.rec.spikes[start..] {
         let g = e.group as usize;
         if g == out {
             scores[e.neuron as usize / n_per_class] += 1;
         } else if g == ep || g == en {
             err += 1;
+            err_pn[e.neuron as usize / n_per_class][usize::from(g == en)] += 1;
         }
+    }
+    if teacher.is_some() && std::env::var_os("MIXSIG_DEBUG_TRAIN").is_some() {
+        eprintln!(
+            "train label {} scores {scores:?} e+/e- per class {err_pn:?}",
+            p.label
+        );
     }
     net.run(gap);
     // Keep memory bounded: the protocol reads spikes per presentation only.
