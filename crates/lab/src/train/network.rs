@@ -80,6 +80,25 @@ pub struct NetConfig {
     pub nmda_thr: f64,
     /// Lognormal spread of per-synapse learning rates (0 on ideal circuits).
     pub eta_sigma_ln: f64,
+    /// Lateral (all-to-all, GABA) inhibition among hidden neurons, A (0: none).
+    pub w_hidden_inhibit: f64,
+    /// Contrastive error wiring, as a fraction of the own-class weights (0: none): every error pair
+    /// also sees the other classes' teacher and mean output with the opposite sign, so that it codes
+    /// `(T_own - T_other) - (O_own - O_other)` and the updates of competing classes are equal and
+    /// opposite (the common mode of the readout does not drift).
+    pub contrast: f64,
+    /// Fixed inhibitory (GABA) input->hidden ramp, A: each hidden neuron gets inhibition graded across
+    /// the channels like its slow ramp (> 0) or its mirror image (< 0); 0: none. With a slow hidden
+    /// GABA synapse this vetoes the non-preferred order (Barlow–Levick direction selectivity).
+    pub w_inh_ramp: f64,
+    /// Time constant of the hidden neurons' GABA synapse as a multiple of the 10 ms default.
+    pub hidden_gaba_tau: f64,
+    /// Rate of the always-on bias source, Hz (0: no bias). Its plastic excitatory projection onto the
+    /// outputs learns by the same rule as W2 and gives each output a learnable offset: without it two
+    /// outputs that see the same monotone hidden feature (e.g. total activity on `sync`) cannot cross.
+    pub bias_rate: f64,
+    /// Upper bound of the bias->output weights, A.
+    pub w_bias_max: f64,
 }
 
 impl Default for NetConfig {
@@ -91,7 +110,7 @@ impl Default for NetConfig {
             storage: WeightStorage::Analog,
             w1_max: 3e-10,
             w2_max: 4e-10,
-            eta1: 1e-11,
+            eta1: 3e-13,
             eta2: 4e-12,
             tau_pre: 0.02,
             calcium: CalciumWindow {
@@ -111,6 +130,12 @@ impl Default for NetConfig {
             hidden_thresholds: (1.5e-10, 1.2e-9),
             nmda_thr: 2e-11,
             eta_sigma_ln: 0.0,
+            w_hidden_inhibit: 0.0,
+            contrast: 0.0,
+            w_inh_ramp: 3e-10,
+            hidden_gaba_tau: 5.0,
+            bias_rate: 100.0,
+            w_bias_max: 1e-9,
         }
     }
 }
@@ -215,6 +240,8 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
                 };
                 p.i_spkthr = lo * (hi / lo).powf(f);
                 p.i_nmda_thr = cfg.nmda_thr;
+                p.i_tau_gaba /= cfg.hidden_gaba_tau;
+                p.i_gain_gaba /= cfg.hidden_gaba_tau;
                 p
             })
             .collect();
@@ -273,8 +300,48 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
         spec.projections
             .push(dense("in", "hid", SynapseType::Ampa, fast));
         spec.projections
-            .push(dense("in", "hid", SynapseType::Nmda, slow));
+            .push(dense("in", "hid", SynapseType::Nmda, slow.clone()));
+        if cfg.w_inh_ramp != 0.0 {
+            let inh: Vec<f64> = slow
+                .iter()
+                .map(|w| {
+                    let r = (w / cfg.w_slow_max).clamp(0.0, 1.0);
+                    let r = if cfg.w_inh_ramp > 0.0 { r } else { 1.0 - r };
+                    cfg.w_inh_ramp.abs() * r
+                })
+                .collect();
+            spec.projections
+                .push(dense("in", "hid", SynapseType::Gaba, inh));
+        }
+        if cfg.w_hidden_inhibit > 0.0 {
+            let lat: Vec<(u32, u32, f64)> = (0..n_hid)
+                .flat_map(|a| (0..n_hid).map(move |b| (a, b)))
+                .filter(|(a, b)| a != b)
+                .map(|(a, b)| (a as u32, b as u32, cfg.w_hidden_inhibit))
+                .collect();
+            spec.projections
+                .push(explicit("hid", "hid", SynapseType::Gaba, lat));
+        }
     }
+    let bias = if cfg.bias_rate > 0.0 {
+        spec.sources.push(SourceSpec {
+            name: "bias".into(),
+            size: 1,
+            kind: SourceKind::Regular {
+                rate: cfg.bias_rate,
+                phase: 0.0,
+            },
+        });
+        spec.projections.push(dense(
+            "bias",
+            "out",
+            SynapseType::Ampa,
+            vec![0.5 * cfg.w_bias_max; n_out],
+        ));
+        Some(spec.projections.len() - 1)
+    } else {
+        None
+    };
     let w2 = spec.projections.len();
     let w2_init = uniform(n_pre_out * n_out, 0.5 * cfg.w2_max);
     spec.projections
@@ -310,6 +377,37 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
         .push(explicit("out", "eo_n", SynapseType::Ampa, one.clone()));
     spec.projections
         .push(explicit("out", "eo_p", SynapseType::Gaba, one));
+    if cfg.contrast > 0.0 && n_classes > 1 {
+        let k = cfg.contrast / (n_classes - 1) as f64;
+        let teach_x: Vec<(u32, u32, f64)> = (0..n_classes)
+            .flat_map(|c| (0..n_out).map(move |o| (c, o)))
+            .filter(|&(c, o)| class_of(o) != c)
+            .map(|(c, o)| (c as u32, o as u32, k * cfg.w_teacher))
+            .collect();
+        spec.projections.push(explicit(
+            "teacher",
+            "eo_n",
+            SynapseType::Ampa,
+            teach_x.clone(),
+        ));
+        spec.projections
+            .push(explicit("teacher", "eo_p", SynapseType::Gaba, teach_x));
+        let out_x: Vec<(u32, u32, f64)> = (0..n_out)
+            .flat_map(|a| (0..n_out).map(move |o| (a, o)))
+            .filter(|&(a, o)| class_of(a) != class_of(o))
+            .map(|(a, o)| {
+                (
+                    a as u32,
+                    o as u32,
+                    k * cfg.w_out_err / cfg.n_per_class as f64,
+                )
+            })
+            .collect();
+        spec.projections
+            .push(explicit("out", "eo_p", SynapseType::Ampa, out_x.clone()));
+        spec.projections
+            .push(explicit("out", "eo_n", SynapseType::Gaba, out_x));
+    }
 
     let mut feedback = None;
     if hidden && cfg.feedback != FeedbackMode::None {
@@ -355,6 +453,16 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
     };
     spec.learning
         .push(learn(w2, "eo_p", "eo_n", cfg.eta2, cfg.w2_max, mirrors));
+    if let Some(b) = bias {
+        spec.learning.push(learn(
+            b,
+            "eo_p",
+            "eo_n",
+            cfg.eta2,
+            cfg.w_bias_max,
+            Vec::new(),
+        ));
+    }
     if let (Some(w1), Some(_)) = (w1, feedback) {
         spec.learning
             .push(learn(w1, "eh_p", "eh_n", cfg.eta1, cfg.w1_max, Vec::new()));
