@@ -247,7 +247,14 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
             .collect();
         spec.populations.push(PopulationSpec {
             per_neuron: Some(per_neuron),
-            ..pop("hid", n_hid, base)
+            // The shared parameters (what a die's core gets) carry everything but the thresholds.
+            ..pop("hid", n_hid, {
+                let mut p = base;
+                p.i_nmda_thr = cfg.nmda_thr;
+                p.i_tau_gaba /= cfg.hidden_gaba_tau;
+                p.i_gain_gaba /= cfg.hidden_gaba_tau;
+                p
+            })
         });
     }
     spec.populations.push(pop("out", n_out, base));
