@@ -226,36 +226,44 @@ pub fn parse_quantity(text: &str, d: Dimension) -> Result<f64, UnitError> {
     Ok(v)
 }
 
-/// Format an SI value with an engineering prefix and the dimension's symbol (`5.32 pA`).
+/// Format an SI value with an engineering prefix, 4 significant digits (trailing zeros trimmed) and
+/// the dimension's symbol: `5.319 pA`, `3 pF`, `20 ms`. Non-finite values print as `NaN`/`inf`.
 pub fn format_quantity(v: f64, d: Dimension) -> String {
     let sym = d.symbol();
-    if v == 0.0 || !v.is_finite() || sym.is_empty() || d == Dimension::Temperature {
-        return format!("{v:.4} {sym}").trim_end().to_string();
+    if !v.is_finite() {
+        return format!("{v} {sym}").trim_end().to_string();
     }
-    let prefixes = [
-        (1e9, "G"),
-        (1e6, "M"),
-        (1e3, "k"),
-        (1.0, ""),
-        (1e-3, "m"),
-        (1e-6, "u"),
-        (1e-9, "n"),
-        (1e-12, "p"),
-        (1e-15, "f"),
-    ];
-    let a = v.abs();
-    for (f, p) in prefixes {
-        if a >= f * 0.999_999_5 {
-            return format!("{} {p}{sym}", trim_num(v / f));
-        }
-    }
-    format!("{} f{sym}", trim_num(v / 1e-15))
-}
-
-fn trim_num(x: f64) -> String {
-    let s = format!("{x:.4}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    s.to_string()
+    let (f, p) = if v == 0.0 || sym.is_empty() || d == Dimension::Temperature {
+        (1.0, "")
+    } else {
+        [
+            (1e9, "G"),
+            (1e6, "M"),
+            (1e3, "k"),
+            (1.0, ""),
+            (1e-3, "m"),
+            (1e-6, "u"),
+            (1e-9, "n"),
+            (1e-12, "p"),
+            (1e-15, "f"),
+        ]
+        .into_iter()
+        .find(|(f, _)| v.abs() >= f * 0.999_95)
+        .unwrap_or((1e-15, "f"))
+    };
+    let x = v / f;
+    let digits = if x == 0.0 {
+        0
+    } else {
+        (3 - x.abs().log10().floor() as i32).clamp(0, 6) as usize
+    };
+    let t = format!("{x:.digits$}");
+    let t = if t.contains('.') {
+        t.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        t
+    };
+    format!("{t} {p}{sym}").trim_end().to_string()
 }
 
 #[cfg(test)]
@@ -353,5 +361,11 @@ mod tests {
     fn formats_with_prefix() {
         assert_eq!(format_quantity(5.3e-12, Dimension::Current), "5.3 pA");
         assert_eq!(format_quantity(0.02, Dimension::Time), "20 ms");
+        assert_eq!(
+            format_quantity(5.319_148e-12, Dimension::Current),
+            "5.319 pA"
+        );
+        assert_eq!(format_quantity(0.0, Dimension::Capacitance), "0 F");
+        assert_eq!(format_quantity(298.15, Dimension::Temperature), "298.1 K");
     }
 }

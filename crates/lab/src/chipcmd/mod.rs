@@ -134,44 +134,14 @@ pub fn load_profile(name_or_path: &str) -> Result<ChipProfile, ChipCmdError> {
     })
 }
 
-/// `v` with an SI prefix and 4 significant digits, trailing zeros trimmed (`5.319 pA`, `3 pF`).
+/// `v` with an SI prefix and 4 significant digits, trailing zeros trimmed (`5.319 pA`, `3 pF`); `-`
+/// for a missing (non-finite) value.
 pub fn q(v: f64, d: Dimension) -> String {
-    let sym = d.symbol();
-    if !v.is_finite() {
-        return "-".into();
-    }
-    if v == 0.0 || d == Dimension::Temperature {
-        return format_quantity(v, d).replace("0.0000", "0");
-    }
-    let prefixes = [
-        (1e9, "G"),
-        (1e6, "M"),
-        (1e3, "k"),
-        (1.0, ""),
-        (1e-3, "m"),
-        (1e-6, "u"),
-        (1e-9, "n"),
-        (1e-12, "p"),
-        (1e-15, "f"),
-    ];
-    let (f, p) = if sym.is_empty() {
-        (1.0, "")
+    if v.is_finite() {
+        format_quantity(v, d)
     } else {
-        prefixes
-            .iter()
-            .copied()
-            .find(|(f, _)| v.abs() >= f * 0.999_95)
-            .unwrap_or((1e-15, "f"))
-    };
-    let x = v / f;
-    let digits = (3 - x.abs().log10().floor() as i32).clamp(0, 6) as usize;
-    let t = format!("{x:.digits$}");
-    let t = if t.contains('.') {
-        t.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        t
-    };
-    format!("{t} {p}{sym}").trim_end().to_string()
+        "-".into()
+    }
 }
 
 /// Every parameter that carries device mismatch, in [`NeuronParams::FIELDS`] order.
