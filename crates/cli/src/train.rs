@@ -60,6 +60,13 @@ pub struct TrainArgs {
     /// Output directory.
     #[arg(long, default_value = "runs/train")]
     out: PathBuf,
+    /// Train the network of this file instead of the preset (docs/network-format.md, Learning);
+    /// --feedback, --storage and --no-hidden are then the file's business.
+    #[arg(long, value_name = "FILE.toml", conflicts_with_all = ["feedback", "storage", "no_hidden", "export_network"])]
+    network: Option<PathBuf>,
+    /// Write the preset network of these options as DIR/network.toml (+ weight CSVs) and exit.
+    #[arg(long, value_name = "DIR")]
+    export_network: Option<PathBuf>,
 }
 
 pub fn run(a: TrainArgs) -> Result<()> {
@@ -81,8 +88,20 @@ pub fn run(a: TrainArgs) -> Result<()> {
         dt: a.dt.unwrap_or(defaults.dt),
         no_hidden: a.no_hidden,
         eta_sigma_ln: a.eta_sigma,
+        network: a.network.clone(),
         ..defaults
     };
+    if let Some(dir) = &a.export_network {
+        let files = mixsig_lab::train::netspec::export(&opts, dir)?;
+        println!(
+            "mixsig train: wrote the {} preset network to {} ({} files); train it with `mixsig train --network {}`",
+            opts.task.describe(),
+            dir.display(),
+            files.len(),
+            dir.join(mixsig_lab::train::netspec::NETWORK_FILE).display()
+        );
+        return Ok(());
+    }
     let pb = progress_bar(opts.presentations as u64, "training");
     let outcome = run::train(&opts, |d, n| {
         pb.set_length(n as u64);

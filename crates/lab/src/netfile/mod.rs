@@ -7,12 +7,14 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use mixsig_chip::rng::{self, name_id};
 use mixsig_circuits::units::Dimension;
 use mixsig_circuits::{Feedback, NeuronParams, SynapseType};
 use mixsig_engine::spec::{
     Connectivity, DcSpec, ModelKind, NetworkSpec, PopulationSpec, ProbeSpec, ProjectionSpec,
     RecordSpec, SourceKind, SourceSpec,
 };
+use rand::Rng;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -22,6 +24,12 @@ pub use crate::spikelist::read_spike_list;
 
 mod chip;
 pub use chip::{BiasEntry, BiasRequest, ChipSection};
+mod learning;
+pub use learning::TrainSection;
+mod per_neuron;
+pub use per_neuron::spread_fraction;
+pub mod weights;
+pub mod write;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -37,6 +45,9 @@ struct RawFile {
     dc: Vec<RawDc>,
     record: Option<RawRecord>,
     chip: Option<chip::RawChip>,
+    #[serde(default)]
+    learning: Vec<learning::RawLearning>,
+    train: Option<learning::RawTrain>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,18 +78,24 @@ struct RawPop {
     model: Option<Spanned<String>>,
     #[serde(default)]
     params: BTreeMap<Spanned<String>, Q>,
+    #[serde(default)]
+    per_neuron: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
     core: Option<Spanned<u32>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawProj {
+    name: Option<Spanned<String>>,
     from: Spanned<String>,
     to: Spanned<String>,
     synapse: Spanned<String>,
     connect: Option<Spanned<String>>,
     p: Option<Q>,
-    weight: Q,
+    weight: Option<Q>,
+    weights: Option<Spanned<String>>,
+    init: Option<Spanned<String>>,
+    of: Option<Spanned<String>>,
     delay: Option<Q>,
 }
 
@@ -128,6 +145,15 @@ pub struct NetworkFile {
     pub sim: SimSettings,
     /// What the file says about running on a chip (used when a profile is given).
     pub chip: ChipSection,
+    /// The `name` of each projection (in `spec.projections` order).
+    pub projection_names: Vec<Option<String>>,
+    /// Per `[[learning]]` table: whether it gave `eta_sigma_ln` (otherwise the spec has 0 and
+    /// `mixsig train` takes the chip profile's learning-rate mismatch).
+    pub eta_sigma_given: Vec<bool>,
+    /// The `[train]` table.
+    pub train: Option<TrainSection>,
+    /// Line of each source's and population's `name` key.
+    pub group_lines: Vec<(String, usize)>,
 }
 
 /// Parse a model name.
@@ -212,6 +238,7 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
                     None => 0.0,
                 },
             },
+            "external" => SourceKind::List { times: Vec::new() },
             "list" => {
                 let f = s.file.as_ref().ok_or_else(|| {
                     l.err(
@@ -231,7 +258,7 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
                 return Err(l.err(
                     s.kind.span().start,
                     &format!("{key}.kind"),
-                    format!("`{other}` is not a source kind (poisson, regular, list)"),
+                    format!("`{other}` is not a source kind (poisson, regular, list, external)"),
                 ))
             }
         };
@@ -242,7 +269,7 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
                 }
                 *n.get_ref()
             }
-            (SourceKind::List { times }, None) => times.len(),
+            (SourceKind::List { times }, None) if s.kind.get_ref() != "external" => times.len(),
             (_, None) => return Err(l.err(at, &format!("{key}.size"), "missing field")),
         };
         if size == 0 {
@@ -279,6 +306,13 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
         };
         let mut params = NeuronParams::default();
         l.apply_params(&mut params, &p.params, &format!("{key}.params"))?;
+        let per_neuron = per_neuron::parse(
+            &l,
+            &p.per_neuron,
+            &params,
+            *p.size.get_ref(),
+            &format!("{key}.per_neuron"),
+        )?;
         let mut keys = Vec::new();
         for k in p.params.keys() {
             let line = line_of(text, k.span().start);
@@ -298,7 +332,7 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
             size: *p.size.get_ref(),
             model,
             params,
-            per_neuron: None,
+            per_neuron,
         });
     }
 
@@ -368,6 +402,7 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
             }
         };
 
+    let mut projection_names: Vec<Option<String>> = Vec::new();
     for (i, pr) in raw.projection.iter().enumerate() {
         let key = format!("projection[{}]", i + 1);
         check_name(&pr.from, &format!("{key}.from"), false)?;
@@ -397,36 +432,171 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
                 ),
             ));
         }
-        let wkey = format!("{key}.weight");
-        let weight = match pr.weight.get_ref() {
-            toml::Value::Integer(_) | toml::Value::Float(_) => {
-                l.quantity(
-                    &pr.weight,
-                    &wkey,
-                    Dimension::Dimensionless,
-                    Constraint::NonNegative,
-                )? * target.params.i_scale
+        if let Some(n) = &pr.name {
+            if n.get_ref().is_empty() || projection_names.contains(&Some(n.get_ref().clone())) {
+                return Err(l.err(
+                    n.span().start,
+                    &format!("{key}.name"),
+                    format!(
+                        "`{}`: projection names must be non-empty and unique",
+                        n.get_ref()
+                    ),
+                ));
             }
-            _ => l.quantity(
-                &pr.weight,
-                &wkey,
-                Dimension::Current,
-                Constraint::NonNegative,
-            )?,
-        };
-        let connect = match pr
+        }
+        let connect_name = pr
             .connect
             .as_ref()
             .map(|c| c.get_ref().as_str())
-            .unwrap_or("all_to_all")
-        {
-            "all_to_all" => Connectivity::AllToAll,
-            "one_to_one" => {
-                let (a, b) = (size_of(pr.from.get_ref()), target.size);
-                if a != b {
-                    let at = pr.connect.as_ref().map(|c| c.span().start).unwrap_or(0);
+            .unwrap_or("all_to_all");
+        let connect_at = pr
+            .connect
+            .as_ref()
+            .map(|c| c.span().start)
+            .unwrap_or(pr.from.span().start);
+        let tabulated = matches!(connect_name, "dense" | "explicit" | "transpose");
+        let wkey = format!("{key}.weight");
+        let weight = match (&pr.weight, tabulated) {
+            (Some(q), true) => {
+                return Err(l.err(
+                    q.span().start,
+                    &wkey,
+                    format!(
+                        "not used with connect = {connect_name}: the weights come from {}",
+                        if connect_name == "transpose" {
+                            "the projection named in `of`"
+                        } else {
+                            "the `weights` file"
+                        }
+                    ),
+                ))
+            }
+            (None, true) => 0.0,
+            (None, false) => {
+                return Err(l.err(
+                    pr.from.span().start,
+                    &wkey,
+                    format!("missing (connect = {connect_name} needs a weight)"),
+                ))
+            }
+            (Some(q), false) => match q.get_ref() {
+                toml::Value::Integer(_) | toml::Value::Float(_) => {
+                    l.quantity(q, &wkey, Dimension::Dimensionless, Constraint::NonNegative)?
+                        * target.params.i_scale
+                }
+                _ => l.quantity(q, &wkey, Dimension::Current, Constraint::NonNegative)?,
+            },
+        };
+        let misplaced = |v: &Option<Spanned<String>>, field: &str, only: &str| match v {
+            Some(x) => Err(l.err(
+                x.span().start,
+                &format!("{key}.{field}"),
+                format!("`{field}` is read only with {only} (here connect = {connect_name})"),
+            )),
+            None => Ok(()),
+        };
+        if !matches!(connect_name, "dense" | "explicit") {
+            misplaced(&pr.weights, "weights", "connect = dense or explicit")?;
+        }
+        if connect_name != "transpose" {
+            misplaced(&pr.of, "of", "connect = transpose")?;
+        }
+        if connect_name != "all_to_all" {
+            misplaced(&pr.init, "init", "connect = all_to_all")?;
+        }
+        let (n_pre, n_post) = (size_of(pr.from.get_ref()), target.size);
+        let table_path = || -> Result<PathBuf, FileError> {
+            let f = pr.weights.as_ref().ok_or_else(|| {
+                l.err(
+                    connect_at,
+                    &format!("{key}.weights"),
+                    format!("missing (connect = {connect_name} reads its weights from a CSV file)"),
+                )
+            })?;
+            Ok(match base {
+                Some(b) => b.join(f.get_ref()),
+                None => PathBuf::from(f.get_ref()),
+            })
+        };
+        let connect = match connect_name {
+            "all_to_all" => match pr.init.as_ref().map(|x| x.get_ref().as_str()) {
+                None | Some("constant") => Connectivity::AllToAll,
+                Some("uniform") => {
+                    let mut r =
+                        rng::stream(sim.seed.unwrap_or(1), &[name_id("netfile-init"), i as u64]);
+                    Connectivity::Dense(
+                        (0..n_pre * n_post)
+                            .map(|_| r.gen::<f64>() * weight)
+                            .collect(),
+                    )
+                }
+                Some(other) => {
                     return Err(l.err(
-                        at,
+                        pr.init.as_ref().map(|x| x.span().start).unwrap_or(0),
+                        &format!("{key}.init"),
+                        format!("`{other}` is not an initialization (constant, uniform)"),
+                    ))
+                }
+            },
+            "dense" => Connectivity::Dense(weights::read_dense(&table_path()?, n_pre, n_post)?),
+            "explicit" => {
+                Connectivity::Explicit(weights::read_explicit(&table_path()?, n_pre, n_post)?)
+            }
+            "transpose" => {
+                let of = pr.of.as_ref().ok_or_else(|| {
+                    l.err(
+                        connect_at,
+                        &format!("{key}.of"),
+                        "missing (connect = transpose copies the transposed initial weights of an earlier projection named in `of`)",
+                    )
+                })?;
+                let src = projection_names
+                    .iter()
+                    .position(|n| n.as_deref() == Some(of.get_ref().as_str()))
+                    .ok_or_else(|| {
+                        l.err(
+                            of.span().start,
+                            &format!("{key}.of"),
+                            format!("no earlier projection named `{}`", of.get_ref()),
+                        )
+                    })?;
+                let sp: &ProjectionSpec = &spec.projections[src];
+                let (a, b) = (size_of(&sp.from), size_of(&sp.to));
+                if (a, b) != (n_post, n_pre) {
+                    return Err(l.err(
+                        of.span().start,
+                        &format!("{key}.of"),
+                        format!(
+                            "`{}` is {a} x {b} (pre x post); this projection is {n_pre} x {n_post}, so its transpose must be {n_post} x {n_pre}",
+                            of.get_ref()
+                        ),
+                    ));
+                }
+                let w: Vec<f64> = match &sp.connect {
+                    Connectivity::Dense(w) => w.clone(),
+                    Connectivity::AllToAll => vec![sp.weight; a * b],
+                    _ => {
+                        return Err(l.err(
+                            of.span().start,
+                            &format!("{key}.of"),
+                            format!("`{}` is not dense (all_to_all or dense)", of.get_ref()),
+                        ))
+                    }
+                };
+                Connectivity::Dense(
+                    (0..n_pre * n_post)
+                        .map(|s| {
+                            let (j, i) = (s / n_post, s % n_post);
+                            w[i * n_pre + j]
+                        })
+                        .collect(),
+                )
+            }
+            "one_to_one" => {
+                let (a, b) = (n_pre, n_post);
+                if a != b {
+                    return Err(l.err(
+                        connect_at,
                         &format!("{key}.connect"),
                         format!("one_to_one needs equal sizes, got {a} -> {b}"),
                     ));
@@ -457,11 +627,10 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
                 Connectivity::Random { p }
             }
             other => {
-                let at = pr.connect.as_ref().map(|c| c.span().start).unwrap_or(0);
                 return Err(l.err(
-                    at,
+                    connect_at,
                     &format!("{key}.connect"),
-                    format!("`{other}` is not a connectivity (all_to_all, one_to_one, random)"),
+                    format!("`{other}` is not a connectivity (all_to_all, one_to_one, random, dense, explicit, transpose)"),
                 ));
             }
         };
@@ -482,6 +651,7 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
             weight,
             delay,
         });
+        projection_names.push(pr.name.as_ref().map(|n| n.get_ref().clone()));
     }
 
     for (i, d) in raw.dc.iter().enumerate() {
@@ -587,9 +757,45 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
     if let Some(c) = &raw.chip {
         chip::parse(c, &l, text, &mut section)?;
     }
+    let group_size = |name: &str| -> Option<usize> {
+        spec.sources
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.size)
+            .or_else(|| {
+                spec.populations
+                    .iter()
+                    .find(|p| p.name == name)
+                    .map(|p| p.size)
+            })
+    };
+    let ctx = learning::Ctx {
+        l: &l,
+        spec: &spec,
+        names: &projection_names,
+        size_of: &group_size,
+    };
+    let (learning_specs, eta_sigma_given) = learning::parse_learning(&raw.learning, &ctx)?;
+    let train = raw
+        .train
+        .as_ref()
+        .map(|t| learning::parse_train(t, &ctx, text))
+        .transpose()?;
+    spec.learning = learning_specs;
+    let group_lines = raw
+        .source
+        .iter()
+        .map(|s| &s.name)
+        .chain(raw.population.iter().map(|p| &p.name))
+        .map(|n| (n.get_ref().clone(), line_of(text, n.span().start)))
+        .collect();
     Ok(NetworkFile {
         spec,
         sim,
         chip: section,
+        projection_names,
+        eta_sigma_given,
+        train,
+        group_lines,
     })
 }
