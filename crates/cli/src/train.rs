@@ -64,8 +64,9 @@ pub struct TrainArgs {
     /// --feedback, --storage and --no-hidden are then the file's business.
     #[arg(long, value_name = "FILE.toml", conflicts_with_all = ["feedback", "storage", "no_hidden", "export_network"])]
     network: Option<PathBuf>,
-    /// Write the preset network of these options as DIR/network.toml (+ weight CSVs) and exit.
-    #[arg(long, value_name = "DIR")]
+    /// Write the preset network of these options as DIR/network.toml (+ weight CSVs) and exit; a
+    /// path ending in .toml names the file (tables then go to a directory named after it).
+    #[arg(long, value_name = "DIR|FILE.toml")]
     export_network: Option<PathBuf>,
 }
 
@@ -93,12 +94,13 @@ pub fn run(a: TrainArgs) -> Result<()> {
     };
     if let Some(dir) = &a.export_network {
         let files = mixsig_lab::train::netspec::export(&opts, dir)?;
+        let toml = files.last().expect("the network file");
         println!(
-            "mixsig train: wrote the {} preset network to {} ({} files); train it with `mixsig train --network {}`",
+            "mixsig train: wrote the {} preset network to {} (+ {} weight tables); train it with `mixsig train --network {}`",
             opts.task.describe(),
-            dir.display(),
-            files.len(),
-            dir.join(mixsig_lab::train::netspec::NETWORK_FILE).display()
+            toml.display(),
+            files.len() - 1,
+            toml.display()
         );
         return Ok(());
     }

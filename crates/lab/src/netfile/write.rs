@@ -57,11 +57,13 @@ pub type Table = (String, String);
 /// The network file of `spec`: TOML text plus its CSV tables. `names` gives every projection a
 /// unique name (tables are written as `NAME.csv`; learning tables refer to projections by name);
 /// `eta_sigma_given[k]` says whether learning spec `k` writes its `eta_sigma_ln` (omitted: the chip
-/// profile decides in `mixsig train`). The chip binding is not written.
+/// profile decides in `mixsig train`). Tables go to `table_dir` (relative to the network file, `""`
+/// or ending in `/`). The chip binding is not written.
 pub fn network_toml(
     spec: &NetworkSpec,
     names: &[String],
     eta_sigma_given: &[bool],
+    table_dir: &str,
 ) -> (String, Vec<Table>) {
     let mut t = String::new();
     let mut tables = Vec::new();
@@ -104,7 +106,7 @@ pub fn network_toml(
                 t.push_str("kind = \"external\"   # spike times supplied by the program (mixsig train presents the task here)\n");
             }
             SourceKind::List { times } => {
-                let file = format!("{}_spikes.csv", s.name);
+                let file = format!("{table_dir}{}_spikes.csv", s.name);
                 let mut csv = String::from("t_s,channel\n");
                 for (c, ts) in times.iter().enumerate() {
                     for &x in ts {
@@ -187,7 +189,7 @@ pub fn network_toml(
                 q(pr.weight, Dimension::Current)
             )),
             Connectivity::Dense(w) => {
-                let file = format!("{name}.csv");
+                let file = format!("{table_dir}{name}.csv");
                 t.push_str(&format!(
                     "connect = \"dense\"\nweights = {}   # {n_pre} rows (pre `{}`) x {n_post} columns (post `{}`), A\n",
                     toml_str(&file),
@@ -201,7 +203,7 @@ pub fn network_toml(
                 tables.push((file, dense_csv(w, n_post, &comment)));
             }
             Connectivity::Explicit(x) => {
-                let file = format!("{name}.csv");
+                let file = format!("{table_dir}{name}.csv");
                 t.push_str(&format!(
                     "connect = \"explicit\"\nweights = {}   # pre,post,weight_a\n",
                     toml_str(&file)

@@ -68,10 +68,11 @@ pub fn to_files(
     rate_teacher: f64,
     eta_sigma_given: bool,
     header: &str,
+    table_dir: &str,
 ) -> (String, Vec<netfile::write::Table>) {
     let names = projection_names(spec, layout);
     let given = vec![eta_sigma_given; spec.learning.len()];
-    let (body, tables) = netfile::write::network_toml(spec, &names, &given);
+    let (body, tables) = netfile::write::network_toml(spec, &names, &given, table_dir);
     let mut t = String::new();
     for line in header.lines() {
         t.push_str(&format!("# {line}\n"));
@@ -97,17 +98,37 @@ pub fn to_files(
 }
 
 /// Write the preset network of `opts` (task, feedback, storage, hidden layer, seed of the initial
-/// weights) to `dir/network.toml` and its CSV tables; returns the files written. The chip profile is
-/// not part of the file (`--profile` places it on a die when training); the learning-rate mismatch is
-/// written only when `opts.eta_sigma_ln` gives it.
-pub fn export(opts: &TrainOptions, dir: &Path) -> Result<Vec<PathBuf>, TrainError> {
+/// weights) to `target`: a directory gets `network.toml` and the CSV tables; a path ending in `.toml`
+/// is the network file itself, with its tables in the sibling directory named after its stem
+/// (`train_order.toml`, `train_order/w1.csv`). Returns the files written. The chip profile is not part
+/// of the file (`--profile` places it on a die when training); the learning-rate mismatch is written
+/// only when `opts.eta_sigma_ln` gives it.
+pub fn export(opts: &TrainOptions, target: &Path) -> Result<Vec<PathBuf>, TrainError> {
+    let (dir, file, table_dir) = match target.extension().and_then(|e| e.to_str()) {
+        Some("toml") => {
+            let stem = target
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("network");
+            (
+                target.parent().unwrap_or(Path::new("")).to_path_buf(),
+                target.to_path_buf(),
+                format!("{stem}/"),
+            )
+        }
+        _ => (
+            target.to_path_buf(),
+            target.join(NETWORK_FILE),
+            String::new(),
+        ),
+    };
     let task = load_task(opts)?;
     let cfg = net_config(opts, opts.eta_sigma_ln.unwrap_or(0.0));
     let (spec, layout) = network::build(task.n_channels, task.n_classes, &cfg, opts.seed);
     let header = format!(
         "mixsig train network, exported by `mixsig train --export-network` from the preset for task `{}`\n\
          ({} channels, {} classes), feedback {}, storage {}, hidden {}, initial weights of seed {}.\n\
-         Train it with `mixsig train --network {NETWORK_FILE}` (format: docs/network-format.md, section Learning).\n\
+         Train it with `mixsig train --network THIS_FILE` (format: docs/network-format.md, section Learning).\n\
          Weight tables (*.csv) are in A: dense ones one row per pre neuron, explicit ones pre,post,weight_a.",
         task.name,
         task.n_channels,
@@ -124,6 +145,7 @@ pub fn export(opts: &TrainOptions, dir: &Path) -> Result<Vec<PathBuf>, TrainErro
         cfg.rate_teacher,
         opts.eta_sigma_ln.is_some(),
         &header,
+        &table_dir,
     );
     let mut written = Vec::new();
     // Tables first, the network file last: a network file never refers to a missing table.
@@ -132,9 +154,8 @@ pub fn export(opts: &TrainOptions, dir: &Path) -> Result<Vec<PathBuf>, TrainErro
         write_atomic(&p, text.as_bytes())?;
         written.push(p);
     }
-    let p = dir.join(NETWORK_FILE);
-    write_atomic(&p, toml_text.as_bytes())?;
-    written.push(p);
+    write_atomic(&file, toml_text.as_bytes())?;
+    written.push(file);
     Ok(written)
 }
 
@@ -195,7 +216,7 @@ pub fn import(
                 err(
                     line_of(name),
                     "source",
-                    format!("missing source `{name}` ({what}; kind = \"external\")"),
+                    format!("missing source `{name}` (kind = \"external\"; {what})"),
                 )
             })?;
         if !matches!(s.kind, SourceKind::List { .. }) {
@@ -209,7 +230,7 @@ pub fn import(
             return Err(err(
                 line_of(name),
                 &format!("source `{name}`.size"),
-                format!("{} channels, but {what}: {want}", s.size),
+                format!("{} channels, but {what}", s.size),
             ));
         }
         Ok(())
@@ -217,12 +238,15 @@ pub fn import(
     source(
         "in",
         task.n_channels,
-        &format!("the task `{}` has that many channels", task.name),
+        &format!("the task `{}` has {} channels", task.name, task.n_channels),
     )?;
     source(
         "teacher",
         task.n_classes,
-        &format!("one channel per class of task `{}`", task.name),
+        &format!(
+            "the teacher has one channel per class and task `{}` has {} classes",
+            task.name, task.n_classes
+        ),
     )?;
     let n_out = task.n_classes * tr.n_per_class;
     for name in ["out", "eo_p", "eo_n"] {
