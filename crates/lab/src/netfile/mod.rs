@@ -454,6 +454,24 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
             .as_ref()
             .map(|c| c.span().start)
             .unwrap_or(pr.from.span().start);
+        const CONNECT: [&str; 6] = [
+            "all_to_all",
+            "one_to_one",
+            "random",
+            "dense",
+            "explicit",
+            "transpose",
+        ];
+        if !CONNECT.contains(&connect_name) {
+            return Err(l.err(
+                connect_at,
+                &format!("{key}.connect"),
+                format!(
+                    "`{connect_name}` is not a connectivity ({})",
+                    CONNECT.join(", ")
+                ),
+            ));
+        }
         let tabulated = matches!(connect_name, "dense" | "explicit" | "transpose");
         let wkey = format!("{key}.weight");
         let weight = match (&pr.weight, tabulated) {
@@ -476,7 +494,7 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
                 return Err(l.err(
                     pr.from.span().start,
                     &wkey,
-                    format!("missing (connect = {connect_name} needs a weight)"),
+                    format!("missing field (connect = {connect_name} needs a weight)"),
                 ))
             }
             (Some(q), false) => match q.get_ref() {
@@ -626,13 +644,7 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
                 }
                 Connectivity::Random { p }
             }
-            other => {
-                return Err(l.err(
-                    connect_at,
-                    &format!("{key}.connect"),
-                    format!("`{other}` is not a connectivity (all_to_all, one_to_one, random, dense, explicit, transpose)"),
-                ));
-            }
+            _ => unreachable!("checked against CONNECT"),
         };
         let delay = match &pr.delay {
             Some(q) => l.quantity(
