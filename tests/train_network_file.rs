@@ -182,6 +182,30 @@ fn on_a_die_the_file_network_gets_the_same_biases_and_curve() {
     );
     let curve = |o: &run::TrainOutcome| serde_json::to_string(&o.result.curve).unwrap();
     assert_eq!(curve(&a), curve(&b));
+
+    // `core = N` in the file overrides the placement by role (`eh_p` goes to core 3 by role).
+    let text = std::fs::read_to_string(&file).unwrap();
+    let moved = text.replacen(
+        "name = \"out\"\nsize = 8\n",
+        "name = \"out\"\nsize = 8\ncore = 3\n",
+        1,
+    );
+    assert_ne!(moved, text);
+    std::fs::write(&file, moved).unwrap();
+    let prep = run::prepare(&from_file(&opts, &file)).unwrap();
+    let placed = &prep.chip.unwrap().placement;
+    let core_of = |n: &str| {
+        placed
+            .iter()
+            .find(|p| p.population == n)
+            .unwrap()
+            .cores
+            .clone()
+    };
+    assert_eq!(core_of("out"), vec![3]);
+    assert_eq!(core_of("hid"), vec![0]);
+    let by_role = ca.placement.iter().find(|p| p.population == "out").unwrap();
+    assert_eq!(by_role.cores, vec![1]);
 }
 
 /// Replace the `connect`/`weights` lines of projection `name` in an exported file by `with`.
