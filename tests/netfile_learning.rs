@@ -7,7 +7,7 @@
 mod common;
 
 use common::TempDir;
-use mixsig::circuits::learning::WeightStorage;
+use mixsig::circuits::learning::{UpdateMode, WeightStorage};
 use mixsig::engine::spec::{Connectivity, SourceKind};
 use mixsig::lab::netfile::{load, FileError, NetworkFile};
 
@@ -153,7 +153,12 @@ fn a_learning_network_reads_as_written() {
     );
     assert_eq!((l.eta, l.w_max), (1e-12, 1e-9));
     assert_eq!(l.storage, WeightStorage::NBit { bits: 4 });
-    assert_eq!((l.eta_sigma_ln, nf.eta_sigma_given[0]), (0.0, false));
+    assert_eq!((l.eta_sigma_ln, l.twin_sigma_ln), (0.0, 0.0));
+    assert_eq!(
+        (nf.sigmas_given[0].eta, nf.sigmas_given[0].twin),
+        (false, false)
+    );
+    assert_eq!(l.update, UpdateMode::Event);
     let t = nf.train.unwrap();
     assert_eq!(
         (t.n_per_class, t.rate_teacher, t.w2, t.w1, t.feedback),
@@ -306,6 +311,42 @@ fn bad_learning_values_are_located() {
         "eta_sigma_ln",
         &format!("{k}eta_sigma_ln`"),
         &["must be >= 0"],
+    );
+    bad(
+        (
+            "storage = \"nbit:4\"",
+            "storage = \"nbit:4\"\ntwin_sigma_ln = \"x\"",
+        ),
+        "twin_sigma_ln",
+        &format!("{k}twin_sigma_ln`"),
+        &["x"],
+    );
+    bad(
+        (
+            "storage = \"nbit:4\"",
+            "storage = \"nbit:4\"\nupdate = \"sometimes\"",
+        ),
+        "update",
+        &format!("{k}update`"),
+        &["`sometimes` is not an update mode (event, continuous)"],
+    );
+    bad(
+        (
+            "storage = \"nbit:4\"",
+            "storage = \"nbit:4\"\nupdate = \"continuous\"\ntau_err = \"-2 ms\"",
+        ),
+        "tau_err",
+        &format!("{k}tau_err`"),
+        &["must be > 0"],
+    );
+    bad(
+        (
+            "storage = \"nbit:4\"",
+            "storage = \"nbit:4\"\ntau_err = \"2 ms\"",
+        ),
+        "tau_err",
+        &format!("{k}tau_err`"),
+        &["only with update = \"continuous\""],
     );
     bad(
         ("storage = \"nbit:4\"", "storage = \"nbit:4\"\netaa = 1"),

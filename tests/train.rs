@@ -1,6 +1,6 @@
 //! `mixsig train` end to end, and the training library (`mixsig_lab::train::run`): outputs and their
 //! formats, mirrored feedback, weight bounds and grids, determinism across thread counts, and clean
-//! failures. No accuracy thresholds: the network is being tuned.
+//! failures, and one short run on ideal circuits that must learn `order`.
 
 mod common;
 
@@ -58,12 +58,13 @@ fn cli_short_run_writes_summary_curve_and_plots() {
     assert_eq!(lines.next(), Some(CURVE_HEADER));
     assert_eq!(
         CURVE_HEADER,
-        "presentations,test_accuracy,error_rate_out_hz,w1_mean_a,w2_mean_a,mirror_divergence"
+        "presentations,test_accuracy,error_rate_out_hz,w1_mean_a,w2_mean_a,b_mean_a,\
+mirror_divergence,mirror_divergence_effective"
     );
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(rows.len(), curve.len());
     for (row, c) in rows.iter().zip(curve) {
-        assert_eq!(row.len(), 6, "{row:?}");
+        assert_eq!(row.len(), 8, "{row:?}");
         assert_eq!(
             row[0].parse::<u64>().unwrap(),
             c["presentations"].as_u64().unwrap()
@@ -73,6 +74,29 @@ fn cli_short_run_writes_summary_curve_and_plots() {
     }
     assert_eq!(rows[0][0], "0");
     assert_eq!(rows[1][0], "20");
+    let start = summary["error_rate_start_hz"].as_f64().unwrap();
+    let end = summary["error_rate_end_hz"].as_f64().unwrap();
+    assert!(start > 0.0 && end >= 0.0, "{start} {end}");
+    assert_eq!(summary["error_spikes"].as_array().unwrap().len(), 20);
+
+    // weights.csv: every synapse of W1 (16 inputs x 32 hidden in the preset), W2 and B once.
+    let w = out.read("weights.csv");
+    let mut lines = w.lines();
+    assert_eq!(lines.next(), Some("projection,pre,post,stored_a"));
+    let mut count = std::collections::BTreeMap::new();
+    for l in lines {
+        let f: Vec<&str> = l.split(',').collect();
+        assert_eq!(f.len(), 4, "{l}");
+        let x: f64 = f[3].parse().unwrap();
+        assert!(x.is_finite() && x >= 0.0, "{l}");
+        *count.entry(f[0].to_string()).or_insert(0usize) += 1;
+    }
+    let n_in = summary["task"]["n_channels"].as_u64().unwrap() as usize;
+    let n_hid = summary["network"]["n_hidden"].as_u64().unwrap() as usize;
+    let n_out = 2 * summary["network"]["n_per_class"].as_u64().unwrap() as usize;
+    assert_eq!(count["w1"], n_in * n_hid, "{count:?}");
+    assert_eq!(count["w2"], n_hid * n_out, "{count:?}");
+    assert_eq!(count["feedback"], n_hid * n_out, "{count:?}");
 
     let files = out.files();
     let mut stems = vec![
@@ -112,7 +136,8 @@ fn mirrored_feedback_stays_equal_without_mismatch_and_diverges_with_it() {
         assert_eq!(c.mirror_divergence, 0.0, "checkpoint {c:?}");
     }
 
-    let mismatched = run::train(
+    // Learning-rate mismatch alone is shared by the twins (one update circuit per pair).
+    let shared = run::train(
         &TrainOptions {
             eta_sigma_ln: Some(0.2),
             ..short(None)
@@ -120,14 +145,50 @@ fn mirrored_feedback_stays_equal_without_mismatch_and_diverges_with_it() {
         |_, _| {},
     )
     .unwrap();
+    for c in &shared.result.curve {
+        assert_eq!(c.mirror_divergence, 0.0, "checkpoint {c:?}");
+    }
+    let mismatched = run::train(
+        &TrainOptions {
+            eta_sigma_ln: Some(0.2),
+            twin_sigma_ln: Some(0.05),
+            ..short(None)
+        },
+        |_, _| {},
+    )
+    .unwrap();
     let first = &mismatched.result.curve[0];
     assert_eq!(first.mirror_divergence, 0.0, "twins start equal");
+    assert_eq!(first.mirror_divergence_effective, 0.0, "no die: no gains");
     let last = mismatched.result.curve.last().unwrap();
     assert!(
         last.mirror_divergence > 0.0,
-        "learning-rate mismatch must separate the twins: {:?}",
+        "the twins' own mismatch must separate them: {:?}",
         mismatched.result.curve
     );
+}
+
+/// On a mismatched die (dynapse2) with the twins' capacitor mismatch off, the update circuits of W2
+/// and B hold exactly equal values (learning-rate mismatch on: shared by each pair); the currents
+/// they inject differ by the two synapses' static output mismatch (dynapse2: sigma_ln of the weight
+/// transistor ~0.2, so clearly more than 5%).
+#[test]
+fn mirrored_twins_store_equal_weights_on_a_die() {
+    let o = run::train(
+        &TrainOptions {
+            twin_sigma_ln: Some(0.0),
+            ..short(Some("dynapse2"))
+        },
+        |_, _| {},
+    )
+    .unwrap();
+    for c in &o.result.curve {
+        assert_eq!(c.mirror_divergence, 0.0, "{c:?}");
+        assert!(
+            c.mirror_divergence_effective > 0.05 && c.mirror_divergence_effective < 1.0,
+            "{c:?}"
+        );
+    }
 }
 
 /// Present `n` training patterns with the teacher on, by hand.
@@ -146,15 +207,15 @@ fn present_by_hand(net: &mut Network, prep: &run::Prepared, n: usize) {
     }
 }
 
-/// Plastic projections of the preset with their bound: W1, W2 and the feedback twins (bound of W2).
-fn plastic(prep: &run::Prepared) -> Vec<(usize, f64)> {
-    let mut v = vec![(prep.layout.w2, prep.cfg.w2_max)];
-    if let Some(w1) = prep.layout.w1 {
-        v.push((w1, prep.cfg.w1_max));
-    }
-    if let Some((a, b)) = prep.layout.feedback {
-        v.push((a, prep.cfg.w2_max));
-        v.push((b, prep.cfg.w2_max));
+/// Stored weights of every plastic projection of the preset with its bound: W2 and its feedback
+/// twins (bound of W2), the bias projection, W1.
+fn plastic(net: &Network) -> Vec<(usize, Vec<f64>, f64)> {
+    let mut v = Vec::new();
+    for l in &net.learners {
+        v.push((l.spec.projection, l.stored(0).to_vec(), l.spec.w_max));
+        for (m, &p) in l.spec.mirrors.iter().enumerate() {
+            v.push((p, l.stored(m + 1).to_vec(), l.spec.w_max));
+        }
     }
     v
 }
@@ -180,8 +241,13 @@ fn weights_stay_in_bounds_and_on_their_grid() {
             updates > 0,
             "{storage} on {profile:?}: no weight was updated"
         );
-        for (idx, w_max) in plastic(&prep) {
-            let w = dense_mut(&mut net.projections[idx]).to_vec();
+        let stored = plastic(&net);
+        assert_eq!(stored.len(), 5, "W2, B+, B-, bias, W1");
+        for (idx, w, w_max) in stored {
+            // Without a die the injected currents are the stored weights themselves.
+            if profile.is_none() {
+                assert_eq!(w, dense_mut(&mut net.projections[idx]).to_vec());
+            }
             for (s, &x) in w.iter().enumerate() {
                 assert!(
                     (0.0..=w_max).contains(&x),
@@ -198,6 +264,52 @@ fn weights_stay_in_bounds_and_on_their_grid() {
             }
         }
     }
+}
+
+/// The acceptance run of the test suite: `order` on ideal circuits (no die), mirrored feedback,
+/// 60 training presentations, 20 test presentations — it must reach >= 0.95.
+#[test]
+fn short_run_on_ideal_circuits_learns_order() {
+    let o = run::train(
+        &TrainOptions {
+            profile: None,
+            presentations: 60,
+            test_every: 30,
+            n_test: 20,
+            ..TrainOptions::default()
+        },
+        |_, _| {},
+    )
+    .unwrap();
+    let curve: Vec<f64> = o.result.curve.iter().map(|c| c.test_accuracy).collect();
+    eprintln!("order, ideal, 60 presentations: test accuracy {curve:?}");
+    assert!(
+        curve[0] < o.result.test_accuracy,
+        "training must improve on the untrained network: {curve:?}"
+    );
+    assert!(o.result.test_accuracy >= 0.95, "{curve:?}");
+}
+
+#[test]
+fn continuous_update_trains_and_bad_modes_are_refused() {
+    let o = run::train(
+        &TrainOptions {
+            update: mixsig::circuits::learning::UpdateMode::Continuous { tau_err: 0.01 },
+            ..short(None)
+        },
+        |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(o.options.update, "continuous:0.01");
+    let moved = o
+        .result
+        .curve
+        .windows(2)
+        .any(|w| w[0].w2_mean != w[1].w2_mean);
+    assert!(moved, "continuous updates moved W2: {:?}", o.result.curve);
+    let r = mixsig(&["train", "--update", "sometimes"]);
+    assert!(!r.ok(), "{r}");
+    assert!(r.stderr.contains("event, continuous"), "{r}");
 }
 
 #[test]

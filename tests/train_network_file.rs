@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::*;
-use mixsig::circuits::learning::WeightStorage;
+use mixsig::circuits::learning::{UpdateMode, WeightStorage};
 use mixsig::engine::plasticity::dense_mut;
 use mixsig::engine::spec::Connectivity;
 use mixsig::engine::Network;
@@ -75,6 +75,14 @@ fn exported_preset_imports_to_the_same_network() {
                 ..ideal()
             },
         ),
+        (
+            "continuous update, twin sigma",
+            TrainOptions {
+                update: UpdateMode::Continuous { tau_err: 0.02 },
+                twin_sigma_ln: Some(0.05),
+                ..ideal()
+            },
+        ),
     ];
     for (what, opts) in variants {
         let dir = TempDir::new("netspec-rt");
@@ -136,6 +144,11 @@ fn exported_preset_imports_to_the_same_network() {
             "{what}"
         );
         assert_eq!(a.hidden_thresholds.0, b.hidden_thresholds.0, "{what}");
+        assert_eq!(
+            (a.update, a.twin_sigma_ln),
+            (b.update, b.twin_sigma_ln),
+            "{what}"
+        );
     }
 }
 

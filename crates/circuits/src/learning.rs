@@ -41,6 +41,49 @@ impl CalciumWindow {
     }
 }
 
+/// When the weight-update circuit acts (learning.md, "update").
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "mode")]
+pub enum UpdateMode {
+    /// At each error spike: `dw = ±eta * x_pre` (a charge packet per event, as on DYNAP-style
+    /// learning synapses).
+    Event,
+    /// Continuously: `dw/dt = eta * x_pre(t) * (e+(t) - e-(t))`, where `e±` are the error neurons'
+    /// spike trains low-pass filtered with time constant `tau_err` and unit area per spike (a DPI
+    /// integrating the error into a current that drives the weight capacitor). Each error spike
+    /// moves the weight by the same total as in `Event` mode when `x_pre` is constant, spread over
+    /// `tau_err`.
+    Continuous {
+        /// Time constant of the error traces, s.
+        tau_err: f64,
+    },
+}
+
+impl UpdateMode {
+    /// Parse `event | continuous | continuous:TAU_S` (default `tau_err` 10 ms).
+    pub fn parse(s: &str) -> Option<UpdateMode> {
+        match s.split_once(':') {
+            None if s == "event" => Some(UpdateMode::Event),
+            None if s == "continuous" => Some(UpdateMode::Continuous { tau_err: 0.01 }),
+            Some(("continuous", t)) => t
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|t| t.is_finite() && *t > 0.0)
+                .map(|tau_err| UpdateMode::Continuous { tau_err }),
+            _ => None,
+        }
+    }
+
+    /// The name as [`UpdateMode::parse`] reads it.
+    pub fn name(&self) -> String {
+        match self {
+            UpdateMode::Event => "event".into(),
+            UpdateMode::Continuous { tau_err } => format!("continuous:{tau_err}"),
+        }
+    }
+}
+
 /// How a weight is stored, and so what an update does to it. Weights are currents in `[0, w_max]`.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -154,6 +197,22 @@ mod tests {
         }
         assert_eq!((hi, lo), (1.0, 0.0));
         assert_eq!(WeightStorage::Analog.apply(0.9, 0.5, 1.0, 0.0), 1.0);
+    }
+
+    #[test]
+    fn update_mode_parses() {
+        assert_eq!(UpdateMode::parse("event"), Some(UpdateMode::Event));
+        assert_eq!(
+            UpdateMode::parse("continuous"),
+            Some(UpdateMode::Continuous { tau_err: 0.01 })
+        );
+        assert_eq!(
+            UpdateMode::parse("continuous:0.005"),
+            Some(UpdateMode::Continuous { tau_err: 0.005 })
+        );
+        for bad in ["", "cont", "continuous:-1", "continuous:x", "event:1"] {
+            assert_eq!(UpdateMode::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]

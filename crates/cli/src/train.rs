@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use mixsig_circuits::learning::WeightStorage;
+use mixsig_circuits::learning::{UpdateMode, WeightStorage};
 use mixsig_circuits::units::{format_quantity, Dimension};
 use mixsig_lab::tasks::Pattern;
 use mixsig_lab::train::network::FeedbackMode;
@@ -53,21 +53,36 @@ pub struct TrainArgs {
     /// No hidden layer: inputs project straight onto the outputs (baseline).
     #[arg(long)]
     no_hidden: bool,
+    /// When the weight-update circuits act: `event` (a charge packet per error spike) or
+    /// `continuous[:TAU_ERR_S]` (integrate the low-passed error, default 10 ms).
+    #[arg(long, value_name = "MODE", default_value = "event", value_parser = parse_update)]
+    update: UpdateMode,
     /// Lognormal sigma of the per-synapse learning rates (default: the profile's weight-transistor
     /// mismatch; 0 without a profile).
     #[arg(long, value_name = "SIGMA")]
     eta_sigma: Option<f64>,
+    /// Lognormal sigma of a mirrored feedback twin's learning rate relative to its forward synapse
+    /// (the twins share one update circuit and differ by their weight capacitors; default: the
+    /// profile's capacitor mismatch for 1 pF, 0 without a profile).
+    #[arg(long, value_name = "SIGMA")]
+    twin_sigma: Option<f64>,
     /// Output directory.
     #[arg(long, default_value = "runs/train")]
     out: PathBuf,
     /// Train the network of this file instead of the preset (docs/network-format.md, Learning);
-    /// --feedback, --storage and --no-hidden are then the file's business.
-    #[arg(long, value_name = "FILE.toml", conflicts_with_all = ["feedback", "storage", "no_hidden", "export_network"])]
+    /// --feedback, --storage, --update and --no-hidden are then the file's business.
+    #[arg(long, value_name = "FILE.toml", conflicts_with_all = ["feedback", "storage", "no_hidden", "update", "export_network"])]
     network: Option<PathBuf>,
     /// Write the preset network of these options as DIR/network.toml (+ weight CSVs) and exit; a
     /// path ending in .toml names the file (tables then go to a directory named after it).
     #[arg(long, value_name = "DIR|FILE.toml")]
     export_network: Option<PathBuf>,
+}
+
+fn parse_update(s: &str) -> Result<UpdateMode, String> {
+    UpdateMode::parse(s).ok_or_else(|| {
+        format!("`{s}` is not an update mode: event, continuous or continuous:TAU_ERR_S (> 0)")
+    })
 }
 
 pub fn run(a: TrainArgs) -> Result<()> {
@@ -90,6 +105,8 @@ pub fn run(a: TrainArgs) -> Result<()> {
         no_hidden: a.no_hidden,
         eta_sigma_ln: a.eta_sigma,
         network: a.network.clone(),
+        twin_sigma_ln: a.twin_sigma,
+        update: a.update,
         ..defaults
     };
     if let Some(dir) = &a.export_network {
@@ -128,12 +145,13 @@ pub fn run(a: TrainArgs) -> Result<()> {
         o.task.class_names.join(", ")
     );
     println!(
-        "  {} neurons, {} hidden, {} feedback, {} weights, learning-rate mismatch sigma_ln {:.3}",
+        "  {} neurons, {} hidden, {} feedback, {} weights, learning-rate mismatch sigma_ln {:.3} (twins {:.4})",
         o.neurons,
         o.network.n_hidden,
         format!("{:?}", o.options.feedback).to_lowercase(),
         o.options.storage,
-        o.options.eta_sigma_ln
+        o.options.eta_sigma_ln,
+        o.options.twin_sigma_ln
     );
     println!(
         "{:>13} {:>9} {:>15} {:>10} {:>10} {:>11}",

@@ -23,10 +23,10 @@ impl Network {
         check_names(spec)?;
         let sources = build_sources(spec, dt, seed)?;
         let pops = build_populations(spec, dt, seed)?;
-        let (mut projections, warnings) = build_projections(spec, dt, seed)?;
+        let (mut projections, gains, warnings) = build_projections(spec, dt, seed)?;
         let dc = build_dc(spec, dt)?;
         let rec = build_recorder(spec, &pops, dt)?;
-        let learners = build_learners(spec, &mut projections, dt, seed)?;
+        let learners = build_learners(spec, &mut projections, &gains, dt, seed)?;
         Ok(Network {
             learners,
             learning_on: true,
@@ -188,12 +188,23 @@ fn build_populations(
     Ok(pops)
 }
 
+/// Built projections, the per-synapse output gains of plastic projections on a die (indexed by
+/// projection; `None`: gain 1), and warnings.
+type BuiltProjections = (Vec<Projection>, Vec<Option<Vec<f64>>>, Vec<String>);
+
 fn build_projections(
     spec: &NetworkSpec,
     dt: f64,
     seed: u64,
-) -> Result<(Vec<Projection>, Vec<String>), BuildError> {
+) -> Result<BuiltProjections, BuildError> {
     let mut slots: Vec<Vec<u32>> = spec.populations.iter().map(|p| vec![0; p.size]).collect();
+    // Plastic projections (and their mirrors) keep their weights in the learning circuits.
+    let plastic: Vec<usize> = spec
+        .learning
+        .iter()
+        .flat_map(|l| std::iter::once(l.projection).chain(l.mirrors.iter().copied()))
+        .collect();
+    let mut gains = vec![None; spec.projections.len()];
 
     let mut warnings = Vec::new();
     let mut projections = Vec::new();
@@ -278,7 +289,14 @@ fn build_projections(
             .count();
         let key = format!("{}->{}:{}#{}", pr.from, pr.to, pr.synapse.name(), twin);
         let mut table = Table::build(&pr.connect, pr.weight, n_pre, n_post, seed, &key);
-        if let Some(b) = &spec.chip {
+        if let (Some(b), true) = (&spec.chip, plastic.contains(&pi)) {
+            gains[pi] = Some(crate::chip::realize_plastic(
+                &mut table,
+                &b.instance,
+                &b.sites[post],
+                &mut slots[post],
+            ));
+        } else if let Some(b) = &spec.chip {
             let zeroed = crate::chip::realize_weights(
                 &mut table,
                 &b.instance,
@@ -322,7 +340,7 @@ fn build_projections(
         }
     }
 
-    Ok((projections, warnings))
+    Ok((projections, gains, warnings))
 }
 
 fn build_dc(spec: &NetworkSpec, dt: f64) -> Result<Vec<DcChange>, BuildError> {
@@ -444,6 +462,7 @@ fn build_recorder(
 fn build_learners(
     spec: &NetworkSpec,
     projections: &mut [Projection],
+    gains: &[Option<Vec<f64>>],
     dt: f64,
     seed: u64,
 ) -> Result<Vec<crate::plasticity::Learner>, BuildError> {
@@ -463,6 +482,7 @@ fn build_learners(
             &pop_index,
             &pop_size,
             pre_size,
+            gains,
             dt,
             seed,
         )?);

@@ -133,6 +133,27 @@ pub fn realize_weights(
     zeroed
 }
 
+/// The die's side of a plastic projection: its weights live in the learning circuits' storage, not
+/// in the chip's static weight format, so they are not quantized here; each synapse only gets the
+/// fixed mismatch gain of its output transistor. Takes CAM slots like [`realize_weights`] and returns
+/// the gains in table order; the table keeps the requested (stored) weights, which the learner
+/// multiplies by the gains when it is built.
+pub fn realize_plastic(
+    table: &mut Table,
+    inst: &ChipInstance,
+    post_sites: &[(u32, u32)],
+    slots: &mut [u32],
+) -> Vec<f64> {
+    let mut gains = Vec::with_capacity(table.n_synapses());
+    table.for_each_mut(|_pre, post, _w| {
+        let (core, n) = post_sites[post];
+        let g = inst.weight_factor(core, n, slots[post]);
+        gains.push(g);
+        slots[post] += 1;
+    });
+    gains
+}
+
 /// Fan-in check: no neuron may receive more synapses than the chip has slots.
 pub fn check_fan_in(name: &str, slots: &[u32], limit: u32) -> Result<(), BuildError> {
     if let Some((i, &n)) = slots.iter().enumerate().find(|(_, &n)| n > limit) {

@@ -6,12 +6,18 @@
 //! own update circuits, so the feedback path follows the forward weights without copying them.
 //!
 //! The update runs after the populations have integrated (step 5 of the schedule), on the spikes of
-//! this step. Weights land in the projection's storage format (bounded analog, n-bit with stochastic
-//! rounding, bistable with drift), and each synapse's learning rate carries its own fixed mismatch
-//! factor when `eta_sigma_ln > 0`.
+//! this step — at each error spike (`UpdateMode::Event`) or continuously from low-passed error
+//! traces (`UpdateMode::Continuous`). The learner owns the *stored* weights (the state of each
+//! synapse's weight circuit, e.g. a capacitor voltage expressed as the nominal current it sets):
+//! updates land there in the storage format (bounded analog, n-bit with stochastic rounding,
+//! bistable with drift). On a die the current a synapse actually injects is its stored weight times
+//! the fixed mismatch gain of its output transistor, so the learner writes `gain * stored` into the
+//! projection's table; without a die the gain is 1. Each synapse's learning rate carries its own
+//! fixed mismatch factor when `eta_sigma_ln > 0`; a mirror twin shares its forward synapse's factor
+//! (same update circuit) times its own storage-capacitor factor (`twin_sigma_ln`).
 
 use mixsig_chip::rng::{self, name_id};
-use mixsig_circuits::learning::{CalciumWindow, TraceParams, WeightStorage};
+use mixsig_circuits::learning::{CalciumWindow, TraceParams, UpdateMode, WeightStorage};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -43,6 +49,12 @@ pub struct LearningSpec {
     pub mirrors: Vec<usize>,
     /// Lognormal spread (sigma of ln) of each synapse's learning-rate factor; 0 for none.
     pub eta_sigma_ln: f64,
+    /// Lognormal spread of a mirror twin's learning rate *relative to its forward synapse*: a twin
+    /// shares its forward synapse's update circuit (one charge packet per update drives both weight
+    /// capacitors), so the two differ only by the mismatch of their storage capacitors; 0 for none.
+    pub twin_sigma_ln: f64,
+    /// When the update circuit acts: at error spikes or continuously.
+    pub update: UpdateMode,
 }
 
 /// Runtime state of one plastic projection.
@@ -62,6 +74,15 @@ pub struct Learner {
     /// Post calcium traces.
     pub ca: Vec<f64>,
     ca_decay: f64,
+    /// Error traces `e+ - e-` per post neuron (continuous update only), 1/s.
+    pub err: Vec<f64>,
+    err_decay: f64,
+    err_jump: f64,
+    /// Stored weights: `stored[0]` of the plastic projection (`[pre][post]`), `stored[1 + m]` of
+    /// mirror `m` (`[post][pre]`).
+    stored: Vec<Vec<f64>>,
+    /// Fixed output gains of the same synapses on a die (empty: 1).
+    gain: Vec<Vec<f64>>,
     eta_f: Vec<f64>,
     mirror_eta_f: Vec<Vec<f64>>,
     rng: ChaCha8Rng,
@@ -100,7 +121,9 @@ fn factors(n: usize, sigma: f64, seed: u64, tag: &str, idx: usize) -> Vec<f64> {
 
 impl Learner {
     /// Build the runtime of `spec` (learning index `li`) over built projections; `pop_index` resolves
-    /// population names and `pop_size` gives sizes.
+    /// population names and `pop_size` gives sizes. `gains[p]` is the per-synapse output gain of
+    /// projection `p` on a die (`None`: 1); the projection tables come in holding the requested
+    /// weights and leave holding `gain * stored`.
     #[allow(clippy::too_many_arguments)]
     pub fn build(
         spec: &LearningSpec,
@@ -109,6 +132,7 @@ impl Learner {
         pop_index: &dyn Fn(&str) -> Option<usize>,
         pop_size: &dyn Fn(usize) -> usize,
         pre_size: usize,
+        gains: &[Option<Vec<f64>>],
         dt: f64,
         seed: u64,
     ) -> Result<Learner, BuildError> {
@@ -138,6 +162,14 @@ impl Learner {
             Ok(i)
         };
         let (err_pos, err_neg) = (find(&spec.err_pos)?, find(&spec.err_neg)?);
+        for (name, v) in [
+            ("eta_sigma_ln", spec.eta_sigma_ln),
+            ("twin_sigma_ln", spec.twin_sigma_ln),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(bad(format!("{name} = {v} must be >= 0")));
+            }
+        }
         if !(spec.eta.is_finite() && spec.eta >= 0.0) {
             return Err(bad(format!("eta = {:e} A must be >= 0", spec.eta)));
         }
@@ -164,11 +196,35 @@ impl Learner {
                 )));
             }
         }
-        // Initial weights must be representable.
-        for idx in std::iter::once(spec.projection).chain(spec.mirrors.iter().copied()) {
-            for w in dense_mut(&mut projections[idx]) {
-                *w = spec.storage.apply(*w, 0.0, spec.w_max, 0.5);
+        if let UpdateMode::Continuous { tau_err } = spec.update {
+            if !(tau_err.is_finite() && tau_err > 0.0) {
+                return Err(bad(format!("tau_err = {tau_err:e} s must be > 0")));
             }
+        }
+        // Stored weights: the requested weights put on the storage's grid; the table then holds
+        // what the synapses inject.
+        let mut stored = Vec::new();
+        let mut gain = Vec::new();
+        for idx in std::iter::once(spec.projection).chain(spec.mirrors.iter().copied()) {
+            let g = gains.get(idx).cloned().flatten().unwrap_or_default();
+            let table = dense_mut(&mut projections[idx]);
+            if !g.is_empty() && g.len() != table.len() {
+                return Err(bad(format!(
+                    "projection #{} has {} synapses but {} gains",
+                    idx + 1,
+                    table.len(),
+                    g.len()
+                )));
+            }
+            let mut s = Vec::with_capacity(table.len());
+            for (k, w) in table.iter_mut().enumerate() {
+                let gk = g.get(k).copied().unwrap_or(1.0);
+                let v = spec.storage.apply(*w, 0.0, spec.w_max, 0.5);
+                *w = gk * v;
+                s.push(v);
+            }
+            stored.push(s);
+            gain.push(g);
         }
         let n = n_pre * n_post;
         Ok(Learner {
@@ -183,13 +239,38 @@ impl Learner {
             x_decay: spec.pre_trace.decay(dt),
             ca: vec![0.0; n_post],
             ca_decay: spec.calcium.map(|c| c.trace.decay(dt)).unwrap_or(0.0),
+            err: match spec.update {
+                UpdateMode::Event => Vec::new(),
+                UpdateMode::Continuous { .. } => vec![0.0; n_post],
+            },
+            err_decay: match spec.update {
+                UpdateMode::Event => 0.0,
+                UpdateMode::Continuous { tau_err } => (-dt / tau_err).exp(),
+            },
+            // Unit area per spike for the exact exponential kernel sampled at steps:
+            // sum_k jump * decay^k * dt = 1.
+            err_jump: match spec.update {
+                UpdateMode::Event => 0.0,
+                UpdateMode::Continuous { tau_err } => (1.0 - (-dt / tau_err).exp()) / dt,
+            },
+            stored,
+            gain,
             eta_f: factors(n, spec.eta_sigma_ln, seed, "forward", li),
-            mirror_eta_f: spec
-                .mirrors
-                .iter()
-                .enumerate()
-                .map(|(k, _)| factors(n, spec.eta_sigma_ln, seed, &format!("mirror{k}"), li))
-                .collect(),
+            mirror_eta_f: {
+                let shared = factors(n, spec.eta_sigma_ln, seed, "forward", li);
+                spec.mirrors
+                    .iter()
+                    .enumerate()
+                    .map(|(k, _)| {
+                        let own = factors(n, spec.twin_sigma_ln, seed, &format!("mirror{k}"), li);
+                        match (shared.is_empty(), own.is_empty()) {
+                            (true, _) => own,
+                            (false, true) => shared.clone(),
+                            (false, false) => shared.iter().zip(&own).map(|(a, b)| a * b).collect(),
+                        }
+                    })
+                    .collect()
+            },
             rng: rng::stream(seed, &[name_id("stochastic_rounding"), li as u64]),
             drift_every: ((1e-3 / dt).round() as u64).max(1),
             updates: 0,
@@ -230,17 +311,39 @@ impl Learner {
                 self.ca[i as usize] += c.trace.jump;
             }
         }
-        if learn && eta_scale > 0.0 {
-            let eta = self.spec.eta * eta_scale;
-            for (spikes, sign) in [(pos_spikes, 1.0), (neg_spikes, -1.0)] {
-                for &i in spikes {
-                    let i = i as usize;
-                    if let Some(c) = &self.spec.calcium {
-                        if !c.open(self.ca[i]) {
-                            continue;
+        if let UpdateMode::Event = self.spec.update {
+            if learn && eta_scale > 0.0 {
+                let eta = self.spec.eta * eta_scale;
+                for (spikes, sign) in [(pos_spikes, 1.0), (neg_spikes, -1.0)] {
+                    for &i in spikes {
+                        let i = i as usize;
+                        if self.gate_open(i) {
+                            self.update_column(i, sign * eta, projections);
                         }
                     }
-                    self.update_column(i, sign * eta, projections);
+                }
+            }
+        } else {
+            // Error traces (unit area per spike); the update integrates x * (e+ - e-) over the
+            // step. The traces run whether or not learning is on (they are circuits).
+            for e in &mut self.err {
+                *e *= self.err_decay;
+            }
+            for &i in pos_spikes {
+                self.err[i as usize] += self.err_jump;
+            }
+            for &i in neg_spikes {
+                self.err[i as usize] -= self.err_jump;
+            }
+            if learn && eta_scale > 0.0 {
+                let eta = self.spec.eta * eta_scale * dt;
+                for i in 0..self.n_post {
+                    let e = self.err[i];
+                    // Below a thousandth of one spike's peak the integrator's output is off.
+                    if e.abs() < 1e-3 * self.err_jump || !self.gate_open(i) {
+                        continue;
+                    }
+                    self.update_column(i, eta * e, projections);
                 }
             }
         }
@@ -248,42 +351,61 @@ impl Learner {
             && (k + 1).is_multiple_of(self.drift_every)
         {
             let span = self.drift_every as f64 * dt;
-            for idx in std::iter::once(self.spec.projection).chain(self.spec.mirrors.clone()) {
-                for w in dense_mut(&mut projections[idx]) {
+            let idxs: Vec<usize> = std::iter::once(self.spec.projection)
+                .chain(self.spec.mirrors.iter().copied())
+                .collect();
+            for (m, idx) in idxs.into_iter().enumerate() {
+                let table = dense_mut(&mut projections[idx]);
+                for (s, w) in self.stored[m].iter_mut().enumerate() {
                     *w = self.spec.storage.drift(*w, self.spec.w_max, span);
+                    table[s] = self.gain[m].get(s).copied().unwrap_or(1.0) * *w;
                 }
             }
         }
     }
 
-    /// Update every synapse `j -> i` (and its mirrors `i -> j`) by `eta * x_j`.
+    /// Whether post neuron `i`'s calcium lies inside the stop-learning window (always without one).
+    fn gate_open(&self, i: usize) -> bool {
+        match &self.spec.calcium {
+            Some(c) => c.open(self.ca[i]),
+            None => true,
+        }
+    }
+
+    /// The stored weights of the plastic projection (`m = 0`, laid out `[pre][post]`) or of its
+    /// mirror `m - 1` (`[post][pre]`): the weight circuits' state, before the die's output gains.
+    pub fn stored(&self, m: usize) -> &[f64] {
+        &self.stored[m]
+    }
+
+    /// Update every synapse `j -> i` (and its mirrors `i -> j`) by `eta * x_j`: the stored weight
+    /// moves in its storage format, the table gets `gain * stored`.
     fn update_column(&mut self, i: usize, eta: f64, projections: &mut [Projection]) {
         let (n_pre, n_post) = (self.n_pre, self.n_post);
         let (storage, w_max) = (self.spec.storage, self.spec.w_max);
         let stochastic = matches!(storage, WeightStorage::NBit { .. });
+        let f = |v: &[f64], idx: usize| v.get(idx).copied().unwrap_or(1.0);
         for j in 0..n_pre {
             let x = self.x[j];
             if x < 1e-9 {
                 continue;
             }
-            let f = |v: &Vec<f64>, idx: usize| if v.is_empty() { 1.0 } else { v[idx] };
             let s = j * n_post + i;
-            let u = if stochastic {
-                self.rng.gen::<f64>()
-            } else {
-                0.5
-            };
-            let w = &mut dense_mut(&mut projections[self.spec.projection])[s];
-            *w = storage.apply(*w, eta * x * f(&self.eta_f, s), w_max, u);
-            for (m, &mi) in self.spec.mirrors.iter().enumerate() {
+            let t = i * n_pre + j;
+            for m in 0..self.stored.len() {
+                let (idx, etaf, at) = if m == 0 {
+                    (self.spec.projection, &self.eta_f, s)
+                } else {
+                    (self.spec.mirrors[m - 1], &self.mirror_eta_f[m - 1], t)
+                };
                 let u = if stochastic {
                     self.rng.gen::<f64>()
                 } else {
                     0.5
                 };
-                let t = i * n_pre + j;
-                let w = &mut dense_mut(&mut projections[mi])[t];
-                *w = storage.apply(*w, eta * x * f(&self.mirror_eta_f[m], s), w_max, u);
+                let w = &mut self.stored[m][at];
+                *w = storage.apply(*w, eta * x * f(etaf, s), w_max, u);
+                dense_mut(&mut projections[idx])[at] = f(&self.gain[m], at) * *w;
             }
             self.updates += 1;
         }

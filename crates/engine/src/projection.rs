@@ -112,6 +112,14 @@ impl Table {
         }
     }
 
+    /// The weights in table order (dense: `[pre][post]`; sparse: row by row), A.
+    pub fn weights(&self) -> &[f64] {
+        match self {
+            Table::Dense { w, .. } => w,
+            Table::Sparse { w, .. } => w,
+        }
+    }
+
     /// Number of synapses.
     pub fn n_synapses(&self) -> usize {
         match self {

@@ -3,7 +3,7 @@
 //! drive the network (outputs per class, teacher rate, and which projections play the roles W1, W2
 //! and feedback). Projections are referred to by their `name`.
 
-use mixsig_circuits::learning::{CalciumWindow, TraceParams};
+use mixsig_circuits::learning::{CalciumWindow, TraceParams, UpdateMode};
 use mixsig_circuits::units::Dimension;
 use mixsig_engine::plasticity::LearningSpec;
 use mixsig_engine::spec::{Connectivity, NetworkSpec};
@@ -27,6 +27,19 @@ pub(super) struct RawLearning {
     #[serde(default)]
     mirrors: Vec<Spanned<String>>,
     eta_sigma_ln: Option<Q>,
+    twin_sigma_ln: Option<Q>,
+    update: Option<Spanned<String>>,
+    tau_err: Option<Q>,
+}
+
+/// Which mismatch spreads a `[[learning]]` table gave (those it omits carry 0 in the spec and
+/// `mixsig train` takes them from the chip profile).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GivenSigmas {
+    /// `eta_sigma_ln` was given.
+    pub eta: bool,
+    /// `twin_sigma_ln` was given.
+    pub twin: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -137,12 +150,11 @@ impl Ctx<'_> {
     }
 }
 
-/// Read the `[[learning]]` tables. Returns the specs and, per spec, whether `eta_sigma_ln` was given
-/// (when it is not, the spec carries 0 and `mixsig train` uses the chip profile's value).
+/// Read the `[[learning]]` tables. Returns the specs and, per spec, which mismatch spreads it gave.
 pub(super) fn parse_learning(
     raw: &[RawLearning],
     c: &Ctx,
-) -> Result<(Vec<LearningSpec>, Vec<bool>), FileError> {
+) -> Result<(Vec<LearningSpec>, Vec<GivenSigmas>), FileError> {
     let l = c.l;
     let mut specs: Vec<LearningSpec> = Vec::new();
     let mut given = Vec::new();
@@ -307,7 +319,46 @@ pub(super) fn parse_learning(
             )?),
             None => None,
         };
-        given.push(sigma.is_some());
+        let twin = match &r.twin_sigma_ln {
+            Some(q) => Some(l.quantity(
+                q,
+                &kk("twin_sigma_ln"),
+                Dimension::Dimensionless,
+                Constraint::NonNegative,
+            )?),
+            None => None,
+        };
+        let update = match r.update.as_ref().map(|u| (u, u.get_ref().as_str())) {
+            None | Some((_, "event")) => {
+                if let Some(q) = &r.tau_err {
+                    return Err(l.err(
+                        q.span().start,
+                        &kk("tau_err"),
+                        "the error-trace time constant is read only with update = \"continuous\"",
+                    ));
+                }
+                UpdateMode::Event
+            }
+            Some((_, "continuous")) => UpdateMode::Continuous {
+                tau_err: match &r.tau_err {
+                    Some(q) => {
+                        l.quantity(q, &kk("tau_err"), Dimension::Time, Constraint::Positive)?
+                    }
+                    None => 0.01,
+                },
+            },
+            Some((u, other)) => {
+                return Err(l.err(
+                    u.span().start,
+                    &kk("update"),
+                    format!("`{other}` is not an update mode (event, continuous)"),
+                ))
+            }
+        };
+        given.push(GivenSigmas {
+            eta: sigma.is_some(),
+            twin: twin.is_some(),
+        });
         specs.push(LearningSpec {
             projection,
             err_pos: r.err_pos.get_ref().clone(),
@@ -319,6 +370,8 @@ pub(super) fn parse_learning(
             storage,
             mirrors,
             eta_sigma_ln: sigma.unwrap_or(0.0),
+            twin_sigma_ln: twin.unwrap_or(0.0),
+            update,
         });
     }
     Ok((specs, given))

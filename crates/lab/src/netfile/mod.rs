@@ -25,7 +25,7 @@ pub use crate::spikelist::read_spike_list;
 mod chip;
 pub use chip::{BiasEntry, BiasRequest, ChipSection};
 mod learning;
-pub use learning::TrainSection;
+pub use learning::{GivenSigmas, TrainSection};
 mod per_neuron;
 pub use per_neuron::spread_fraction;
 pub mod weights;
@@ -147,9 +147,9 @@ pub struct NetworkFile {
     pub chip: ChipSection,
     /// The `name` of each projection (in `spec.projections` order).
     pub projection_names: Vec<Option<String>>,
-    /// Per `[[learning]]` table: whether it gave `eta_sigma_ln` (otherwise the spec has 0 and
-    /// `mixsig train` takes the chip profile's learning-rate mismatch).
-    pub eta_sigma_given: Vec<bool>,
+    /// Per `[[learning]]` table: which mismatch spreads it gave (`eta_sigma_ln`, `twin_sigma_ln`;
+    /// those omitted are 0 in the spec and `mixsig train` takes them from the chip profile).
+    pub sigmas_given: Vec<GivenSigmas>,
     /// The `[train]` table.
     pub train: Option<TrainSection>,
     /// Line of each source's and population's `name` key.
@@ -787,7 +787,7 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
         names: &projection_names,
         size_of: &group_size,
     };
-    let (learning_specs, eta_sigma_given) = learning::parse_learning(&raw.learning, &ctx)?;
+    let (learning_specs, sigmas_given) = learning::parse_learning(&raw.learning, &ctx)?;
     let train = raw
         .train
         .as_ref()
@@ -806,7 +806,7 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
         sim,
         chip: section,
         projection_names,
-        eta_sigma_given,
+        sigmas_given,
         train,
         group_lines,
     })

@@ -3,6 +3,7 @@
 //! spec. Quantities are written with a unit and an engineering prefix when that text parses back to
 //! the same number, in SI otherwise.
 
+use mixsig_circuits::learning::UpdateMode;
 use mixsig_circuits::units::{parse_quantity, Dimension};
 use mixsig_circuits::NeuronParams;
 use mixsig_engine::spec::{Connectivity, NetworkSpec, SourceKind};
@@ -56,13 +57,13 @@ pub type Table = (String, String);
 
 /// The network file of `spec`: TOML text plus its CSV tables. `names` gives every projection a
 /// unique name (tables are written as `NAME.csv`; learning tables refer to projections by name);
-/// `eta_sigma_given[k]` says whether learning spec `k` writes its `eta_sigma_ln` (omitted: the chip
-/// profile decides in `mixsig train`). Tables go to `table_dir` (relative to the network file, `""`
+/// `sigmas_given[k]` says which mismatch spreads learning spec `k` writes (omitted: the chip profile
+/// decides in `mixsig train`). Tables go to `table_dir` (relative to the network file, `""`
 /// or ending in `/`). The chip binding is not written.
 pub fn network_toml(
     spec: &NetworkSpec,
     names: &[String],
-    eta_sigma_given: &[bool],
+    sigmas_given: &[super::GivenSigmas],
     table_dir: &str,
 ) -> (String, Vec<Table>) {
     let mut t = String::new();
@@ -273,8 +274,22 @@ pub fn network_toml(
                 str_list(l.mirrors.iter().map(|&m| &names[m]))
             ));
         }
-        if eta_sigma_given.get(k).copied().unwrap_or(true) {
+        let given = sigmas_given.get(k).copied().unwrap_or(super::GivenSigmas {
+            eta: true,
+            twin: true,
+        });
+        if given.eta {
             t.push_str(&format!("eta_sigma_ln = {:?}\n", l.eta_sigma_ln));
+        }
+        if given.twin {
+            t.push_str(&format!("twin_sigma_ln = {:?}\n", l.twin_sigma_ln));
+        }
+        match l.update {
+            UpdateMode::Event => t.push_str("update = \"event\"\n"),
+            UpdateMode::Continuous { tau_err } => t.push_str(&format!(
+                "update = \"continuous\"\ntau_err = {}\n",
+                q(tau_err, Dimension::Time)
+            )),
         }
         if let Some(c) = &l.calcium {
             t.push_str(&format!(

@@ -59,19 +59,19 @@ pub fn projection_names(spec: &NetworkSpec, layout: &Layout) -> Vec<String> {
 }
 
 /// The network file of a training network: the TOML text (with its `[train]` table) and its CSV
-/// tables. `eta_sigma_given`: whether the learning tables carry `eta_sigma_ln` (otherwise
-/// `mixsig train` takes it from the chip profile).
+/// tables. `sigmas_given`: which mismatch spreads the learning tables carry (`eta_sigma_ln`,
+/// `twin_sigma_ln`; otherwise `mixsig train` takes them from the chip profile).
 pub fn to_files(
     spec: &NetworkSpec,
     layout: &Layout,
     n_per_class: usize,
     rate_teacher: f64,
-    eta_sigma_given: bool,
+    sigmas_given: netfile::GivenSigmas,
     header: &str,
     table_dir: &str,
 ) -> (String, Vec<netfile::write::Table>) {
     let names = projection_names(spec, layout);
-    let given = vec![eta_sigma_given; spec.learning.len()];
+    let given = vec![sigmas_given; spec.learning.len()];
     let (body, tables) = netfile::write::network_toml(spec, &names, &given, table_dir);
     let mut t = String::new();
     for line in header.lines() {
@@ -123,7 +123,8 @@ pub fn export(opts: &TrainOptions, target: &Path) -> Result<Vec<PathBuf>, TrainE
         ),
     };
     let task = load_task(opts)?;
-    let cfg = net_config(opts, opts.eta_sigma_ln.unwrap_or(0.0));
+    let mut cfg = net_config(opts, opts.eta_sigma_ln.unwrap_or(0.0));
+    cfg.twin_sigma_ln = opts.twin_sigma_ln.unwrap_or(0.0);
     let (spec, layout) = network::build(task.n_channels, task.n_classes, &cfg, opts.seed);
     let header = format!(
         "mixsig train network, exported by `mixsig train --export-network` from the preset for task `{}`\n\
@@ -143,7 +144,10 @@ pub fn export(opts: &TrainOptions, target: &Path) -> Result<Vec<PathBuf>, TrainE
         &layout,
         cfg.n_per_class,
         cfg.rate_teacher,
-        opts.eta_sigma_ln.is_some(),
+        netfile::GivenSigmas {
+            eta: opts.eta_sigma_ln.is_some(),
+            twin: opts.twin_sigma_ln.is_some(),
+        },
         &header,
         &table_dir,
     );
@@ -173,14 +177,14 @@ pub struct Imported {
     pub cores: Vec<Option<u32>>,
 }
 
-/// Read a training network from `path` for `task`. Learning tables without `eta_sigma_ln` get
-/// `default_eta_sigma` (the chip profile's learning-rate mismatch, 0 on ideal circuits);
-/// `override_eta_sigma` (the command line) replaces every value.
+/// Read a training network from `path` for `task`. `eta_sigma` and `twin_sigma` are (command line,
+/// default) of the two mismatch spreads: the command line's value replaces the file's, a learning
+/// table without the key gets the default (the chip profile's, 0 on ideal circuits).
 pub fn import(
     path: &Path,
     task: &TaskSet,
-    override_eta_sigma: Option<f64>,
-    default_eta_sigma: f64,
+    eta_sigma: (Option<f64>, f64),
+    twin_sigma: (Option<f64>, f64),
 ) -> Result<Imported, FileError> {
     let nf = netfile::load(path)?;
     let file = path.display().to_string();
@@ -333,11 +337,16 @@ pub fn import(
         ));
     }
     let mut spec = nf.spec.clone();
-    for (l, given) in spec.learning.iter_mut().zip(&nf.eta_sigma_given) {
-        if let Some(s) = override_eta_sigma {
+    for (l, given) in spec.learning.iter_mut().zip(&nf.sigmas_given) {
+        if let Some(s) = eta_sigma.0 {
             l.eta_sigma_ln = s;
-        } else if !given {
-            l.eta_sigma_ln = default_eta_sigma;
+        } else if !given.eta {
+            l.eta_sigma_ln = eta_sigma.1;
+        }
+        if let Some(s) = twin_sigma.0 {
+            l.twin_sigma_ln = s;
+        } else if !given.twin {
+            l.twin_sigma_ln = twin_sigma.1;
         }
     }
     let layout = Layout {
@@ -380,6 +389,8 @@ fn describe(
         cfg.storage = l.storage;
         cfg.tau_pre = l.pre_trace.tau;
         cfg.eta_sigma_ln = l.eta_sigma_ln;
+        cfg.twin_sigma_ln = l.twin_sigma_ln;
+        cfg.update = l.update;
         if let Some(c) = l.calcium {
             cfg.calcium = c;
         }

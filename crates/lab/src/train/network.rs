@@ -6,7 +6,7 @@
 //! Projection indices (the learning specs refer to them): see [`Layout`].
 
 use mixsig_chip::rng::{self, name_id};
-use mixsig_circuits::learning::{CalciumWindow, TraceParams, WeightStorage};
+use mixsig_circuits::learning::{CalciumWindow, TraceParams, UpdateMode, WeightStorage};
 use mixsig_circuits::{Feedback, NeuronParams, SynapseType};
 use mixsig_engine::plasticity::LearningSpec;
 use mixsig_engine::spec::{
@@ -50,6 +50,11 @@ pub struct NetConfig {
     pub feedback: FeedbackMode,
     /// Storage of the plastic weights.
     pub storage: WeightStorage,
+    /// When the weight-update circuits act: at error spikes or continuously.
+    pub update: UpdateMode,
+    /// Lognormal spread of a mirrored feedback twin's learning rate relative to its forward synapse
+    /// (the mismatch of its own weight capacitor; the update circuit is shared).
+    pub twin_sigma_ln: f64,
     /// Upper bound of input->hidden weights, A.
     pub w1_max: f64,
     /// Upper bound of hidden->output weights, A.
@@ -108,6 +113,8 @@ impl Default for NetConfig {
             n_per_class: 4,
             feedback: FeedbackMode::Mirrored,
             storage: WeightStorage::Analog,
+            update: UpdateMode::Event,
+            twin_sigma_ln: 0.0,
             w1_max: 3e-10,
             w2_max: 4e-10,
             eta1: 3e-13,
@@ -452,6 +459,8 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
                 storage: cfg.storage,
                 mirrors,
                 eta_sigma_ln: cfg.eta_sigma_ln,
+                twin_sigma_ln: cfg.twin_sigma_ln,
+                update: cfg.update,
             }
         };
     let mirrors = match (cfg.feedback, feedback) {

@@ -1,4 +1,4 @@
-//! The files of a `mixsig train` run: `summary.json`, `learning_curve.csv` and the plots
+//! The files of a `mixsig train` run: `summary.json`, `learning_curve.csv`, `weights.csv` and the plots
 //! (accuracy, error rate, weights, mirror divergence, rasters), every file written atomically.
 
 use std::path::{Path, PathBuf};
@@ -9,8 +9,8 @@ use crate::output::write_atomic;
 use crate::plot::{self, Curve, PlotError, RasterGroup};
 
 /// Header of `learning_curve.csv`.
-pub const CURVE_HEADER: &str =
-    "presentations,test_accuracy,error_rate_out_hz,w1_mean_a,w2_mean_a,mirror_divergence";
+pub const CURVE_HEADER: &str = "presentations,test_accuracy,error_rate_out_hz,w1_mean_a,w2_mean_a,\
+b_mean_a,mirror_divergence,mirror_divergence_effective";
 
 /// A CSV number: empty for NaN (not applicable: no hidden layer, no mirrored feedback); currents in
 /// exponent notation (`9.149e-11`, not `0.0000000000914...`).
@@ -30,14 +30,37 @@ pub fn curve_csv(result: &TrainResult) -> String {
     s.push('\n');
     for c in &result.curve {
         s.push_str(&format!(
-            "{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{}\n",
             c.presentations,
             num(c.test_accuracy),
             num(c.error_rate_out_hz),
             num(c.w1_mean),
             num(c.w2_mean),
-            num(c.mirror_divergence)
+            num(c.b_mean),
+            num(c.mirror_divergence),
+            num(c.mirror_divergence_effective)
         ));
+    }
+    s
+}
+
+/// `weights.csv`: the stored weights at the end of training, one row per synapse
+/// (`projection,pre,post,stored_a`; projections `w1`, `w2`, `feedback`).
+pub fn weights_csv(result: &TrainResult) -> String {
+    let w = &result.weights;
+    let mut s = String::from("projection,pre,post,stored_a\n");
+    let (_, n_hid, n_out) = w.dims;
+    let mut table = |name: &str, v: &[f64], n_post: usize| {
+        for (k, x) in v.iter().enumerate() {
+            s.push_str(&format!("{name},{},{},{x:e}\n", k / n_post, k % n_post));
+        }
+    };
+    if !w.w1.is_empty() {
+        table("w1", &w.w1, n_hid.max(1));
+    }
+    table("w2", &w.w2, n_out.max(1));
+    if !w.feedback.is_empty() {
+        table("feedback", &w.feedback, n_hid.max(1));
     }
     s
 }
@@ -92,8 +115,8 @@ fn raster_plot(out: &Path, o: &TrainOutcome, r: &RasterSample) -> Result<[PathBu
 /// Write `summary.json`, `learning_curve.csv` and the plots into `out`; returns the files written.
 ///
 /// Plots (each `.svg` and `.png`): `accuracy` (test accuracy), `error_rate` (output error neurons),
-/// `weights` (mean W1 and W2), `mirror_divergence` (largest |B - W2ᵀ| over mean W2, when the feedback
-/// is mirrored), and `raster_{before,after}_<label>_<class>` (one test presentation per class).
+/// `weights` (mean stored W1, W2 and feedback B), `mirror_divergence` (`||B - W2ᵀ|| / ||W2||` on the
+/// stored weights and on the injected currents, when the feedback is mirrored), and `raster_{before,after}_<label>_<class>` (one test presentation per class).
 pub fn write_outputs(o: &TrainOutcome, out: &Path) -> Result<Vec<PathBuf>, TrainError> {
     let mut files = Vec::new();
     let json = serde_json::to_string_pretty(o).expect("the summary serializes");
@@ -102,6 +125,9 @@ pub fn write_outputs(o: &TrainOutcome, out: &Path) -> Result<Vec<PathBuf>, Train
     files.push(p);
     let p = out.join("learning_curve.csv");
     write_atomic(&p, curve_csv(&o.result).as_bytes())?;
+    files.push(p);
+    let p = out.join("weights.csv");
+    write_atomic(&p, weights_csv(&o.result).as_bytes())?;
     files.push(p);
 
     let c = &o.result.curve;
@@ -151,12 +177,21 @@ pub fn write_outputs(o: &TrainOutcome, out: &Path) -> Result<Vec<PathBuf>, Train
     )?);
     let w1: Vec<f64> = c.iter().map(|c| c.w1_mean).collect();
     let w2: Vec<f64> = c.iter().map(|c| c.w2_mean).collect();
+    let b: Vec<f64> = c.iter().map(|c| c.b_mean).collect();
     let mut series = vec![Curve {
         name: "W2 (to outputs)",
         x: &x,
         y: &w2,
         band: None,
     }];
+    if b.iter().any(|v| v.is_finite()) {
+        series.push(Curve {
+            name: "B (feedback, output errors to hidden errors)",
+            x: &x,
+            y: &b,
+            band: None,
+        });
+    }
     if w1.iter().any(|v| v.is_finite()) {
         series.insert(
             0,
@@ -170,29 +205,38 @@ pub fn write_outputs(o: &TrainOutcome, out: &Path) -> Result<Vec<PathBuf>, Train
     }
     files.extend(plot::curves(
         &out.join("weights"),
-        &format!("Mean plastic weights ({what})"),
+        &format!("Mean stored weights, forward and feedback ({what})"),
         "training presentations",
         "mean weight (A)",
         false,
         &series,
     )?);
     let div: Vec<f64> = c.iter().map(|c| c.mirror_divergence).collect();
+    let div_eff: Vec<f64> = c.iter().map(|c| c.mirror_divergence_effective).collect();
     if div.iter().any(|v| v.is_finite()) {
         files.extend(plot::curves(
             &out.join("mirror_divergence"),
             &format!(
-                "Mirrored feedback vs forward weights: max |B - W2^T| / mean W2 (eta sigma_ln {})",
+                "Mirrored feedback vs forward: ||B - W2^T|| / ||W2|| (eta sigma_ln {}, {who})",
                 o.options.eta_sigma_ln
             ),
             "training presentations",
             "relative divergence",
             false,
-            &[Curve {
-                name: "mirror divergence",
-                x: &x,
-                y: &div,
-                band: None,
-            }],
+            &[
+                Curve {
+                    name: "stored weights (update circuits)",
+                    x: &x,
+                    y: &div,
+                    band: None,
+                },
+                Curve {
+                    name: "injected currents (x die output gains)",
+                    x: &x,
+                    y: &div_eff,
+                    band: None,
+                },
+            ],
         )?);
     }
     for r in &o.result.rasters {

@@ -59,6 +59,19 @@ pub fn profile_eta_sigma(profile: &ChipProfile) -> f64 {
         .local
 }
 
+/// Lognormal sigma of a mirrored twin's learning rate relative to its forward synapse on `profile`:
+/// the twins share one update circuit, so they differ by the mismatch of their weight capacitors,
+/// taken as 1 pF devices (assumed; the profiles give no weight-capacitor size).
+pub fn profile_twin_sigma(profile: &ChipProfile) -> f64 {
+    profile
+        .mismatch
+        .sigmas(
+            &mixsig_chip::mismatch::Device::Capacitor { c: 1e-12 },
+            &profile.process.operating_point(),
+        )
+        .local
+}
+
 /// Core of each population of the preset on a chip with `cores` cores (see the module docs).
 fn role_core(name: &str, cores: u32) -> u32 {
     let want = match name {

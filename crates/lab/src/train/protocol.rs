@@ -1,11 +1,13 @@
 //! The training protocol: present training patterns one after another with the teacher on and
 //! plasticity on; at checkpoints, evaluate a frozen copy of the network on the test patterns (teacher
 //! off, learning off) — accuracy is the fraction of test presentations on which the correct class's
-//! output population fires most. The learning-rate bias decays over training.
+//! output population fires most. The learning-rate bias decays over training. A checkpoint's test
+//! runs on its own frozen copy, in parallel with the training that goes on (rayon), so the numbers
+//! are the same on any number of threads.
 
 use std::time::Instant;
 
-use mixsig_engine::plasticity::dense_mut;
+use mixsig_engine::projection::Table;
 use mixsig_engine::{BuildError, Network, NetworkSpec};
 use serde::Serialize;
 
@@ -48,12 +50,34 @@ pub struct Checkpoint {
     pub test_accuracy: f64,
     /// Mean rate of the output error neurons over the last block of training, Hz.
     pub error_rate_out_hz: f64,
-    /// Mean input->hidden weight, A (NaN without hidden layer).
+    /// Mean stored input->hidden weight, A (NaN without hidden layer).
     pub w1_mean: f64,
-    /// Mean ->output weight, A.
+    /// Mean stored ->output weight, A.
     pub w2_mean: f64,
-    /// Largest |B - W2^T| relative to the mean of W2 (NaN without mirrored feedback).
+    /// Mean feedback weight (stored for mirrored feedback, fixed for random), A (NaN without).
+    pub b_mean: f64,
+    /// Divergence of mirrored feedback from the forward weights, on the stored weights (what the
+    /// update circuits hold): `||B - W2^T||_F / ||W2||_F` (NaN without mirrored feedback). Exactly 0
+    /// without learning-rate mismatch; the die's fixed output gains are not part of it (see
+    /// `mirror_divergence_effective`).
     pub mirror_divergence: f64,
+    /// The same on the currents the synapses inject (stored weight times the die's output gain),
+    /// which on a die also carries the static mismatch of the two synapses (NaN without mirrored
+    /// feedback).
+    pub mirror_divergence_effective: f64,
+}
+
+/// Stored weights at the end of training (the update circuits' state, before the die's gains).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FinalWeights {
+    /// Input->hidden, `[pre][post]` (empty without hidden layer).
+    pub w1: Vec<f64>,
+    /// Hidden (or input)->output, `[pre][post]`.
+    pub w2: Vec<f64>,
+    /// Feedback output-error -> hidden-error, `[out][hidden]` (empty without feedback).
+    pub feedback: Vec<f64>,
+    /// Sizes: (inputs, hidden, outputs).
+    pub dims: (usize, usize, usize),
 }
 
 /// What a training run produced.
@@ -69,6 +93,16 @@ pub struct TrainResult {
     pub simulated_s: f64,
     /// Wall time, s.
     pub wall_s: f64,
+    /// Mean output error-neuron rate over the first training presentations (the first tenth of
+    /// training, at least one), Hz.
+    pub error_rate_start_hz: f64,
+    /// The same over the last tenth of training, Hz.
+    pub error_rate_end_hz: f64,
+    /// Output error-neuron spikes per training presentation.
+    pub error_spikes: Vec<u64>,
+    /// Stored weights at the end.
+    #[serde(skip)]
+    pub weights: FinalWeights,
     /// Output spike counts per class on one test presentation per class, before and after training:
     /// `(label, before, after)` with counts per output neuron.
     #[serde(skip)]
@@ -212,6 +246,77 @@ fn mean(v: &[f64]) -> f64 {
     }
 }
 
+/// The stored weights of the layout's projections: a plastic projection's from its learner, a fixed
+/// one's from its table.
+pub fn stored_weights(net: &Network, layout: &Layout) -> FinalWeights {
+    let get = |p: usize| -> Vec<f64> {
+        for l in &net.learners {
+            if l.spec.projection == p {
+                return l.stored(0).to_vec();
+            }
+            if let Some(m) = l.spec.mirrors.iter().position(|&q| q == p) {
+                return l.stored(m + 1).to_vec();
+            }
+        }
+        net.projections[p].table.weights().to_vec()
+    };
+    let w2 = get(layout.w2);
+    let w1 = layout.w1.map(get).unwrap_or_default();
+    let feedback = layout.feedback.map(|(a, _)| get(a)).unwrap_or_default();
+    let n_post = |p: usize| match &net.projections[p].table {
+        Table::Dense { n_post, .. } => *n_post,
+        Table::Sparse { .. } => 1,
+    };
+    let n_out = n_post(layout.w2);
+    let n_pre2 = w2.len() / n_out.max(1);
+    let n_in = layout
+        .w1
+        .map(|p| w1.len() / n_post(p).max(1))
+        .unwrap_or(n_pre2);
+    let n_hid = if layout.w1.is_some() { n_pre2 } else { 0 };
+    FinalWeights {
+        w1,
+        w2,
+        feedback,
+        dims: (n_in, n_hid, n_out),
+    }
+}
+
+/// With mirrored feedback: the stored feedback weights (`[out][hidden]`) and the effective (table)
+/// W2 and B.
+fn mirrored<'a>(net: &'a Network, layout: &Layout) -> Option<(&'a [f64], &'a [f64], &'a [f64])> {
+    let (a, _) = layout.feedback?;
+    let l = net
+        .learners
+        .iter()
+        .find(|l| l.spec.projection == layout.w2)?;
+    let m = l.spec.mirrors.iter().position(|&q| q == a)?;
+    Some((
+        l.stored(m + 1),
+        net.projections[layout.w2].table.weights(),
+        net.projections[a].table.weights(),
+    ))
+}
+
+/// `||B - W^T||_F / ||W||_F` for `W` laid out `[pre][post]` with `n_post` columns and `B` its
+/// transpose layout `[post][pre]`.
+pub fn divergence(w: &[f64], b: &[f64], n_post: usize) -> f64 {
+    let n_pre = w.len() / n_post.max(1);
+    let (mut num, mut den) = (0.0, 0.0);
+    for j in 0..n_pre {
+        for i in 0..n_post {
+            let x = w[j * n_post + i];
+            num += (b[i * n_pre + j] - x).powi(2);
+            den += x * x;
+        }
+    }
+    if den > 0.0 {
+        (num / den).sqrt()
+    } else {
+        f64::NAN
+    }
+}
+
 /// Train `spec` (built by [`super::network::build`]) on `task`.
 #[allow(clippy::too_many_arguments)]
 pub fn run(
@@ -234,9 +339,9 @@ pub fn run(
             rasters.push(sample_raster(&net, p, "before", d)?);
         }
     }
-    let mut curve = Vec::new();
     let mut block_err = 0u64;
     let mut block_n = 0usize;
+    let mut error_spikes = Vec::with_capacity(proto.presentations);
     let n_err = spec
         .populations
         .iter()
@@ -244,66 +349,59 @@ pub fn run(
         .map(|p| p.size)
         .sum::<usize>()
         .max(1);
-    let checkpoint = |net: &mut Network,
-                      n: usize,
-                      block_err: u64,
-                      block_n: usize|
-     -> Result<Checkpoint, BuildError> {
-        let acc = evaluate(net, &task.test, layout, n_per_class, d, proto.gap)?;
-        let w1_mean = layout
-            .w1
-            .map(|i| mean(dense_mut(&mut net.projections[i])))
-            .unwrap_or(f64::NAN);
-        let w2 = dense_mut(&mut net.projections[layout.w2]).to_vec();
-        let w2_mean = mean(&w2);
+    let rate = |err: u64, n: usize| {
+        if n > 0 {
+            err as f64 / (n as f64 * d * n_err as f64)
+        } else {
+            f64::NAN
+        }
+    };
+    // Checkpoints: weight statistics now, the test on a frozen copy in parallel with training.
+    let mut pending: Vec<(Checkpoint, Network)> = Vec::new();
+    let mut snapshot = |net: &Network, n: usize, err_rate: f64| {
+        let w = stored_weights(net, layout);
+        let mut c = Checkpoint {
+            presentations: n,
+            test_accuracy: f64::NAN,
+            error_rate_out_hz: err_rate,
+            w1_mean: if w.w1.is_empty() {
+                f64::NAN
+            } else {
+                mean(&w.w1)
+            },
+            w2_mean: mean(&w.w2),
+            b_mean: if w.feedback.is_empty() {
+                f64::NAN
+            } else {
+                mean(&w.feedback)
+            },
+            mirror_divergence: f64::NAN,
+            mirror_divergence_effective: f64::NAN,
+        };
+        if let Some((mirror, eff_w2, eff_b)) = mirrored(net, layout) {
+            c.mirror_divergence = divergence(&w.w2, mirror, w.dims.2);
+            c.mirror_divergence_effective = divergence(eff_w2, eff_b, w.dims.2);
+        }
         if std::env::var_os("MIXSIG_DEBUG_TRAIN").is_some() {
             let n_o = layout.n_classes * n_per_class;
             let per_class: Vec<f64> = (0..layout.n_classes)
                 .map(|c| {
-                    let v: Vec<f64> = w2
-                        .iter()
-                        .enumerate()
-                        .filter(|(s, _)| (s % n_o) / n_per_class == c)
-                        .map(|(_, w)| *w)
-                        .collect();
+                    let v: Vec<f64> =
+                        w.w2.iter()
+                            .enumerate()
+                            .filter(|(s, _)| (s % n_o) / n_per_class == c)
+                            .map(|(_, w)| *w)
+                            .collect();
                     mean(&v)
                 })
                 .collect();
             eprintln!("checkpoint {n}: W2 mean per class {per_class:?}");
         }
-        let mirror_divergence = match (
-            layout.feedback,
-            net.learners.first().map(|l| l.spec.mirrors.is_empty()),
-        ) {
-            (Some((a, _)), Some(false)) => {
-                let b = dense_mut(&mut net.projections[a]).to_vec();
-                // W2 is [h][o] (row = pre h), B is [o][h].
-                let n_o = layout.n_classes * n_per_class;
-                let n_h = w2.len() / n_o;
-                let mut worst = 0.0f64;
-                for h in 0..n_h {
-                    for o in 0..n_o {
-                        worst = worst.max((w2[h * n_o + o] - b[o * n_h + h]).abs());
-                    }
-                }
-                worst / w2_mean.max(1e-30)
-            }
-            _ => f64::NAN,
-        };
-        Ok(Checkpoint {
-            presentations: n,
-            test_accuracy: acc,
-            error_rate_out_hz: if block_n > 0 {
-                block_err as f64 / (block_n as f64 * d * n_err as f64)
-            } else {
-                f64::NAN
-            },
-            w1_mean,
-            w2_mean,
-            mirror_divergence,
-        })
+        let mut frozen = net.clone();
+        frozen.learning_on = false;
+        pending.push((c, frozen));
     };
-    curve.push(checkpoint(&mut net, 0, 0, 0)?);
+    snapshot(&net, 0, f64::NAN);
     for n in 0..proto.presentations {
         let p = &task.train[n % task.train.len()];
         net.eta_scale = if proto.eta_decay > 0.0 {
@@ -322,14 +420,30 @@ pub fn run(
         )?;
         block_err += err;
         block_n += 1;
+        error_spikes.push(err);
         progress(n + 1, proto.presentations);
         if (n + 1) % proto.test_every.max(1) == 0 || n + 1 == proto.presentations {
-            let c = checkpoint(&mut net, n + 1, block_err, block_n)?;
-            curve.push(c);
+            snapshot(&net, n + 1, rate(block_err, block_n));
             block_err = 0;
             block_n = 0;
         }
     }
+    // The tests of all checkpoints, in parallel (each on its own frozen copy: same numbers on any
+    // number of threads).
+    use rayon::prelude::*;
+    let curve = pending
+        .into_par_iter()
+        .map(|(mut c, frozen)| {
+            c.test_accuracy = evaluate(&frozen, &task.test, layout, n_per_class, d, proto.gap)?;
+            Ok(c)
+        })
+        .collect::<Result<Vec<Checkpoint>, BuildError>>()?;
+    let tenth = (proto.presentations / 10).max(1);
+    let error_rate_start_hz = rate(error_spikes[..tenth].iter().sum(), tenth);
+    let error_rate_end_hz = rate(
+        error_spikes[error_spikes.len() - tenth..].iter().sum(),
+        tenth,
+    );
     for c in 0..task.n_classes {
         if let Some(p) = first_of(c) {
             rasters.push(sample_raster(&net, p, "after", d)?);
@@ -342,6 +456,10 @@ pub fn run(
         best_accuracy,
         simulated_s: net.time(),
         wall_s: t0.elapsed().as_secs_f64(),
+        error_rate_start_hz,
+        error_rate_end_hz,
+        error_spikes,
+        weights: stored_weights(&net, layout),
         curve,
         rasters,
     })

@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 
 use mixsig_chip::{ChipProfile, ProfileError};
-use mixsig_circuits::learning::WeightStorage;
+use mixsig_circuits::learning::{UpdateMode, WeightStorage};
 use mixsig_engine::{BuildError, Network, NetworkSpec};
 use serde::Serialize;
 
@@ -23,7 +23,7 @@ use crate::plot::PlotError;
 use crate::tasks::{self, Pattern, PatternConfig, TaskError, TaskSet};
 
 pub use super::outputs::{curve_csv, write_outputs, CURVE_HEADER};
-pub use super::placement::{profile_eta_sigma, ChipInfo};
+pub use super::placement::{profile_eta_sigma, profile_twin_sigma, ChipInfo};
 
 /// Where the task comes from.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,6 +77,11 @@ pub struct TrainOptions {
     pub eta_sigma_ln: Option<f64>,
     /// Train the network of this file ([`super::netspec`]) instead of the preset.
     pub network: Option<PathBuf>,
+    /// Lognormal spread of a mirrored twin's learning rate relative to its forward synapse (its
+    /// weight capacitor's mismatch); `None`: from the profile (0 without a profile).
+    pub twin_sigma_ln: Option<f64>,
+    /// When the weight-update circuits act.
+    pub update: UpdateMode,
 }
 
 impl Default for TrainOptions {
@@ -97,6 +102,8 @@ impl Default for TrainOptions {
             no_hidden: false,
             eta_sigma_ln: None,
             network: None,
+            twin_sigma_ln: None,
+            update: UpdateMode::Event,
         }
     }
 }
@@ -210,6 +217,10 @@ pub struct OptionsRecord {
     pub eta_sigma_ln: f64,
     /// The network file trained (`null`: the preset).
     pub network: Option<PathBuf>,
+    /// Lognormal spread of mirrored twins relative to their forward synapses.
+    pub twin_sigma_ln: f64,
+    /// Update mode (`event`, `continuous:TAU_ERR_S`).
+    pub update: String,
 }
 
 /// The task as recorded in `summary.json`.
@@ -277,6 +288,7 @@ pub fn net_config(opts: &TrainOptions, eta_sigma_ln: f64) -> NetConfig {
     let mut cfg = NetConfig {
         feedback: opts.feedback,
         storage: opts.storage,
+        update: opts.update,
         eta_sigma_ln,
         ..NetConfig::default()
     };
@@ -327,11 +339,14 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
             opts.dt
         )));
     }
-    if let Some(s) = opts.eta_sigma_ln {
-        if !(s.is_finite() && s >= 0.0) {
-            return Err(TrainError::Invalid(format!(
-                "eta_sigma_ln = {s} must be >= 0"
-            )));
+    for (name, v) in [
+        ("eta_sigma_ln", opts.eta_sigma_ln),
+        ("twin_sigma_ln", opts.twin_sigma_ln),
+    ] {
+        if let Some(s) = v {
+            if !(s.is_finite() && s >= 0.0) {
+                return Err(TrainError::Invalid(format!("{name} = {s} must be >= 0")));
+            }
         }
     }
     let task = load_task(opts)?;
@@ -343,14 +358,23 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
     let sigma = opts
         .eta_sigma_ln
         .unwrap_or_else(|| profile.as_ref().map(profile_eta_sigma).unwrap_or(0.0));
+    let twin = opts
+        .twin_sigma_ln
+        .unwrap_or_else(|| profile.as_ref().map(profile_twin_sigma).unwrap_or(0.0));
     let (mut spec, layout, cfg, cores) = match &opts.network {
         Some(f) => {
-            let n = super::netspec::import(f, &task, opts.eta_sigma_ln, sigma)
-                .map_err(TrainError::Network)?;
+            let n = super::netspec::import(
+                f,
+                &task,
+                (opts.eta_sigma_ln, sigma),
+                (opts.twin_sigma_ln, twin),
+            )
+            .map_err(TrainError::Network)?;
             (n.spec, n.layout, n.cfg, n.cores)
         }
         None => {
-            let cfg = net_config(opts, sigma);
+            let mut cfg = net_config(opts, sigma);
+            cfg.twin_sigma_ln = twin;
             let (s, l) = network::build(task.n_channels, task.n_classes, &cfg, opts.seed);
             (s, l, cfg, Vec::new())
         }
@@ -420,6 +444,8 @@ pub fn train(
             no_hidden: prep.cfg.n_hidden == 0,
             eta_sigma_ln: prep.cfg.eta_sigma_ln,
             network: opts.network.clone(),
+            twin_sigma_ln: prep.cfg.twin_sigma_ln,
+            update: prep.cfg.update.name(),
         },
         task: TaskRecord {
             name: prep.task.name.clone(),
