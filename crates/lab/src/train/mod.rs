@@ -6,3 +6,4 @@ pub mod outputs;
 pub mod placement;
 pub mod protocol;
 pub mod run;
+pub mod sweep;
