@@ -440,3 +440,89 @@ fn unknown_pattern_feedback_storage_list_valid_values() {
     assert!(!r.ok(), "{r}");
     assert!(r.stderr.contains("cannot be used with"), "{r}");
 }
+
+/// A sweep runs every (seed, instance) like a single run would, in parallel: the same rows on 1 and
+/// 2 threads, and each row equal to the single run with that seed and die.
+#[test]
+fn sweep_rows_equal_single_runs_on_any_thread_count() {
+    use mixsig::lab::train::sweep;
+    let base = TrainOptions {
+        presentations: 4,
+        test_every: 2,
+        n_test: 4,
+        ..TrainOptions::default() // dynapse2 dies
+    };
+    let rows_on = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| sweep::sweep(&base, &[1, 2], &[0, 3], |_, _| {}).unwrap())
+            .rows
+            .into_iter()
+            .map(|r| {
+                (
+                    r.seed,
+                    r.instance,
+                    r.test_accuracy.to_bits(),
+                    r.error_rate_end_hz.to_bits(),
+                    r.mirror_divergence_effective.to_bits(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let one = rows_on(1);
+    assert_eq!(one.len(), 4);
+    assert_eq!(
+        one.iter().map(|r| (r.0, r.1)).collect::<Vec<_>>(),
+        vec![(1, 0), (1, 3), (2, 0), (2, 3)]
+    );
+    assert_eq!(rows_on(2), one);
+    let single = run::train(
+        &TrainOptions {
+            seed: 2,
+            instance: 3,
+            ..base.clone()
+        },
+        |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(one[3].2, single.result.test_accuracy.to_bits());
+    assert_eq!(one[3].3, single.result.error_rate_end_hz.to_bits());
+    // Different dies are different runs.
+    assert_ne!(one[0].4, one[1].4);
+}
+
+#[test]
+fn cli_sweep_writes_distribution_and_refuses_dies_without_profile() {
+    let out = TempDir::new("train-sweep");
+    let r = mixsig(&[
+        "train",
+        "--profile",
+        "none",
+        "--seeds",
+        "1..2",
+        "--presentations",
+        "2",
+        "--n-test",
+        "2",
+        "--out",
+        out.s(),
+    ]);
+    assert!(r.ok(), "{r}");
+    assert!(r.stdout.contains("2 runs: median test accuracy"), "{r}");
+    let csv = out.read("sweep.csv");
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(csv.starts_with(mixsig::lab::train::sweep::SWEEP_HEADER));
+    let j: serde_json::Value = serde_json::from_str(&out.read("sweep.json")).unwrap();
+    assert_eq!(j["runs"], 2);
+    for f in ["accuracy_distribution.svg", "accuracy_distribution.png"] {
+        assert!(out.files().contains(&f.to_string()), "{f}");
+    }
+    let r = mixsig(&["train", "--profile", "none", "--instances", "0..3"]);
+    assert!(!r.ok(), "{r}");
+    assert!(r.stderr.contains("--instances needs a chip profile"), "{r}");
+    let r = mixsig(&["train", "--seeds", "5..1"]);
+    assert!(!r.ok(), "{r}");
+    assert!(r.stderr.contains("the range is empty"), "{r}");
+}

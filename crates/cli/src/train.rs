@@ -9,6 +9,7 @@ use mixsig_circuits::units::{format_quantity, Dimension};
 use mixsig_lab::tasks::Pattern;
 use mixsig_lab::train::network::FeedbackMode;
 use mixsig_lab::train::run::{self, TaskSource, TrainOptions};
+use mixsig_lab::train::sweep;
 
 use crate::{progress_bar, time_arg};
 
@@ -66,6 +67,14 @@ pub struct TrainArgs {
     /// profile's capacitor mismatch for 1 pF, 0 without a profile).
     #[arg(long, value_name = "SIGMA")]
     twin_sigma: Option<f64>,
+    /// Sweep: one run per seed (`1..10`, `1,5,7`); with `--instances`, every combination. Runs in
+    /// parallel and writes `sweep.json`, `sweep.csv` and the accuracy distribution instead of one run's
+    /// files.
+    #[arg(long, value_name = "LIST", value_parser = parse_ids)]
+    seeds: Option<IdList>,
+    /// Sweep over dies of the profile (`0..19`).
+    #[arg(long, value_name = "LIST", value_parser = parse_ids, conflicts_with = "instance")]
+    instances: Option<IdList>,
     /// Output directory.
     #[arg(long, default_value = "runs/train")]
     out: PathBuf,
@@ -77,6 +86,78 @@ pub struct TrainArgs {
     /// path ending in .toml names the file (tables then go to a directory named after it).
     #[arg(long, value_name = "DIR|FILE.toml")]
     export_network: Option<PathBuf>,
+}
+
+/// A list of seeds or dies (a newtype, so that clap takes it as one value).
+#[derive(Clone, Debug)]
+pub struct IdList(Vec<u64>);
+
+fn parse_ids(s: &str) -> Result<IdList, String> {
+    sweep::parse_list(s).map(IdList)
+}
+
+fn run_sweep(
+    opts: &TrainOptions,
+    seeds: Option<&[u64]>,
+    instances: Option<&[u64]>,
+    out: &std::path::Path,
+) -> Result<()> {
+    let (seeds, instances) = (seeds.unwrap_or(&[]), instances.unwrap_or(&[]));
+    let total = seeds.len().max(1) * instances.len().max(1);
+    let pb = progress_bar(total as u64, "runs");
+    let s = sweep::sweep(opts, seeds, instances, |d, _| pb.set_position(d as u64));
+    pb.finish_and_clear();
+    let s = s?;
+    let files = sweep::write_sweep(&s, out)?;
+    println!("mixsig train sweep: {}", s.config);
+    println!(
+        "{:>6} {:>9} {:>9} {:>9} {:>12} {:>10} {:>8}",
+        "seed", "instance", "test acc", "best acc", "err end/start", "mirror div", "wall s"
+    );
+    let f = |x: f64, p: usize| {
+        if x.is_finite() {
+            format!("{x:.p$}")
+        } else {
+            "-".into()
+        }
+    };
+    for r in &s.rows {
+        println!(
+            "{:>6} {:>9} {:>9.3} {:>9.3} {:>12} {:>10} {:>8.1}",
+            r.seed,
+            r.instance,
+            r.test_accuracy,
+            r.best_accuracy,
+            f(r.error_rate_end_hz / r.error_rate_start_hz, 3),
+            f(r.mirror_divergence, 4),
+            r.wall_s
+        );
+    }
+    println!(
+        "{} runs: median test accuracy {:.3} (min {:.3}, q25 {:.3}, q75 {:.3}, max {:.3}); >= 0.85: {:.0}%, >= 0.95: {:.0}%",
+        s.runs,
+        s.median_accuracy,
+        s.min_accuracy,
+        s.q25_accuracy,
+        s.q75_accuracy,
+        s.max_accuracy,
+        100.0 * s.frac_ge_085,
+        100.0 * s.frac_ge_095
+    );
+    println!(
+        "error-neuron rate end/start: median {} (max {}); mirror divergence (stored): median {}, max {}; on injected currents: median {}",
+        f(s.median_error_ratio, 3),
+        f(s.max_error_ratio, 3),
+        f(s.median_mirror_divergence, 4),
+        f(s.max_mirror_divergence, 4),
+        f(s.median_mirror_divergence_effective, 4)
+    );
+    println!(
+        "outputs in {}/ ({} files: sweep.json, sweep.csv, accuracy_distribution.svg/png)",
+        out.display(),
+        files.len()
+    );
+    Ok(())
 }
 
 fn parse_update(s: &str) -> Result<UpdateMode, String> {
@@ -120,6 +201,17 @@ pub fn run(a: TrainArgs) -> Result<()> {
             toml.display()
         );
         return Ok(());
+    }
+    if a.seeds.is_some() || a.instances.is_some() {
+        if a.instances.is_some() && opts.profile.is_none() {
+            anyhow::bail!("--instances needs a chip profile (--profile none has no dies)");
+        }
+        return run_sweep(
+            &opts,
+            a.seeds.as_ref().map(|l| l.0.as_slice()),
+            a.instances.as_ref().map(|l| l.0.as_slice()),
+            &a.out,
+        );
     }
     let pb = progress_bar(opts.presentations as u64, "training");
     let outcome = run::train(&opts, |d, n| {

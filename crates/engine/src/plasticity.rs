@@ -2,8 +2,9 @@
 //! pair of error populations aligned with its post neurons. Every spike of `e+_i` potentiates, every
 //! spike of `e-_i` depresses, each synapse `j -> i` by `eta * x_j` (the pre-synaptic trace), while
 //! the post neuron's calcium lies inside its stop-learning window. Mirrored feedback projections
-//! (the transposed twins, `B[i][j]` of `W[j][i]`) receive exactly the same local update from their
-//! own update circuits, so the feedback path follows the forward weights without copying them.
+//! (the transposed twins, `B[i][j]` of `W[j][i]`) receive the same local update — each twin pair
+//! shares one update circuit whose charge packet lands on both weight capacitors — so the feedback
+//! path follows the forward weights without copying them.
 //!
 //! The update runs after the populations have integrated (step 5 of the schedule), on the spikes of
 //! this step — at each error spike (`UpdateMode::Event`) or continuously from low-passed error

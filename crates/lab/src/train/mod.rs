@@ -7,3 +7,4 @@ pub mod outputs;
 pub mod placement;
 pub mod protocol;
 pub mod run;
+pub mod sweep;

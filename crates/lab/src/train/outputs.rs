@@ -179,14 +179,14 @@ pub fn write_outputs(o: &TrainOutcome, out: &Path) -> Result<Vec<PathBuf>, Train
     let w2: Vec<f64> = c.iter().map(|c| c.w2_mean).collect();
     let b: Vec<f64> = c.iter().map(|c| c.b_mean).collect();
     let mut series = vec![Curve {
-        name: "W2 (to outputs)",
+        name: "W2 (to out)",
         x: &x,
         y: &w2,
         band: None,
     }];
     if b.iter().any(|v| v.is_finite()) {
         series.push(Curve {
-            name: "B (feedback, output errors to hidden errors)",
+            name: "B (feedback)",
             x: &x,
             y: &b,
             band: None,
@@ -196,7 +196,7 @@ pub fn write_outputs(o: &TrainOutcome, out: &Path) -> Result<Vec<PathBuf>, Train
         series.insert(
             0,
             Curve {
-                name: "W1 (input to hidden)",
+                name: "W1 (in to hidden)",
                 x: &x,
                 y: &w1,
                 band: None,
@@ -216,22 +216,19 @@ pub fn write_outputs(o: &TrainOutcome, out: &Path) -> Result<Vec<PathBuf>, Train
     if div.iter().any(|v| v.is_finite()) {
         files.extend(plot::curves(
             &out.join("mirror_divergence"),
-            &format!(
-                "Mirrored feedback vs forward: ||B - W2^T|| / ||W2|| (eta sigma_ln {}, {who})",
-                o.options.eta_sigma_ln
-            ),
+            &format!("Mirror divergence ||B - W2^T|| / ||W2|| ({who})"),
             "training presentations",
             "relative divergence",
             false,
             &[
                 Curve {
-                    name: "stored weights (update circuits)",
+                    name: "stored weights",
                     x: &x,
                     y: &div,
                     band: None,
                 },
                 Curve {
-                    name: "injected currents (x die output gains)",
+                    name: "injected currents",
                     x: &x,
                     y: &div_eff,
                     band: None,
