@@ -153,6 +153,41 @@ fn exported_preset_imports_to_the_same_network() {
 }
 
 #[test]
+fn mismatch_spreads_come_from_the_file_the_profile_default_or_the_command_line() {
+    let task = run::load_task(&ideal()).unwrap();
+    let dir = TempDir::new("netspec-sigma");
+    // Exported without --eta-sigma/--twin-sigma: the keys are omitted, the default applies.
+    let file = export(&ideal(), &dir);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(!text.contains("eta_sigma_ln") && !text.contains("twin_sigma_ln"));
+    let n = netspec::import(&file, &task, (None, 0.2), (None, 0.03)).unwrap();
+    assert!(n
+        .spec
+        .learning
+        .iter()
+        .all(|l| (l.eta_sigma_ln, l.twin_sigma_ln) == (0.2, 0.03)));
+    // Given in the file: the file wins over the default, the command line over the file.
+    let given = TrainOptions {
+        eta_sigma_ln: Some(0.1),
+        twin_sigma_ln: Some(0.05),
+        ..ideal()
+    };
+    let file = export(&given, &dir);
+    let n = netspec::import(&file, &task, (None, 0.2), (None, 0.03)).unwrap();
+    assert!(n
+        .spec
+        .learning
+        .iter()
+        .all(|l| (l.eta_sigma_ln, l.twin_sigma_ln) == (0.1, 0.05)));
+    let n = netspec::import(&file, &task, (Some(0.0), 0.2), (Some(0.4), 0.03)).unwrap();
+    assert!(n
+        .spec
+        .learning
+        .iter()
+        .all(|l| (l.eta_sigma_ln, l.twin_sigma_ln) == (0.0, 0.4)));
+}
+
+#[test]
 fn training_from_the_exported_file_gives_the_preset_learning_curve() {
     let opts = ideal();
     let dir = TempDir::new("netspec-train");
