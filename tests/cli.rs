@@ -443,7 +443,7 @@ fn sim_missing_file_names_the_file() {
 fn sim_malformed_file_reports_file_and_line_and_writes_nothing() {
     for (name, line, key) in [
         ("bad_wrong_unit.toml", 7, "c_mem"),
-        ("bad_missing_weight.toml", 11, "weight"),
+        ("bad_missing_weight.toml", 12, "weight"), // located at `from`: weight is optional for tables
         ("bad_dangling_reference.toml", 13, "ghost"),
         // Semantic: only the engine knows dynapsim has one synapse, yet the file error is located.
         ("bad_dynapsim_nmda.toml", 16, "projection[1].synapse"),

@@ -321,8 +321,9 @@ const BAD_FILES: &[(&str, usize, &str, &[&str])] = &[
     ),
     // The second population (header on line 5) has no size.
     ("bad_missing_size.toml", 5, "size", &["missing field"]),
-    // A projection (header on line 11) without weight.
-    ("bad_missing_weight.toml", 11, "weight", &["missing field"]),
+    // A projection (header on line 11, `from` on 12) without weight (optional with connect = dense,
+    // explicit or transpose, so it is checked after the table is read: located at `from`).
+    ("bad_missing_weight.toml", 12, "weight", &["missing field"]),
     // to = "ghost".
     (
         "bad_dangling_reference.toml",

@@ -78,6 +78,14 @@ pub struct TrainArgs {
     /// Output directory.
     #[arg(long, default_value = "runs/train")]
     out: PathBuf,
+    /// Train the network of this file instead of the preset (docs/network-format.md, Learning);
+    /// --feedback, --storage, --update and --no-hidden are then the file's business.
+    #[arg(long, value_name = "FILE.toml", conflicts_with_all = ["feedback", "storage", "no_hidden", "update", "export_network"])]
+    network: Option<PathBuf>,
+    /// Write the preset network of these options as DIR/network.toml (+ weight CSVs) and exit; a
+    /// path ending in .toml names the file (tables then go to a directory named after it).
+    #[arg(long, value_name = "DIR|FILE.toml")]
+    export_network: Option<PathBuf>,
 }
 
 /// A list of seeds or dies (a newtype, so that clap takes it as one value).
@@ -177,10 +185,23 @@ pub fn run(a: TrainArgs) -> Result<()> {
         dt: a.dt.unwrap_or(defaults.dt),
         no_hidden: a.no_hidden,
         eta_sigma_ln: a.eta_sigma,
+        network: a.network.clone(),
         twin_sigma_ln: a.twin_sigma,
         update: a.update,
         ..defaults
     };
+    if let Some(dir) = &a.export_network {
+        let files = mixsig_lab::train::netspec::export(&opts, dir)?;
+        let toml = files.last().expect("the network file");
+        println!(
+            "mixsig train: wrote the {} preset network to {} (+ {} weight tables); train it with `mixsig train --network {}`",
+            opts.task.describe(),
+            toml.display(),
+            files.len() - 1,
+            toml.display()
+        );
+        return Ok(());
+    }
     if a.seeds.is_some() || a.instances.is_some() {
         if a.instances.is_some() && opts.profile.is_none() {
             anyhow::bail!("--instances needs a chip profile (--profile none has no dies)");

@@ -10,8 +10,7 @@ use std::path::{Path, PathBuf};
 use mixsig_circuits::units::Dimension;
 use mixsig_circuits::{Feedback, NeuronParams, SynapseType};
 use mixsig_engine::spec::{
-    Connectivity, DcSpec, ModelKind, NetworkSpec, PopulationSpec, ProbeSpec, ProjectionSpec,
-    RecordSpec, SourceKind, SourceSpec,
+    DcSpec, ModelKind, NetworkSpec, PopulationSpec, ProbeSpec, RecordSpec, SourceKind, SourceSpec,
 };
 use serde::Deserialize;
 use toml::Spanned;
@@ -22,6 +21,13 @@ pub use crate::spikelist::read_spike_list;
 
 mod chip;
 pub use chip::{BiasEntry, BiasRequest, ChipSection};
+mod learning;
+pub use learning::{GivenSigmas, TrainSection};
+mod per_neuron;
+mod projection;
+pub use per_neuron::spread_fraction;
+pub mod weights;
+pub mod write;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -32,11 +38,14 @@ struct RawFile {
     #[serde(default)]
     population: Vec<RawPop>,
     #[serde(default)]
-    projection: Vec<RawProj>,
+    projection: Vec<projection::RawProj>,
     #[serde(default)]
     dc: Vec<RawDc>,
     record: Option<RawRecord>,
     chip: Option<chip::RawChip>,
+    #[serde(default)]
+    learning: Vec<learning::RawLearning>,
+    train: Option<learning::RawTrain>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,19 +76,9 @@ struct RawPop {
     model: Option<Spanned<String>>,
     #[serde(default)]
     params: BTreeMap<Spanned<String>, Q>,
+    #[serde(default)]
+    per_neuron: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
     core: Option<Spanned<u32>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawProj {
-    from: Spanned<String>,
-    to: Spanned<String>,
-    synapse: Spanned<String>,
-    connect: Option<Spanned<String>>,
-    p: Option<Q>,
-    weight: Q,
-    delay: Option<Q>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -128,6 +127,15 @@ pub struct NetworkFile {
     pub sim: SimSettings,
     /// What the file says about running on a chip (used when a profile is given).
     pub chip: ChipSection,
+    /// The `name` of each projection (in `spec.projections` order).
+    pub projection_names: Vec<Option<String>>,
+    /// Per `[[learning]]` table: which mismatch spreads it gave (`eta_sigma_ln`, `twin_sigma_ln`;
+    /// those omitted are 0 in the spec and `mixsig train` takes them from the chip profile).
+    pub sigmas_given: Vec<GivenSigmas>,
+    /// The `[train]` table.
+    pub train: Option<TrainSection>,
+    /// Line of each source's and population's `name` key.
+    pub group_lines: Vec<(String, usize)>,
 }
 
 /// Parse a model name.
@@ -212,6 +220,7 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
                     None => 0.0,
                 },
             },
+            "external" => SourceKind::List { times: Vec::new() },
             "list" => {
                 let f = s.file.as_ref().ok_or_else(|| {
                     l.err(
@@ -231,7 +240,7 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
                 return Err(l.err(
                     s.kind.span().start,
                     &format!("{key}.kind"),
-                    format!("`{other}` is not a source kind (poisson, regular, list)"),
+                    format!("`{other}` is not a source kind (poisson, regular, list, external)"),
                 ))
             }
         };
@@ -242,7 +251,7 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
                 }
                 *n.get_ref()
             }
-            (SourceKind::List { times }, None) => times.len(),
+            (SourceKind::List { times }, None) if s.kind.get_ref() != "external" => times.len(),
             (_, None) => return Err(l.err(at, &format!("{key}.size"), "missing field")),
         };
         if size == 0 {
@@ -279,6 +288,13 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
         };
         let mut params = NeuronParams::default();
         l.apply_params(&mut params, &p.params, &format!("{key}.params"))?;
+        let per_neuron = per_neuron::parse(
+            &l,
+            &p.per_neuron,
+            &params,
+            *p.size.get_ref(),
+            &format!("{key}.per_neuron"),
+        )?;
         let mut keys = Vec::new();
         for k in p.params.keys() {
             let line = line_of(text, k.span().start);
@@ -298,7 +314,7 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
             size: *p.size.get_ref(),
             model,
             params,
-            per_neuron: None,
+            per_neuron,
         });
     }
 
@@ -368,121 +384,15 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
             }
         };
 
-    for (i, pr) in raw.projection.iter().enumerate() {
-        let key = format!("projection[{}]", i + 1);
-        check_name(&pr.from, &format!("{key}.from"), false)?;
-        check_name(&pr.to, &format!("{key}.to"), true)?;
-        let synapse = SynapseType::parse(pr.synapse.get_ref()).ok_or_else(|| {
-            l.err(
-                pr.synapse.span().start,
-                &format!("{key}.synapse"),
-                format!(
-                    "`{}` is not a synapse type (ampa, nmda, gaba, shunt)",
-                    pr.synapse.get_ref()
-                ),
-            )
-        })?;
-        let target = spec
-            .populations
-            .iter()
-            .find(|p| &p.name == pr.to.get_ref())
-            .expect("checked");
-        if target.model == ModelKind::Dynapsim && synapse != SynapseType::Ampa {
-            return Err(l.err(
-                pr.synapse.span().start,
-                &format!("{key}.synapse"),
-                format!(
-                    "`{}`: the dynapsim model has one lumped excitatory synapse; use `ampa`",
-                    pr.synapse.get_ref()
-                ),
-            ));
-        }
-        let wkey = format!("{key}.weight");
-        let weight = match pr.weight.get_ref() {
-            toml::Value::Integer(_) | toml::Value::Float(_) => {
-                l.quantity(
-                    &pr.weight,
-                    &wkey,
-                    Dimension::Dimensionless,
-                    Constraint::NonNegative,
-                )? * target.params.i_scale
-            }
-            _ => l.quantity(
-                &pr.weight,
-                &wkey,
-                Dimension::Current,
-                Constraint::NonNegative,
-            )?,
-        };
-        let connect = match pr
-            .connect
-            .as_ref()
-            .map(|c| c.get_ref().as_str())
-            .unwrap_or("all_to_all")
-        {
-            "all_to_all" => Connectivity::AllToAll,
-            "one_to_one" => {
-                let (a, b) = (size_of(pr.from.get_ref()), target.size);
-                if a != b {
-                    let at = pr.connect.as_ref().map(|c| c.span().start).unwrap_or(0);
-                    return Err(l.err(
-                        at,
-                        &format!("{key}.connect"),
-                        format!("one_to_one needs equal sizes, got {a} -> {b}"),
-                    ));
-                }
-                Connectivity::OneToOne
-            }
-            "random" => {
-                let q = pr.p.as_ref().ok_or_else(|| {
-                    l.err(
-                        pr.from.span().start,
-                        &format!("{key}.p"),
-                        "missing (random connectivity needs p)",
-                    )
-                })?;
-                let p = l.quantity(
-                    q,
-                    &format!("{key}.p"),
-                    Dimension::Dimensionless,
-                    Constraint::NonNegative,
-                )?;
-                if p > 1.0 {
-                    return Err(l.err(
-                        q.span().start,
-                        &format!("{key}.p"),
-                        format!("p = {p} must be in [0, 1]"),
-                    ));
-                }
-                Connectivity::Random { p }
-            }
-            other => {
-                let at = pr.connect.as_ref().map(|c| c.span().start).unwrap_or(0);
-                return Err(l.err(
-                    at,
-                    &format!("{key}.connect"),
-                    format!("`{other}` is not a connectivity (all_to_all, one_to_one, random)"),
-                ));
-            }
-        };
-        let delay = match &pr.delay {
-            Some(q) => l.quantity(
-                q,
-                &format!("{key}.delay"),
-                Dimension::Time,
-                Constraint::NonNegative,
-            )?,
-            None => 0.0,
-        };
-        spec.projections.push(ProjectionSpec {
-            from: pr.from.get_ref().clone(),
-            to: pr.to.get_ref().clone(),
-            synapse,
-            connect,
-            weight,
-            delay,
-        });
-    }
+    let (projections, projection_names) = projection::parse(
+        &raw.projection,
+        &l,
+        &spec,
+        &check_name,
+        sim.seed.unwrap_or(1),
+        base,
+    )?;
+    spec.projections = projections;
 
     for (i, d) in raw.dc.iter().enumerate() {
         let key = format!("dc[{}]", i + 1);
@@ -587,9 +497,45 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
     if let Some(c) = &raw.chip {
         chip::parse(c, &l, text, &mut section)?;
     }
+    let group_size = |name: &str| -> Option<usize> {
+        spec.sources
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.size)
+            .or_else(|| {
+                spec.populations
+                    .iter()
+                    .find(|p| p.name == name)
+                    .map(|p| p.size)
+            })
+    };
+    let ctx = learning::Ctx {
+        l: &l,
+        spec: &spec,
+        names: &projection_names,
+        size_of: &group_size,
+    };
+    let (learning_specs, sigmas_given) = learning::parse_learning(&raw.learning, &ctx)?;
+    let train = raw
+        .train
+        .as_ref()
+        .map(|t| learning::parse_train(t, &ctx, text))
+        .transpose()?;
+    spec.learning = learning_specs;
+    let group_lines = raw
+        .source
+        .iter()
+        .map(|s| &s.name)
+        .chain(raw.population.iter().map(|p| &p.name))
+        .map(|n| (n.get_ref().clone(), line_of(text, n.span().start)))
+        .collect();
     Ok(NetworkFile {
         spec,
         sim,
         chip: section,
+        projection_names,
+        sigmas_given,
+        train,
+        group_lines,
     })
 }

@@ -4,11 +4,13 @@
 //!
 //! On a chip profile the preset is placed on the die with one core per role when the chip has them:
 //! hidden neurons on core 0, outputs on core 1, output error neurons on core 2, hidden error neurons on
-//! core 3 (fewer cores: the later roles share the last core). Each core's biases start from the circuit
+//! core 3 (fewer cores: the later roles share the last core); a network file's `core = N` overrides
+//! this. Each core's biases start from the circuit
 //! defaults; those the preset changes are set to its values for the first population placed on the core
 //! (quantized by the bias generator); the
 //! hidden layer's per-neuron thresholds cannot be expressed as a shared bias, so its core gets their
-//! geometric mean and the die's mismatch supplies the spread. With the `dynapse2-mask` weight format
+//! geometric mean (of every per-neuron parameter that varies) and the die's mismatch supplies the
+//! spread. With the `dynapse2-mask` weight format
 //! the four weight bases of each core form a binary ladder up to the largest weight landing there
 //! (the plastic bound for plastic projections), so initial weights land on 16 levels before learning
 //! moves them. The plastic projections' learning rates get the lognormal mismatch of the profile's
@@ -24,7 +26,6 @@ use mixsig_engine::spec::Connectivity;
 use mixsig_engine::NetworkSpec;
 use serde::Serialize;
 
-use super::network::NetConfig;
 use super::run::TrainError;
 use crate::chipnet::{self, PlacedPopulation, SetBias};
 use crate::netfile::{BiasEntry, BiasRequest, ChipSection};
@@ -98,11 +99,12 @@ fn projection_max(spec: &NetworkSpec, i: usize) -> f64 {
     }
 }
 
-/// Place `spec` on a die of `profile` and set its biases to the preset's operating point; returns the
-/// die description and warnings.
+/// Place `spec` on a die of `profile` and set its biases to the network's operating point; returns
+/// the die description and warnings. `cores[i]` (when given) places population `i` on that core;
+/// the others go by role (see the module docs).
 pub(super) fn bind_to_die(
     spec: &mut NetworkSpec,
-    cfg: &NetConfig,
+    cores: &[Option<u32>],
     profile: &ChipProfile,
     instance: u64,
 ) -> Result<(ChipInfo, Vec<String>), TrainError> {
@@ -112,16 +114,34 @@ pub(super) fn bind_to_die(
         cores: spec
             .populations
             .iter()
-            .map(|p| Some(role_core(&p.name, n_cores)))
+            .enumerate()
+            .map(|(i, p)| {
+                Some(
+                    cores
+                        .get(i)
+                        .copied()
+                        .flatten()
+                        .unwrap_or_else(|| role_core(&p.name, n_cores)),
+                )
+            })
             .collect(),
         ..ChipSection::default()
     };
-    // Hidden thresholds are per neuron in the preset; a core shares one.
-    let (lo, hi) = cfg.hidden_thresholds;
+    // Per-neuron parameters (the preset's hidden thresholds) cannot be biases; a core shares the
+    // geometric mean of each parameter that varies.
     let params_of = |p: &mixsig_engine::spec::PopulationSpec| -> NeuronParams {
         let mut q = p.params;
-        if p.name == "hid" && p.per_neuron.is_some() {
-            q.i_spkthr = (lo * hi).sqrt();
+        if let Some(per) = p.per_neuron.as_ref().filter(|v| !v.is_empty()) {
+            for f in NeuronParams::FIELDS {
+                let vals: Vec<f64> = per
+                    .iter()
+                    .map(|n| n.field(f.name).expect("field"))
+                    .collect();
+                if vals.iter().any(|&v| v != vals[0]) && vals.iter().all(|&v| v > 0.0) {
+                    let g = (vals.iter().map(|v| v.ln()).sum::<f64>() / vals.len() as f64).exp();
+                    *q.field_mut(f.name).expect("field") = g;
+                }
+            }
         }
         q
     };

@@ -75,6 +75,8 @@ pub struct TrainOptions {
     /// Lognormal spread of the learning rates; `None`: from the profile's weight transistor (0 without
     /// a profile).
     pub eta_sigma_ln: Option<f64>,
+    /// Train the network of this file ([`super::netspec`]) instead of the preset.
+    pub network: Option<PathBuf>,
     /// Lognormal spread of a mirrored twin's learning rate relative to its forward synapse (its
     /// weight capacitor's mismatch); `None`: from the profile (0 without a profile).
     pub twin_sigma_ln: Option<f64>,
@@ -99,6 +101,7 @@ impl Default for TrainOptions {
             dt: p.dt,
             no_hidden: false,
             eta_sigma_ln: None,
+            network: None,
             twin_sigma_ln: None,
             update: UpdateMode::Event,
         }
@@ -180,6 +183,9 @@ pub enum TrainError {
     /// Invalid options.
     #[error("{0}")]
     Invalid(String),
+    /// The network file (`--network`) is malformed or does not fit the task.
+    #[error(transparent)]
+    Network(FileError),
 }
 
 /// The options as recorded in `summary.json`.
@@ -209,6 +215,8 @@ pub struct OptionsRecord {
     pub no_hidden: bool,
     /// Learning-rate mismatch used.
     pub eta_sigma_ln: f64,
+    /// The network file trained (`null`: the preset).
+    pub network: Option<PathBuf>,
     /// Lognormal spread of mirrored twins relative to their forward synapses.
     pub twin_sigma_ln: f64,
     /// Update mode (`event`, `continuous:TAU_ERR_S`).
@@ -350,14 +358,30 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
     let sigma = opts
         .eta_sigma_ln
         .unwrap_or_else(|| profile.as_ref().map(profile_eta_sigma).unwrap_or(0.0));
-    let mut cfg = net_config(opts, sigma);
-    cfg.twin_sigma_ln = opts
+    let twin = opts
         .twin_sigma_ln
         .unwrap_or_else(|| profile.as_ref().map(profile_twin_sigma).unwrap_or(0.0));
-    let (mut spec, layout) = network::build(task.n_channels, task.n_classes, &cfg, opts.seed);
+    let (mut spec, layout, cfg, cores) = match &opts.network {
+        Some(f) => {
+            let n = super::netspec::import(
+                f,
+                &task,
+                (opts.eta_sigma_ln, sigma),
+                (opts.twin_sigma_ln, twin),
+            )
+            .map_err(TrainError::Network)?;
+            (n.spec, n.layout, n.cfg, n.cores)
+        }
+        None => {
+            let mut cfg = net_config(opts, sigma);
+            cfg.twin_sigma_ln = twin;
+            let (s, l) = network::build(task.n_channels, task.n_classes, &cfg, opts.seed);
+            (s, l, cfg, Vec::new())
+        }
+    };
     let (chip, warnings) = match &profile {
         Some(p) => {
-            let (c, w) = bind_to_die(&mut spec, &cfg, p, opts.instance)?;
+            let (c, w) = bind_to_die(&mut spec, &cores, p, opts.instance)?;
             (Some(c), w)
         }
         None => (None, Vec::new()),
@@ -412,15 +436,16 @@ pub fn train(
             instance: opts.instance,
             seed: opts.seed,
             presentations: opts.presentations,
-            feedback: opts.feedback,
-            storage: storage_name(&opts.storage),
+            feedback: prep.cfg.feedback,
+            storage: storage_name(&prep.cfg.storage),
             n_test: prep.task.test.len(),
             test_every: prep.protocol.test_every,
             dt_s: prep.protocol.dt,
-            no_hidden: opts.no_hidden,
+            no_hidden: prep.cfg.n_hidden == 0,
             eta_sigma_ln: prep.cfg.eta_sigma_ln,
+            network: opts.network.clone(),
             twin_sigma_ln: prep.cfg.twin_sigma_ln,
-            update: opts.update.name(),
+            update: prep.cfg.update.name(),
         },
         task: TaskRecord {
             name: prep.task.name.clone(),

@@ -1,0 +1,437 @@
+//! The learning part of a network file: `[[learning]]` tables (one per plastic projection, mapping
+//! 1:1 to the engine's [`LearningSpec`]) and the `[train]` table that tells `mixsig train` how to
+//! drive the network (outputs per class, teacher rate, and which projections play the roles W1, W2
+//! and feedback). Projections are referred to by their `name`.
+
+use mixsig_circuits::learning::{CalciumWindow, TraceParams, UpdateMode};
+use mixsig_circuits::units::Dimension;
+use mixsig_engine::plasticity::LearningSpec;
+use mixsig_engine::spec::{Connectivity, NetworkSpec};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::located::{line_of, Constraint, FileError, Located, Q};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLearning {
+    projection: Spanned<String>,
+    err_pos: Spanned<String>,
+    err_neg: Spanned<String>,
+    tau_pre: Q,
+    trace_jump: Option<Q>,
+    calcium: Option<RawCalcium>,
+    eta: Q,
+    w_max: Q,
+    storage: Option<Spanned<String>>,
+    #[serde(default)]
+    mirrors: Vec<Spanned<String>>,
+    eta_sigma_ln: Option<Q>,
+    twin_sigma_ln: Option<Q>,
+    update: Option<Spanned<String>>,
+    tau_err: Option<Q>,
+}
+
+/// Which mismatch spreads a `[[learning]]` table gave (those it omits carry 0 in the spec and
+/// `mixsig train` takes them from the chip profile).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GivenSigmas {
+    /// `eta_sigma_ln` was given.
+    pub eta: bool,
+    /// `twin_sigma_ln` was given.
+    pub twin: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCalcium {
+    tau: Q,
+    jump: Option<Q>,
+    low: Q,
+    high: Q,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTrain {
+    n_per_class: Spanned<i64>,
+    rate_teacher: Q,
+    w1: Option<Spanned<String>>,
+    w2: Spanned<String>,
+    feedback: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+/// The `[train]` table: how `mixsig train` drives the network. The protocol presents the task on the
+/// source `in` and the teacher on the source `teacher`, and reads the populations `out`, `eo_p` and
+/// `eo_n` (checked by `mixsig train`, which knows the task).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainSection {
+    /// Output neurons per class.
+    pub n_per_class: usize,
+    /// Teacher rate, Hz.
+    pub rate_teacher: f64,
+    /// Index of the plastic input->hidden projection (role `w1`), if any.
+    pub w1: Option<usize>,
+    /// Index of the plastic ->output projection (role `w2`).
+    pub w2: usize,
+    /// Indices of the feedback projections e+_out -> e+_hid and e-_out -> e-_hid (role `feedback`).
+    pub feedback: Option<(usize, usize)>,
+    /// Line of each key of the table (`train` for the table itself), for errors found later.
+    pub lines: Vec<(&'static str, usize)>,
+}
+
+impl TrainSection {
+    /// Line of `key` in the file (the table's line when the key is absent).
+    pub fn line(&self, key: &str) -> usize {
+        let find = |k: &str| self.lines.iter().find(|(n, _)| *n == k).map(|x| x.1);
+        find(key).or_else(|| find("train")).unwrap_or(0)
+    }
+}
+
+/// What the main parser knows when the learning tables are read.
+pub(super) struct Ctx<'a> {
+    pub l: &'a Located<'a>,
+    pub spec: &'a NetworkSpec,
+    /// `name` of each projection.
+    pub names: &'a [Option<String>],
+    /// Size of a source or population.
+    pub size_of: &'a dyn Fn(&str) -> Option<usize>,
+}
+
+impl Ctx<'_> {
+    fn projection(&self, n: &Spanned<String>, key: &str) -> Result<usize, FileError> {
+        self.names
+            .iter()
+            .position(|x| x.as_deref() == Some(n.get_ref().as_str()))
+            .ok_or_else(|| {
+                let known: Vec<&str> = self.names.iter().flatten().map(String::as_str).collect();
+                self.l.err(
+                    n.span().start,
+                    key,
+                    format!(
+                        "no projection named `{}` (named projections: {}; give a projection a `name` to refer to it)",
+                        n.get_ref(),
+                        if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                    ),
+                )
+            })
+    }
+
+    /// A projection that must have dense weights (plastic, mirror, or read by the protocol).
+    fn dense(&self, n: &Spanned<String>, key: &str, what: &str) -> Result<usize, FileError> {
+        let i = self.projection(n, key)?;
+        match self.spec.projections[i].connect {
+            Connectivity::AllToAll | Connectivity::Dense(_) => Ok(i),
+            _ => Err(self.l.err(
+                n.span().start,
+                key,
+                format!(
+                    "projection `{}` must be dense to be {what} (connect = all_to_all or dense)",
+                    n.get_ref()
+                ),
+            )),
+        }
+    }
+
+    fn dims(&self, i: usize) -> (usize, usize) {
+        let p = &self.spec.projections[i];
+        (
+            (self.size_of)(&p.from).unwrap_or(0),
+            (self.size_of)(&p.to).unwrap_or(0),
+        )
+    }
+
+    fn max_weight(&self, i: usize) -> f64 {
+        let p = &self.spec.projections[i];
+        match &p.connect {
+            Connectivity::Dense(w) => w.iter().copied().fold(0.0, f64::max),
+            _ => p.weight,
+        }
+    }
+}
+
+/// Read the `[[learning]]` tables. Returns the specs and, per spec, which mismatch spreads it gave.
+pub(super) fn parse_learning(
+    raw: &[RawLearning],
+    c: &Ctx,
+) -> Result<(Vec<LearningSpec>, Vec<GivenSigmas>), FileError> {
+    let l = c.l;
+    let mut specs: Vec<LearningSpec> = Vec::new();
+    let mut given = Vec::new();
+    let mut owner: Vec<(usize, usize)> = Vec::new(); // (projection, learning) of plastic weights
+    for (k, r) in raw.iter().enumerate() {
+        let key = format!("learning[{}]", k + 1);
+        let kk = |s: &str| format!("{key}.{s}");
+        let projection = c.dense(&r.projection, &kk("projection"), "plastic")?;
+        let (n_pre, n_post) = c.dims(projection);
+        let post_name = &c.spec.projections[projection].to;
+        for (field, n) in [("err_pos", &r.err_pos), ("err_neg", &r.err_neg)] {
+            let pop = c.spec.populations.iter().find(|p| &p.name == n.get_ref());
+            match pop {
+                None => {
+                    return Err(l.err(
+                        n.span().start,
+                        &kk(field),
+                        format!("no neuron population named `{}`", n.get_ref()),
+                    ))
+                }
+                Some(p) if p.size != n_post => {
+                    return Err(l.err(
+                        n.span().start,
+                        &kk(field),
+                        format!(
+                            "error population `{}` has {} neurons; it must match the plastic projection's post `{post_name}` ({n_post})",
+                            p.name, p.size
+                        ),
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+        let tau = l.quantity(
+            &r.tau_pre,
+            &kk("tau_pre"),
+            Dimension::Time,
+            Constraint::Positive,
+        )?;
+        let jump = match &r.trace_jump {
+            Some(q) => l.quantity(
+                q,
+                &kk("trace_jump"),
+                Dimension::Dimensionless,
+                Constraint::Positive,
+            )?,
+            None => 1.0,
+        };
+        let calcium = match &r.calcium {
+            None => None,
+            Some(ca) => {
+                let ck = |s: &str| format!("{key}.calcium.{s}");
+                let tau = l.quantity(&ca.tau, &ck("tau"), Dimension::Time, Constraint::Positive)?;
+                let jump = match &ca.jump {
+                    Some(q) => l.quantity(
+                        q,
+                        &ck("jump"),
+                        Dimension::Dimensionless,
+                        Constraint::Positive,
+                    )?,
+                    None => 1.0,
+                };
+                let low = l.quantity(
+                    &ca.low,
+                    &ck("low"),
+                    Dimension::Dimensionless,
+                    Constraint::Any,
+                )?;
+                let high = l.quantity(
+                    &ca.high,
+                    &ck("high"),
+                    Dimension::Dimensionless,
+                    Constraint::Any,
+                )?;
+                if high <= low {
+                    return Err(l.err(
+                        ca.high.span().start,
+                        &ck("high"),
+                        format!("high = {high} must be > low = {low} (the window passes low < Ca < high)"),
+                    ));
+                }
+                Some(CalciumWindow {
+                    trace: TraceParams { tau, jump },
+                    theta_low: low,
+                    theta_high: high,
+                })
+            }
+        };
+        let eta = l.quantity(
+            &r.eta,
+            &kk("eta"),
+            Dimension::Current,
+            Constraint::NonNegative,
+        )?;
+        let w_max = l.quantity(
+            &r.w_max,
+            &kk("w_max"),
+            Dimension::Current,
+            Constraint::Positive,
+        )?;
+        let storage = match &r.storage {
+            Some(s) => crate::train::run::parse_storage(s.get_ref())
+                .map_err(|m| l.err(s.span().start, &kk("storage"), m))?,
+            None => mixsig_circuits::learning::WeightStorage::Analog,
+        };
+        let mut mirrors = Vec::new();
+        for m in &r.mirrors {
+            let mi = c.dense(m, &kk("mirrors"), "a mirror")?;
+            let (a, b) = c.dims(mi);
+            if (a, b) != (n_post, n_pre) {
+                return Err(l.err(
+                    m.span().start,
+                    &kk("mirrors"),
+                    format!(
+                        "mirror `{}` is {a} x {b} (pre x post); the transpose of the plastic projection is {n_post} x {n_pre}",
+                        m.get_ref()
+                    ),
+                ));
+            }
+            if mi == projection || mirrors.contains(&mi) {
+                return Err(l.err(
+                    m.span().start,
+                    &kk("mirrors"),
+                    format!("`{}` is listed twice", m.get_ref()),
+                ));
+            }
+            mirrors.push(mi);
+        }
+        for (idx, what) in std::iter::once((projection, &r.projection))
+            .chain(mirrors.iter().copied().zip(r.mirrors.iter()))
+        {
+            if let Some(&(_, other)) = owner.iter().find(|(p, _)| *p == idx) {
+                return Err(l.err(
+                    what.span().start,
+                    &key,
+                    format!(
+                        "projection `{}` is already updated by learning[{}]",
+                        what.get_ref(),
+                        other + 1
+                    ),
+                ));
+            }
+            owner.push((idx, k));
+            let m = c.max_weight(idx);
+            if m > w_max * (1.0 + 1e-12) {
+                return Err(l.err(
+                    r.w_max.span().start,
+                    &kk("w_max"),
+                    format!(
+                        "w_max = {w_max:e} A is below the initial weight {m:e} A of projection `{}`",
+                        what.get_ref()
+                    ),
+                ));
+            }
+        }
+        let sigma = match &r.eta_sigma_ln {
+            Some(q) => Some(l.quantity(
+                q,
+                &kk("eta_sigma_ln"),
+                Dimension::Dimensionless,
+                Constraint::NonNegative,
+            )?),
+            None => None,
+        };
+        let twin = match &r.twin_sigma_ln {
+            Some(q) => Some(l.quantity(
+                q,
+                &kk("twin_sigma_ln"),
+                Dimension::Dimensionless,
+                Constraint::NonNegative,
+            )?),
+            None => None,
+        };
+        let update = match r.update.as_ref().map(|u| (u, u.get_ref().as_str())) {
+            None | Some((_, "event")) => {
+                if let Some(q) = &r.tau_err {
+                    return Err(l.err(
+                        q.span().start,
+                        &kk("tau_err"),
+                        "the error-trace time constant is read only with update = \"continuous\"",
+                    ));
+                }
+                UpdateMode::Event
+            }
+            Some((_, "continuous")) => UpdateMode::Continuous {
+                tau_err: match &r.tau_err {
+                    Some(q) => {
+                        l.quantity(q, &kk("tau_err"), Dimension::Time, Constraint::Positive)?
+                    }
+                    None => 0.01,
+                },
+            },
+            Some((u, other)) => {
+                return Err(l.err(
+                    u.span().start,
+                    &kk("update"),
+                    format!("`{other}` is not an update mode (event, continuous)"),
+                ))
+            }
+        };
+        given.push(GivenSigmas {
+            eta: sigma.is_some(),
+            twin: twin.is_some(),
+        });
+        specs.push(LearningSpec {
+            projection,
+            err_pos: r.err_pos.get_ref().clone(),
+            err_neg: r.err_neg.get_ref().clone(),
+            pre_trace: TraceParams { tau, jump },
+            calcium,
+            eta,
+            w_max,
+            storage,
+            mirrors,
+            eta_sigma_ln: sigma.unwrap_or(0.0),
+            twin_sigma_ln: twin.unwrap_or(0.0),
+            update,
+        });
+    }
+    Ok((specs, given))
+}
+
+/// Read the `[train]` table.
+pub(super) fn parse_train(r: &RawTrain, c: &Ctx, text: &str) -> Result<TrainSection, FileError> {
+    let l = c.l;
+    let mut lines = vec![("train", line_of(text, r.n_per_class.span().start))];
+    let npc = *r.n_per_class.get_ref();
+    lines.push(("n_per_class", line_of(text, r.n_per_class.span().start)));
+    if npc <= 0 {
+        return Err(l.err(
+            r.n_per_class.span().start,
+            "train.n_per_class",
+            format!("n_per_class = {npc} must be > 0"),
+        ));
+    }
+    let rate_teacher = l.quantity(
+        &r.rate_teacher,
+        "train.rate_teacher",
+        Dimension::Frequency,
+        Constraint::NonNegative,
+    )?;
+    lines.push(("rate_teacher", line_of(text, r.rate_teacher.span().start)));
+    let w2 = c.dense(&r.w2, "train.w2", "the role w2")?;
+    lines.push(("w2", line_of(text, r.w2.span().start)));
+    let w1 = match &r.w1 {
+        Some(n) => {
+            lines.push(("w1", line_of(text, n.span().start)));
+            Some(c.dense(n, "train.w1", "the role w1")?)
+        }
+        None => None,
+    };
+    let feedback = match &r.feedback {
+        None => None,
+        Some(v) => {
+            lines.push(("feedback", line_of(text, v.span().start)));
+            let list = v.get_ref();
+            if list.len() != 2 {
+                return Err(l.err(
+                    v.span().start,
+                    "train.feedback",
+                    format!(
+                        "{} projection(s) given; feedback is a pair [e+ projection, e- projection]",
+                        list.len()
+                    ),
+                ));
+            }
+            let a = c.dense(&list[0], "train.feedback", "the role feedback")?;
+            let b = c.dense(&list[1], "train.feedback", "the role feedback")?;
+            Some((a, b))
+        }
+    };
+    Ok(TrainSection {
+        n_per_class: npc as usize,
+        rate_teacher,
+        w1,
+        w2,
+        feedback,
+        lines,
+    })
+}

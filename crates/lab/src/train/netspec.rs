@@ -1,0 +1,442 @@
+//! The `mixsig train` network as a network file: [`export`] writes the preset of a set of options as
+//! `network.toml` plus its weight tables, and [`import`] reads such a file (exported, edited, or
+//! written from scratch) into the network spec, the projection [`Layout`] the protocol needs and a
+//! [`NetConfig`] describing it.
+//!
+//! What a training network file must declare (checked against the task, with errors naming file,
+//! line and key): the sources `in` (one channel per task channel) and `teacher` (one per class), both
+//! `kind = "external"` (the protocol presents on them); the populations `out` (`n_per_class` per
+//! class), `eo_p` and `eo_n` (as many as `out`), whose spikes are recorded; and a `[train]` table with
+//! `n_per_class`, `rate_teacher` and the roles of the projections by name: `w2` (plastic, onto `out`),
+//! optionally `w1` (plastic, input -> hidden) and `feedback` (the pair e+_out -> e+_hid,
+//! e-_out -> e-_hid).
+
+use std::path::{Path, PathBuf};
+
+use mixsig_engine::spec::{Connectivity, NetworkSpec, SourceKind};
+
+use super::network::{self, FeedbackMode, Layout, NetConfig};
+use super::run::{load_task, net_config, storage_name, TrainError, TrainOptions};
+use crate::located::FileError;
+use crate::netfile::write::{exact_quantity, toml_str};
+use crate::netfile::{self};
+use crate::output::write_atomic;
+use crate::tasks::TaskSet;
+
+/// Name of the network file [`export`] writes.
+pub const NETWORK_FILE: &str = "network.toml";
+
+/// Unique projection names for `spec`: the roles `w1`, `w2`, `b_p`, `b_n` of `layout`, and
+/// `FROM_TO_SYNAPSE` (with `_2`, `_3`, ... on repeats) for the others.
+pub fn projection_names(spec: &NetworkSpec, layout: &Layout) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for (i, p) in spec.projections.iter().enumerate() {
+        let role = if Some(i) == layout.w1 {
+            Some("w1")
+        } else if i == layout.w2 {
+            Some("w2")
+        } else if layout.feedback.map(|f| f.0) == Some(i) {
+            Some("b_p")
+        } else if layout.feedback.map(|f| f.1) == Some(i) {
+            Some("b_n")
+        } else {
+            None
+        };
+        let base = role
+            .map(String::from)
+            .unwrap_or_else(|| format!("{}_{}_{}", p.from, p.to, p.synapse.name()));
+        let mut name = base.clone();
+        let mut k = 2;
+        while names.contains(&name)
+            || ["w1", "w2", "b_p", "b_n"].contains(&name.as_str()) && role.is_none()
+        {
+            name = format!("{base}_{k}");
+            k += 1;
+        }
+        names.push(name);
+    }
+    names
+}
+
+/// The network file of a training network: the TOML text (with its `[train]` table) and its CSV
+/// tables. `sigmas_given`: which mismatch spreads the learning tables carry (`eta_sigma_ln`,
+/// `twin_sigma_ln`; otherwise `mixsig train` takes them from the chip profile).
+pub fn to_files(
+    spec: &NetworkSpec,
+    layout: &Layout,
+    n_per_class: usize,
+    rate_teacher: f64,
+    sigmas_given: netfile::GivenSigmas,
+    header: &str,
+    table_dir: &str,
+) -> (String, Vec<netfile::write::Table>) {
+    let names = projection_names(spec, layout);
+    let given = vec![sigmas_given; spec.learning.len()];
+    let (body, tables) = netfile::write::network_toml(spec, &names, &given, table_dir);
+    let mut t = String::new();
+    for line in header.lines() {
+        t.push_str(&format!("# {line}\n"));
+    }
+    t.push('\n');
+    t.push_str(&body);
+    t.push_str(&format!(
+        "[train]\nn_per_class = {n_per_class}\nrate_teacher = {}\nw2 = {}\n",
+        exact_quantity(rate_teacher, mixsig_circuits::units::Dimension::Frequency),
+        toml_str(&names[layout.w2])
+    ));
+    if let Some(w1) = layout.w1 {
+        t.push_str(&format!("w1 = {}\n", toml_str(&names[w1])));
+    }
+    if let Some((a, b)) = layout.feedback {
+        t.push_str(&format!(
+            "feedback = [{}, {}]\n",
+            toml_str(&names[a]),
+            toml_str(&names[b])
+        ));
+    }
+    (t, tables)
+}
+
+/// Write the preset network of `opts` (task, feedback, storage, hidden layer, seed of the initial
+/// weights) to `target`: a directory gets `network.toml` and the CSV tables; a path ending in `.toml`
+/// is the network file itself, with its tables in the sibling directory named after its stem
+/// (`train_order.toml`, `train_order/w1.csv`). Returns the files written. The chip profile is not part
+/// of the file (`--profile` places it on a die when training); the learning-rate mismatch is written
+/// only when `opts.eta_sigma_ln` gives it.
+pub fn export(opts: &TrainOptions, target: &Path) -> Result<Vec<PathBuf>, TrainError> {
+    let (dir, file, table_dir) = match target.extension().and_then(|e| e.to_str()) {
+        Some("toml") => {
+            let stem = target
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("network");
+            (
+                target.parent().unwrap_or(Path::new("")).to_path_buf(),
+                target.to_path_buf(),
+                format!("{stem}/"),
+            )
+        }
+        _ => (
+            target.to_path_buf(),
+            target.join(NETWORK_FILE),
+            String::new(),
+        ),
+    };
+    let task = load_task(opts)?;
+    let mut cfg = net_config(opts, opts.eta_sigma_ln.unwrap_or(0.0));
+    cfg.twin_sigma_ln = opts.twin_sigma_ln.unwrap_or(0.0);
+    let (spec, layout) = network::build(task.n_channels, task.n_classes, &cfg, opts.seed);
+    let header = format!(
+        "mixsig train network, exported by `mixsig train --export-network` from the preset for task `{}`\n\
+         ({} channels, {} classes), feedback {}, storage {}, hidden {}, initial weights of seed {}.\n\
+         Train it with `mixsig train --network THIS_FILE` (format: docs/network-format.md, section Learning).\n\
+         Weight tables (*.csv) are in A: dense ones one row per pre neuron, explicit ones pre,post,weight_a.",
+        task.name,
+        task.n_channels,
+        task.n_classes,
+        format!("{:?}", cfg.feedback).to_lowercase(),
+        storage_name(&cfg.storage),
+        cfg.n_hidden,
+        opts.seed
+    );
+    let (toml_text, tables) = to_files(
+        &spec,
+        &layout,
+        cfg.n_per_class,
+        cfg.rate_teacher,
+        netfile::GivenSigmas {
+            eta: opts.eta_sigma_ln.is_some(),
+            twin: opts.twin_sigma_ln.is_some(),
+        },
+        &header,
+        &table_dir,
+    );
+    let mut written = Vec::new();
+    // Tables first, the network file last: a network file never refers to a missing table.
+    for (name, text) in &tables {
+        let p = dir.join(name);
+        write_atomic(&p, text.as_bytes())?;
+        written.push(p);
+    }
+    write_atomic(&file, toml_text.as_bytes())?;
+    written.push(file);
+    Ok(written)
+}
+
+/// A training network read from a file.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    /// The network (not yet on a die).
+    pub spec: NetworkSpec,
+    /// The roles of its projections.
+    pub layout: Layout,
+    /// The preset's knobs, with what the file says filled in (sizes, learning rates, bounds, storage,
+    /// teacher, hidden thresholds); knobs the file expresses as wiring keep the preset's values.
+    pub cfg: NetConfig,
+    /// Requested core of each population (`core = N`).
+    pub cores: Vec<Option<u32>>,
+}
+
+/// Read a training network from `path` for `task`. `eta_sigma` and `twin_sigma` are (command line,
+/// default) of the two mismatch spreads: the command line's value replaces the file's, a learning
+/// table without the key gets the default (the chip profile's, 0 on ideal circuits).
+pub fn import(
+    path: &Path,
+    task: &TaskSet,
+    eta_sigma: (Option<f64>, f64),
+    twin_sigma: (Option<f64>, f64),
+) -> Result<Imported, FileError> {
+    let nf = netfile::load(path)?;
+    let file = path.display().to_string();
+    let err = |line: usize, key: &str, m: String| FileError::new(&file, line, key, m);
+    let tr = nf.train.as_ref().ok_or_else(|| {
+        err(
+            0,
+            "train",
+            "missing: a network for mixsig train needs a [train] table (n_per_class, rate_teacher, w2; optional w1, feedback)".into(),
+        )
+    })?;
+    if !nf.chip.biases.is_empty() {
+        return Err(err(
+            nf.chip.biases[0].line,
+            "chip.bias",
+            "mixsig train sets the biases from the populations' params; [[chip.bias]] is not supported here".into(),
+        ));
+    }
+    let spec = &nf.spec;
+    let line_of = |name: &str| {
+        nf.group_lines
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|x| x.1)
+            .unwrap_or(0)
+    };
+    let source = |name: &str, want: usize, what: &str| -> Result<(), FileError> {
+        let s = spec
+            .sources
+            .iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| {
+                err(
+                    line_of(name),
+                    "source",
+                    format!("missing source `{name}` (kind = \"external\"; {what})"),
+                )
+            })?;
+        if !matches!(s.kind, SourceKind::List { .. }) {
+            return Err(err(
+                line_of(name),
+                &format!("source `{name}`.kind"),
+                "must be \"external\": the protocol presents spikes on it".into(),
+            ));
+        }
+        if s.size != want {
+            return Err(err(
+                line_of(name),
+                &format!("source `{name}`.size"),
+                format!("{} channels, but {what}", s.size),
+            ));
+        }
+        Ok(())
+    };
+    source(
+        "in",
+        task.n_channels,
+        &format!("the task `{}` has {} channels", task.name, task.n_channels),
+    )?;
+    source(
+        "teacher",
+        task.n_classes,
+        &format!(
+            "the teacher has one channel per class and task `{}` has {} classes",
+            task.name, task.n_classes
+        ),
+    )?;
+    let n_out = task.n_classes * tr.n_per_class;
+    for name in ["out", "eo_p", "eo_n"] {
+        let p = spec
+            .populations
+            .iter()
+            .find(|p| p.name == name)
+            .ok_or_else(|| {
+                err(
+                    0,
+                    "population",
+                    format!("missing population `{name}` (mixsig train needs out, eo_p, eo_n)"),
+                )
+            })?;
+        if p.size != n_out {
+            return Err(err(
+                line_of(name),
+                &format!("population `{name}`.size"),
+                format!(
+                    "{} neurons, but n_per_class = {} x {} classes of task `{}` needs {n_out}",
+                    p.size, tr.n_per_class, task.n_classes, task.name
+                ),
+            ));
+        }
+        if let Some(rec) = &spec.record.spikes {
+            if !rec.iter().any(|r| r == name) {
+                return Err(err(
+                    0,
+                    "record.spikes",
+                    format!("must include `{name}` (the protocol counts its spikes)"),
+                ));
+            }
+        }
+    }
+    let w2 = &spec.projections[tr.w2];
+    if w2.to != "out" {
+        return Err(err(
+            tr.line("w2"),
+            "train.w2",
+            format!("projects onto `{}`; w2 must project onto `out`", w2.to),
+        ));
+    }
+    let size_of = |n: &str| {
+        spec.sources
+            .iter()
+            .find(|s| s.name == n)
+            .map(|s| s.size)
+            .or_else(|| {
+                spec.populations
+                    .iter()
+                    .find(|p| p.name == n)
+                    .map(|p| p.size)
+            })
+            .unwrap_or(0)
+    };
+    let n_h = size_of(&w2.from);
+    if let Some((a, b)) = tr.feedback {
+        for idx in [a, b] {
+            let p = &spec.projections[idx];
+            if (size_of(&p.from), size_of(&p.to)) != (n_out, n_h) {
+                return Err(err(
+                    tr.line("feedback"),
+                    "train.feedback",
+                    format!(
+                        "`{}` is {} x {} (pre x post); feedback runs from the output error neurons to the error neurons of w2's pre `{}`: {n_out} x {n_h}",
+                        nf.projection_names[idx].as_deref().unwrap_or("?"),
+                        size_of(&p.from),
+                        size_of(&p.to),
+                        w2.from
+                    ),
+                ));
+            }
+        }
+    }
+    let learning_of = |idx: usize| spec.learning.iter().find(|l| l.projection == idx);
+    if learning_of(tr.w2).is_none() {
+        return Err(err(
+            tr.line("w2"),
+            "train.w2",
+            format!(
+                "`{}` is not plastic: give it a [[learning]] table",
+                nf.projection_names[tr.w2].as_deref().unwrap_or("?")
+            ),
+        ));
+    }
+    let mut spec = nf.spec.clone();
+    for (l, given) in spec.learning.iter_mut().zip(&nf.sigmas_given) {
+        if let Some(s) = eta_sigma.0 {
+            l.eta_sigma_ln = s;
+        } else if !given.eta {
+            l.eta_sigma_ln = eta_sigma.1;
+        }
+        if let Some(s) = twin_sigma.0 {
+            l.twin_sigma_ln = s;
+        } else if !given.twin {
+            l.twin_sigma_ln = twin_sigma.1;
+        }
+    }
+    let layout = Layout {
+        w1: tr.w1,
+        w2: tr.w2,
+        feedback: tr.feedback,
+        n_classes: task.n_classes,
+    };
+    let cfg = describe(&spec, &layout, tr.n_per_class, tr.rate_teacher);
+    Ok(Imported {
+        spec,
+        layout,
+        cfg,
+        cores: nf.chip.cores.clone(),
+    })
+}
+
+/// The preset's knobs as far as a file network expresses them.
+fn describe(
+    spec: &NetworkSpec,
+    layout: &Layout,
+    n_per_class: usize,
+    rate_teacher: f64,
+) -> NetConfig {
+    let mut cfg = NetConfig {
+        n_per_class,
+        rate_teacher,
+        ..NetConfig::default()
+    };
+    let learning_of = |idx: usize| spec.learning.iter().find(|l| l.projection == idx);
+    let hidden = layout.w1.map(|i| spec.projections[i].to.clone());
+    cfg.n_hidden = hidden
+        .as_ref()
+        .and_then(|h| spec.populations.iter().find(|p| &p.name == h))
+        .map(|p| p.size)
+        .unwrap_or(0);
+    if let Some(l) = learning_of(layout.w2) {
+        cfg.w2_max = l.w_max;
+        cfg.eta2 = l.eta;
+        cfg.storage = l.storage;
+        cfg.tau_pre = l.pre_trace.tau;
+        cfg.eta_sigma_ln = l.eta_sigma_ln;
+        cfg.twin_sigma_ln = l.twin_sigma_ln;
+        cfg.update = l.update;
+        if let Some(c) = l.calcium {
+            cfg.calcium = c;
+        }
+        cfg.feedback = match layout.feedback {
+            None => FeedbackMode::None,
+            Some(_) if !l.mirrors.is_empty() => FeedbackMode::Mirrored,
+            Some(_) => FeedbackMode::Random,
+        };
+    }
+    if let Some(l) = layout.w1.and_then(learning_of) {
+        cfg.w1_max = l.w_max;
+        cfg.eta1 = l.eta;
+    }
+    if let Some(p) = hidden
+        .as_ref()
+        .and_then(|h| spec.populations.iter().find(|p| &p.name == h))
+    {
+        let thr: Vec<f64> = match &p.per_neuron {
+            Some(v) => v.iter().map(|n| n.i_spkthr).collect(),
+            None => vec![p.params.i_spkthr],
+        };
+        cfg.hidden_thresholds = (
+            thr.iter().copied().fold(f64::INFINITY, f64::min),
+            thr.iter().copied().fold(0.0, f64::max),
+        );
+        cfg.nmda_thr = p.params.i_nmda_thr;
+    }
+    if let Some(d) = spec.dc.iter().find(|d| d.population == "eo_p") {
+        if let Some(&(_, i)) = d.steps.first() {
+            cfg.dead_zone = -i;
+        }
+    }
+    let bias = spec
+        .sources
+        .iter()
+        .find(|s| s.name == "bias")
+        .and_then(|s| match s.kind {
+            SourceKind::Regular { rate, .. } => Some(rate),
+            _ => None,
+        });
+    cfg.bias_rate = bias.unwrap_or(0.0);
+    if let Some(l) = spec.learning.iter().find(|l| {
+        let p = &spec.projections[l.projection];
+        p.from == "bias" && matches!(p.connect, Connectivity::Dense(_) | Connectivity::AllToAll)
+    }) {
+        cfg.w_bias_max = l.w_max;
+    }
+    cfg
+}

@@ -1,0 +1,542 @@
+//! The `mixsig train` network as a network file (`mixsig_lab::train::netspec`): exporting the preset
+//! and importing it gives back exactly the preset's spec (populations, per-neuron parameters,
+//! projections with every weight, learning circuits) and the same learning curve; an edited size
+//! trains without code changes; a file that does not fit the task is rejected naming file, line and
+//! key; the command line exports, trains from a file and refuses options the file decides.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+use mixsig::circuits::learning::{UpdateMode, WeightStorage};
+use mixsig::engine::plasticity::dense_mut;
+use mixsig::engine::spec::Connectivity;
+use mixsig::engine::Network;
+use mixsig::lab::tasks::Pattern;
+use mixsig::lab::train::netspec::{self, NETWORK_FILE};
+use mixsig::lab::train::network::FeedbackMode;
+use mixsig::lab::train::run::{self, TaskSource, TrainError, TrainOptions};
+
+fn ideal() -> TrainOptions {
+    TrainOptions {
+        profile: None,
+        presentations: 20,
+        n_test: 10,
+        test_every: 10,
+        ..TrainOptions::default()
+    }
+}
+
+fn export(opts: &TrainOptions, dir: &TempDir) -> PathBuf {
+    netspec::export(opts, dir.path()).unwrap();
+    dir.join(NETWORK_FILE)
+}
+
+fn from_file(opts: &TrainOptions, file: &Path) -> TrainOptions {
+    TrainOptions {
+        network: Some(file.to_path_buf()),
+        ..opts.clone()
+    }
+}
+
+#[test]
+fn exported_preset_imports_to_the_same_network() {
+    let variants: Vec<(&str, TrainOptions)> = vec![
+        ("order mirrored", ideal()),
+        (
+            "random feedback",
+            TrainOptions {
+                feedback: FeedbackMode::Random,
+                ..ideal()
+            },
+        ),
+        (
+            "no feedback",
+            TrainOptions {
+                feedback: FeedbackMode::None,
+                ..ideal()
+            },
+        ),
+        (
+            "no hidden",
+            TrainOptions {
+                no_hidden: true,
+                ..ideal()
+            },
+        ),
+        (
+            "4-bit, xor, seed 5, eta sigma",
+            TrainOptions {
+                storage: WeightStorage::NBit { bits: 4 },
+                task: TaskSource::Pattern(Pattern::Xor),
+                seed: 5,
+                eta_sigma_ln: Some(0.1),
+                ..ideal()
+            },
+        ),
+        (
+            "continuous update, twin sigma",
+            TrainOptions {
+                update: UpdateMode::Continuous { tau_err: 0.02 },
+                twin_sigma_ln: Some(0.05),
+                ..ideal()
+            },
+        ),
+    ];
+    for (what, opts) in variants {
+        let dir = TempDir::new("netspec-rt");
+        let file = export(&opts, &dir);
+        let preset = run::prepare(&opts).unwrap();
+        let imported = run::prepare(&from_file(&opts, &file)).unwrap();
+        // Not vacuous: the preset has plastic dense projections with distinct weights.
+        assert!(!preset.spec.learning.is_empty(), "{what}");
+        let w2 = &preset.spec.projections[preset.layout.w2];
+        match &w2.connect {
+            Connectivity::Dense(w) => assert!(w.windows(2).any(|p| p[0] != p[1]), "{what}"),
+            other => panic!("{what}: W2 is {other:?}"),
+        }
+        assert_eq!(imported.spec.sources, preset.spec.sources, "{what}");
+        assert_eq!(imported.spec.populations, preset.spec.populations, "{what}");
+        for (i, (a, b)) in imported
+            .spec
+            .projections
+            .iter()
+            .zip(&preset.spec.projections)
+            .enumerate()
+        {
+            assert_eq!(a, b, "{what}: projection #{i}");
+        }
+        assert_eq!(
+            imported.spec.projections.len(),
+            preset.spec.projections.len()
+        );
+        assert_eq!(imported.spec.learning, preset.spec.learning, "{what}");
+        assert_eq!(imported.spec, preset.spec, "{what}");
+        assert_eq!(imported.layout, preset.layout, "{what}");
+        let (a, b) = (&imported.cfg, &preset.cfg);
+        assert_eq!(
+            (a.n_hidden, a.n_per_class, a.storage),
+            (b.n_hidden, b.n_per_class, b.storage),
+            "{what}"
+        );
+        // Without a hidden layer the preset keeps the requested mode; the file has no feedback.
+        if b.n_hidden > 0 {
+            assert_eq!(a.feedback, b.feedback, "{what}");
+        }
+        assert_eq!(
+            (
+                a.w1_max,
+                a.w2_max,
+                a.eta1,
+                a.eta2,
+                a.rate_teacher,
+                a.eta_sigma_ln
+            ),
+            (
+                b.w1_max,
+                b.w2_max,
+                b.eta1,
+                b.eta2,
+                b.rate_teacher,
+                b.eta_sigma_ln
+            ),
+            "{what}"
+        );
+        assert_eq!(a.hidden_thresholds.0, b.hidden_thresholds.0, "{what}");
+        assert_eq!(
+            (a.update, a.twin_sigma_ln),
+            (b.update, b.twin_sigma_ln),
+            "{what}"
+        );
+    }
+}
+
+#[test]
+fn mismatch_spreads_come_from_the_file_the_profile_default_or_the_command_line() {
+    let task = run::load_task(&ideal()).unwrap();
+    let dir = TempDir::new("netspec-sigma");
+    // Exported without --eta-sigma/--twin-sigma: the keys are omitted, the default applies.
+    let file = export(&ideal(), &dir);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(!text.contains("eta_sigma_ln") && !text.contains("twin_sigma_ln"));
+    let n = netspec::import(&file, &task, (None, 0.2), (None, 0.03)).unwrap();
+    assert!(n
+        .spec
+        .learning
+        .iter()
+        .all(|l| (l.eta_sigma_ln, l.twin_sigma_ln) == (0.2, 0.03)));
+    // Given in the file: the file wins over the default, the command line over the file.
+    let given = TrainOptions {
+        eta_sigma_ln: Some(0.1),
+        twin_sigma_ln: Some(0.05),
+        ..ideal()
+    };
+    let file = export(&given, &dir);
+    let n = netspec::import(&file, &task, (None, 0.2), (None, 0.03)).unwrap();
+    assert!(n
+        .spec
+        .learning
+        .iter()
+        .all(|l| (l.eta_sigma_ln, l.twin_sigma_ln) == (0.1, 0.05)));
+    let n = netspec::import(&file, &task, (Some(0.0), 0.2), (Some(0.4), 0.03)).unwrap();
+    assert!(n
+        .spec
+        .learning
+        .iter()
+        .all(|l| (l.eta_sigma_ln, l.twin_sigma_ln) == (0.0, 0.4)));
+}
+
+#[test]
+fn training_from_the_exported_file_gives_the_preset_learning_curve() {
+    let opts = ideal();
+    let dir = TempDir::new("netspec-train");
+    let file = export(&opts, &dir);
+    let a = run::train(&opts, |_, _| {}).unwrap();
+    let b = run::train(&from_file(&opts, &file), |_, _| {}).unwrap();
+    let curve = |o: &run::TrainOutcome| serde_json::to_string(&o.result.curve).unwrap();
+    assert_eq!(a.result.curve.len(), 3);
+    assert_eq!(curve(&a), curve(&b));
+    // The weights moved, so equal curves are not two untrained networks agreeing.
+    assert_ne!(a.result.curve[0].w2_mean, a.result.curve[2].w2_mean);
+    assert_eq!(b.options.network.as_deref(), Some(file.as_path()));
+}
+
+#[test]
+fn on_a_die_the_file_network_gets_the_same_biases_and_curve() {
+    let opts = TrainOptions {
+        profile: Some("dynapse2".into()),
+        presentations: 6,
+        n_test: 4,
+        test_every: 3,
+        ..TrainOptions::default()
+    };
+    let dir = TempDir::new("netspec-die");
+    let file = export(&opts, &dir);
+    let a = run::train(&opts, |_, _| {}).unwrap();
+    let b = run::train(&from_file(&opts, &file), |_, _| {}).unwrap();
+    let (ca, cb) = (a.chip.as_ref().unwrap(), b.chip.as_ref().unwrap());
+    let codes = |c: &run::ChipInfo| -> Vec<String> {
+        c.biases
+            .iter()
+            .map(|x| format!("{} {} {:?}", x.core, x.report.bias, x.report.code))
+            .collect()
+    };
+    assert!(!ca.biases.is_empty());
+    assert_eq!(codes(ca), codes(cb));
+    assert_eq!(
+        serde_json::to_string(&ca.placement).unwrap(),
+        serde_json::to_string(&cb.placement).unwrap()
+    );
+    let curve = |o: &run::TrainOutcome| serde_json::to_string(&o.result.curve).unwrap();
+    assert_eq!(curve(&a), curve(&b));
+
+    // `core = N` in the file overrides the placement by role (`eh_p` goes to core 3 by role).
+    let text = std::fs::read_to_string(&file).unwrap();
+    let moved = text.replacen(
+        "name = \"out\"\nsize = 8\n",
+        "name = \"out\"\nsize = 8\ncore = 3\n",
+        1,
+    );
+    assert_ne!(moved, text);
+    std::fs::write(&file, moved).unwrap();
+    let prep = run::prepare(&from_file(&opts, &file)).unwrap();
+    let placed = &prep.chip.unwrap().placement;
+    let core_of = |n: &str| {
+        placed
+            .iter()
+            .find(|p| p.population == n)
+            .unwrap()
+            .cores
+            .clone()
+    };
+    assert_eq!(core_of("out"), vec![3]);
+    assert_eq!(core_of("hid"), vec![0]);
+    let by_role = ca.placement.iter().find(|p| p.population == "out").unwrap();
+    assert_eq!(by_role.cores, vec![1]);
+}
+
+/// Replace the `connect`/`weights` lines of projection `name` in an exported file by `with`.
+fn regenerate(text: &str, name: &str, with: &str) -> String {
+    let head = format!("[[projection]]\nname = \"{name}\"\n");
+    let start = text
+        .find(&head)
+        .unwrap_or_else(|| panic!("no projection {name}"));
+    let c = start + text[start..].find("connect = \"dense\"").unwrap();
+    let end = c + text[c..].find('\n').unwrap() + 1;
+    let end = end + text[end..].find('\n').unwrap() + 1; // the weights line
+    format!("{}{with}\n{}", &text[..c], &text[end..])
+}
+
+#[test]
+fn editing_the_hidden_size_trains_without_code_changes() {
+    let opts = TrainOptions {
+        presentations: 6,
+        n_test: 4,
+        test_every: 3,
+        ..ideal()
+    };
+    let dir = TempDir::new("netspec-resize");
+    let file = export(&opts, &dir);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let resized = text.replace("size = 32\n", "size = 12\n");
+    assert_eq!(resized.matches("size = 12\n").count(), 3, "hid, eh_p, eh_n");
+
+    // Sizes alone: the tables no longer fit, and the error says which and where.
+    std::fs::write(&file, &resized).unwrap();
+    let e = run::prepare(&from_file(&opts, &file))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("per_neuron.i_spkthr") && e.contains("32 values for a population of 12"),
+        "{e}"
+    );
+
+    // The documented edit: spreads and generators instead of the tables that depend on the size.
+    let start = resized.find("i_spkthr = [\n").unwrap();
+    let end = start + resized[start..].find("]\n").unwrap() + 2;
+    let mut t = format!(
+        "{}i_spkthr = {{ logspace = [\"150 pA\", \"1.2 nA\"] }}\n{}",
+        &resized[..start],
+        &resized[end..]
+    );
+    for (name, w) in [
+        ("w1", "100 pA"),
+        ("in_hid_nmda", "1 nA"),
+        ("in_hid_gaba", "200 pA"),
+        ("w2", "200 pA"),
+    ] {
+        t = regenerate(
+            &t,
+            name,
+            &format!("connect = \"all_to_all\"\ninit = \"uniform\"\nweight = \"{w}\""),
+        );
+    }
+    for name in ["b_p", "b_n"] {
+        t = regenerate(&t, name, "connect = \"transpose\"\nof = \"w2\"");
+    }
+    std::fs::write(&file, &t).unwrap();
+    let prep = run::prepare(&from_file(&opts, &file)).unwrap_or_else(|e| panic!("{e}\n{t}"));
+    let hid = prep
+        .spec
+        .populations
+        .iter()
+        .find(|p| p.name == "hid")
+        .unwrap();
+    assert_eq!(hid.size, 12);
+    let thr: Vec<f64> = hid
+        .per_neuron
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|p| p.i_spkthr)
+        .collect();
+    assert_eq!(thr[0], 150e-12);
+    assert!((thr[11] / 1.2e-9 - 1.0).abs() < 1e-12 && thr.windows(2).all(|w| w[1] > w[0]));
+    assert_eq!(prep.cfg.n_hidden, 12);
+    // The mirrored feedback starts as the transpose of W2.
+    let mut net = Network::build(&prep.spec, 1e-4, 1).unwrap();
+    let w2 = dense_mut(&mut net.projections[prep.layout.w2]).to_vec();
+    let (bp, _) = prep.layout.feedback.unwrap();
+    let b = dense_mut(&mut net.projections[bp]).to_vec();
+    let n_o = 8;
+    assert_eq!(w2.len(), 12 * n_o);
+    for h in 0..12 {
+        for o in 0..n_o {
+            assert_eq!(w2[h * n_o + o], b[o * 12 + h]);
+        }
+    }
+    assert!(w2.iter().all(|&w| (0.0..200e-12).contains(&w)));
+    let o = run::train(&from_file(&opts, &file), |_, _| {}).unwrap();
+    assert_eq!(o.result.curve.len(), 3);
+    assert_eq!(o.network.n_hidden, 12);
+    assert_eq!(o.neurons, 12 * 3 + 8 * 3);
+}
+
+fn expect_network_error(opts: &TrainOptions, file: &Path, phrases: &[&str]) {
+    match run::prepare(&from_file(opts, file)) {
+        Err(TrainError::Network(e)) => {
+            let msg = e.to_string();
+            assert!(msg.contains(&file.display().to_string()), "{msg}");
+            for p in phrases {
+                assert!(msg.contains(p), "error should say {p:?}: {msg}");
+            }
+        }
+        Err(e) => panic!("wrong error kind: {e}"),
+        Ok(_) => panic!("{} should be rejected ({phrases:?})", file.display()),
+    }
+}
+
+#[test]
+fn a_file_that_does_not_fit_the_task_is_rejected_with_file_line_and_key() {
+    let opts = ideal();
+    let dir = TempDir::new("netspec-bad");
+    let file = export(&opts, &dir);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let line_of = |t: &str, needle: &str| t[..t.find(needle).unwrap()].lines().count() + 1;
+
+    // Task with 8 channels on a 16-channel `in`.
+    let mut eight = opts.clone();
+    eight.pattern_config.n_channels = 8;
+    let l = line_of(&text, "name = \"in\"");
+    expect_network_error(
+        &eight,
+        &file,
+        &[
+            &format!(":{l}:"),
+            "source `in`.size",
+            "16 channels",
+            "8 channels",
+        ],
+    );
+
+    let edit = |from: &str, to: &str| {
+        assert!(text.contains(from), "{from}");
+        std::fs::write(&file, text.replacen(from, to, 1)).unwrap();
+    };
+    // Teacher size vs classes.
+    edit(
+        "name = \"teacher\"\nsize = 2",
+        "name = \"teacher\"\nsize = 3",
+    );
+    expect_network_error(
+        &opts,
+        &file,
+        &["source `teacher`.size", "3 channels", "2 classes"],
+    );
+    // `in` must be presented on.
+    edit(
+        "name = \"in\"\nsize = 16\nkind = \"external\"",
+        "name = \"in\"\nsize = 16\nkind = \"poisson\"\nrate = \"5 Hz\"",
+    );
+    expect_network_error(&opts, &file, &["source `in`.kind", "external"]);
+    // Output population sized for another n_per_class.
+    edit("n_per_class = 4", "n_per_class = 3");
+    expect_network_error(
+        &opts,
+        &file,
+        &[
+            "population `out`.size",
+            "8 neurons",
+            "n_per_class = 3 x 2 classes",
+            "needs 6",
+        ],
+    );
+    // A role that is not there.
+    edit("w2 = \"w2\"", "w2 = \"nope\"");
+    expect_network_error(&opts, &file, &["train.w2", "no projection named `nope`"]);
+    // w2 must project onto `out`.
+    edit("w2 = \"w2\"", "w2 = \"w1\"");
+    expect_network_error(&opts, &file, &["train.w2", "onto `hid`", "onto `out`"]);
+    // Feedback pair.
+    edit("feedback = [\"b_p\", \"b_n\"]", "feedback = [\"b_p\"]");
+    expect_network_error(&opts, &file, &["train.feedback", "1 projection(s)", "pair"]);
+    edit(
+        "feedback = [\"b_p\", \"b_n\"]",
+        "feedback = [\"w2\", \"b_n\"]",
+    );
+    expect_network_error(
+        &opts,
+        &file,
+        &["train.feedback", "`w2` is 32 x 8", "8 x 32"],
+    );
+    // The protocol counts `out` spikes.
+    edit(
+        "spikes = [\"out\", \"eo_p\", \"eo_n\"]",
+        "spikes = [\"eo_p\", \"eo_n\"]",
+    );
+    expect_network_error(&opts, &file, &["record.spikes", "must include `out`"]);
+    // No [train] table.
+    let cut = text.find("[train]").unwrap();
+    std::fs::write(&file, &text[..cut]).unwrap();
+    expect_network_error(&opts, &file, &["train", "missing", "[train] table"]);
+    // A missing group.
+    edit("name = \"eo_n\"", "name = \"eo_neg\"");
+    expect_network_error(&opts, &file, &["no neuron population named `eo_n`"]);
+}
+
+#[test]
+fn cli_exports_trains_from_the_file_and_refuses_what_the_file_decides() {
+    let dir = TempDir::new("netspec-cli");
+    let net = dir.join("net");
+    let r = mixsig(&[
+        "train",
+        "--profile",
+        "none",
+        "--export-network",
+        net.to_str().unwrap(),
+    ]);
+    assert!(r.ok(), "{r}");
+    let file = net.join(NETWORK_FILE);
+    assert!(file.is_file() && net.join("w2.csv").is_file(), "{r}");
+    assert!(r.stdout.contains("--network"), "{r}");
+    let out = dir.join("out");
+    let r = mixsig(&[
+        "train",
+        "--profile",
+        "none",
+        "--network",
+        file.to_str().unwrap(),
+        "--presentations",
+        "4",
+        "--n-test",
+        "2",
+        "--test-every",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(r.ok(), "{r}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        summary["options"]["network"].as_str(),
+        Some(file.to_str().unwrap())
+    );
+    let r = mixsig(&[
+        "train",
+        "--network",
+        file.to_str().unwrap(),
+        "--feedback",
+        "none",
+    ]);
+    assert!(!r.ok() && r.stderr.contains("--feedback"), "{r}");
+    // A broken file: non-zero exit, file and line named, nothing written.
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[[source]]\nname = \"in\"\nsize = 0\nkind = \"external\"\n",
+    )
+    .unwrap();
+    let out2 = dir.join("out2");
+    let r = mixsig(&[
+        "train",
+        "--profile",
+        "none",
+        "--network",
+        bad.to_str().unwrap(),
+        "--out",
+        out2.to_str().unwrap(),
+    ]);
+    assert!(!r.ok(), "{r}");
+    assert!(
+        r.stderr.contains("bad.toml:3") && r.stderr.contains("source[1].size"),
+        "{r}"
+    );
+    assert!(!out2.exists());
+}
+
+#[test]
+fn the_example_trains() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let file = root.join("examples/networks/train_order.toml");
+    let opts = TrainOptions {
+        presentations: 2,
+        n_test: 2,
+        test_every: 2,
+        ..from_file(&ideal(), &file)
+    };
+    let o = run::train(&opts, |_, _| {}).unwrap();
+    assert_eq!(o.result.curve.len(), 2);
+    assert_eq!(o.task.n_channels, 16);
+}
