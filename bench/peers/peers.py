@@ -1,0 +1,299 @@
+#!/usr/bin/env python3
+"""Peer comparison: the reference workload in Rockpool DynapSim, Brian2 (Cython runtime and
+cpp_standalone) and mixsig, in one run. Called by run.sh (which creates the venv); see docs/speed.md.
+
+Workload: N in {256, 1024} DynapSim neurons (Rockpool 3.1 default parameters, mismatch off), 64
+Poisson inputs at 20 Hz frozen into one spike raster that every simulator receives, all-to-all
+input weights (uniform in [0, 0.2] x I_scale, one matrix shared by all), dt = 10 us, 1 s simulated,
+one thread. Each simulator runs in its own subprocess; times are of the simulation loop only
+(JIT/code generation/compilation excluded, reported apart where available).
+"""
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+DT = 1e-5
+T = 1.0
+N_IN = 64
+RATE = 20.0
+W_MAX = 0.2  # weights uniform in [0, W_MAX] in units of I_scale
+SEED = 12345
+STEPS = int(round(T / DT))
+
+# Rockpool DynapSim 3.1 defaults (tests/data/dynapsim/params_default.json), used by the Brian2 model.
+P = dict(
+    Io=5e-13, Idc=5e-13, Igain_ahp=2.8368795160216287e-11, Igain_mem=2.1276595069119608e-11,
+    Igain_syn=8.687943697793798e-09, Ipulse_ahp=3.5e-07, Ipulse=3.5e-08, Iref=1.05e-09,
+    Ispkthr=1e-07, Itau_ahp=2.8368795160216287e-11, Itau_mem=5.319148767279902e-12,
+    Itau_syn=8.687943420238042e-11, Iw_ahp=5e-13, C_ahp=4e-11, C_syn=2.45e-11,
+    C_pulse_ahp=5e-13, C_pulse=5e-13, C_ref=1.5e-12, C_mem=3e-12, kappa_n=0.75, kappa_p=0.66,
+    Ut=0.025, Vth=0.7, Iscale=1e-08,
+)
+
+
+def workload_path(n):
+    return os.path.join(HERE, "work", f"workload_{n}.txt")
+
+
+def make_workload(n):
+    """Frozen input (spike steps per channel, at most one spike per channel per step) and weights."""
+    rng = np.random.default_rng(SEED)
+    raster = rng.random((STEPS, N_IN)) < RATE * DT
+    w = np.random.default_rng(SEED + n).uniform(0.0, W_MAX, size=(N_IN, n))
+    os.makedirs(os.path.dirname(workload_path(n)), exist_ok=True)
+    with open(workload_path(n), "w") as f:
+        f.write(f"{N_IN} {n} {STEPS} {DT!r}\n")
+        f.write(" ".join(repr(float(x)) for x in w.ravel()) + "\n")
+        for ch in range(N_IN):
+            f.write(" ".join(str(k) for k in np.flatnonzero(raster[:, ch])) + "\n")
+    return raster, w
+
+
+def load_workload(n):
+    with open(workload_path(n)) as f:
+        head = f.readline().split()
+        n_in, nn, steps = int(head[0]), int(head[1]), int(head[2])
+        w = np.array([float(x) for x in f.readline().split()]).reshape(n_in, nn)
+        steps_of = [np.array([int(k) for k in f.readline().split()], dtype=np.int64) for _ in range(n_in)]
+    return w, steps_of, steps
+
+
+# ---------------------------------------------------------------------------------------------
+# Rockpool DynapSim (JAX, jit, CPU, float32)
+
+
+def run_rockpool(n):
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    import jax
+    import jax.numpy as jnp
+    from rockpool.devices.dynapse import DynapSim
+
+    w, steps_of, steps = load_workload(n)
+    raster = np.zeros((steps, N_IN), dtype=np.float32)
+    for ch, ks in enumerate(steps_of):
+        raster[ks, ch] = 1.0
+    wj = jnp.asarray(w, dtype=jnp.float32)
+    mod = DynapSim(n, dt=DT, percent_mismatch=None)
+    chunk = 10_000  # 0.1 s per call: the weighted input of a whole second at N=1024 is 400 MB
+
+    @jax.jit
+    def evolve(m, x):
+        # The all-to-all input projection (spike raster x weights, in units of I_scale) and DynapSim.
+        out, state, _ = m(x @ wj, record=False)
+        return out, state
+
+    t0 = time.perf_counter()
+    out, _ = evolve(mod, jnp.asarray(raster[:chunk]))
+    out.block_until_ready()
+    compile_s = time.perf_counter() - t0
+    spikes = 0
+    t0 = time.perf_counter()
+    for c in range(0, steps, chunk):
+        out, state = evolve(mod, jnp.asarray(raster[c : c + chunk]))
+        # Carry the state to the next chunk: drop the batch axis; DynapSim returns its synaptic
+        # current as `isyn` but reads it back from the attribute `iampa`.
+        mod = mod.set_attributes({("iampa" if k == "isyn" else k): v[0] for k, v in state.items()})
+        spikes += int(np.asarray(out).sum())
+    wall = time.perf_counter() - t0
+    return dict(sim="rockpool", n=n, steps=steps, wall_s=wall, compile_s=compile_s, spikes=spikes,
+                version=__import__("rockpool").__version__ + " / jax " + jax.__version__)
+
+
+# ---------------------------------------------------------------------------------------------
+# Brian2: the DynapSim step as equations (Euler, as DynapSim), frozen input as SpikeGeneratorGroup
+
+
+def run_brian2(n, target):
+    import brian2 as b2
+    from brian2 import amp, farad, second, volt
+
+    wmat, steps_of, steps = load_workload(n)
+    b2.prefs.codegen.target = "cython" if target == "cython" else "numpy"
+    workdir = os.path.join(HERE, "work", f"brian2_{target}_{n}")
+    if target == "cpp_standalone":
+        b2.set_device("cpp_standalone", directory=workdir, build_on_run=True)
+        b2.prefs.devices.cpp_standalone.openmp_threads = 0
+    b2.defaultclock.dt = DT * second
+    kappa = (P["kappa_n"] + P["kappa_p"]) / 2
+    t_pulse = P["Vth"] * P["C_pulse"] / P["Ipulse"]
+    t_pulse_ahp = P["Vth"] * P["C_pulse_ahp"] / P["Ipulse_ahp"]
+    tau_syn = (P["Ut"] / kappa) * P["C_syn"] / P["Itau_syn"]
+    tau_ahp = (P["Ut"] / kappa) * P["C_ahp"] / P["Itau_ahp"]
+    ns = dict(
+        Io=P["Io"] * amp, Idc=P["Idc"] * amp, Itau_mem=P["Itau_mem"] * amp, Igain_mem=P["Igain_mem"] * amp,
+        Ispkthr=P["Ispkthr"] * amp, q=(P["Ut"] / kappa) * P["C_mem"] * volt * farad,
+        fb_exp=kappa / (kappa + 1.0), tau_syn=tau_syn * second, tau_ahp=tau_ahp * second,
+        ahp_jump=(1 - np.exp(-t_pulse_ahp / tau_ahp)) * P["Igain_ahp"] / P["Itau_ahp"] * P["Iw_ahp"] * amp,
+        syn_jump=(1 - np.exp(-t_pulse / tau_syn)) * P["Igain_syn"] / P["Itau_syn"] * P["Iscale"] * amp,
+    )
+    t_ref = P["Vth"] * P["C_ref"] / P["Iref"]
+    eqs = """
+    dimem/dt = imem / (tau * (imem + Igain_mem)) * (imem_inf + Ifb / Ileak * (imem + Igain_mem) - imem * (1 + iahp / Itau_mem)) : amp
+    disyn/dt = (Io - isyn) / tau_syn : amp
+    diahp/dt = (Io - iahp) / tau_ahp : amp
+    Ileak = Itau_mem + iahp : amp
+    Iin = clip((isyn - Ileak + Idc) * int(not_refractory), Io, 1*amp) : amp
+    imem_inf = Igain_mem / Itau_mem * (Iin - Ileak) : amp
+    Ifb = Io * (imem / Io) ** fb_exp : amp
+    tau = q / Ileak : second
+    """
+    g = b2.NeuronGroup(n, eqs, threshold="imem > Ispkthr", reset="imem = Io; iahp += ahp_jump",
+                       refractory=t_ref * second, method="euler", namespace=ns)
+    g.imem = ns["Io"]
+    g.isyn = ns["Io"]
+    g.iahp = ns["Io"]
+    idx = np.concatenate([np.full(len(ks), ch) for ch, ks in enumerate(steps_of)])
+    tt = np.concatenate(steps_of) * DT
+    inp = b2.SpikeGeneratorGroup(N_IN, idx, tt * second)
+    syn = b2.Synapses(inp, g, "w : 1", on_pre="isyn_post += w * syn_jump", namespace=ns)
+    syn.connect()  # all-to-all, i = input, j = neuron
+    syn.w = wmat.ravel()  # Brian2's all-to-all order is pre-major, as the matrix
+    mon = b2.SpikeMonitor(g, record=False)
+    net = b2.Network(g, inp, syn, mon)
+    if target == "cpp_standalone":
+        t0 = time.perf_counter()
+        net.run(steps * DT * second)
+        total = time.perf_counter() - t0
+        wall = b2.device._last_run_time
+        compile_s = total - wall
+        spikes = int(mon.num_spikes)
+    else:
+        t0 = time.perf_counter()
+        net.run(1e-3 * second)  # code generation and Cython compilation happen here
+        compile_s = time.perf_counter() - t0
+        c0 = int(mon.num_spikes)
+        t0 = time.perf_counter()
+        net.run((steps * DT - 1e-3) * second)
+        wall = time.perf_counter() - t0
+        wall *= steps / (steps - 100)  # the 1 ms warm-up is not timed; scale to the full second
+        spikes = int(mon.num_spikes)
+        del c0
+    return dict(sim=f"brian2_{target}", n=n, steps=steps, wall_s=wall, compile_s=compile_s,
+                spikes=spikes, version=b2.__version__)
+
+
+# ---------------------------------------------------------------------------------------------
+# mixsig
+
+
+def mixsig_cmd(*args):
+    return ["cargo", "bench", "-q", "-p", "mixsig-engine", "--bench", "peers", "--", *args]
+
+
+def run_mixsig(*args):
+    out = subprocess.run(mixsig_cmd(*args), cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def run_child(what, n):
+    """Run one peer in a subprocess (a fresh interpreter each: no state shared between runs)."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+               XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1",
+               JAX_PLATFORMS="cpu")
+    cmd = ["taskset", "-c", "0", sys.executable, __file__, "child", what, str(n)]
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.stderr.write(p.stdout + p.stderr)
+        raise RuntimeError(f"{what} N={n} failed")
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
+
+
+def main():
+    sizes = [256, 1024]
+    print("building mixsig (release)...", flush=True)
+    subprocess.run(["cargo", "bench", "-q", "-p", "mixsig-engine", "--bench", "peers", "--no-run"],
+                   cwd=ROOT, check=True)
+    rows = []
+    for n in sizes:
+        make_workload(n)
+        for what in ["mixsig", "rockpool", "brian2_cython", "brian2_cpp_standalone"]:
+            print(f"N={n}: {what} ...", flush=True)
+            if what == "mixsig":
+                r = run_mixsig("workload", workload_path(n))
+                r["version"] = "this checkout"
+            else:
+                r = run_child(what, n)
+            r["neuron_steps_per_s"] = n * r["steps"] / r["wall_s"]
+            print(f"   wall {r['wall_s']:.3f} s, {r['neuron_steps_per_s'] / 1e6:.2f} M neuron-steps/s, "
+                  f"{r['spikes']} spikes", flush=True)
+            rows.append(r)
+    # The engine's own measurements.
+    print("mixsig: scaling, Monte Carlo, arithmetic limit ...", flush=True)
+    scaling = [run_mixsig("scaling", str(n), "1.0" if n <= 1024 else "0.2") for n in [256, 1024, 16384]]
+    mc = [run_mixsig("montecarlo", "8", "256", "0.5", str(t)) for t in [1, 2]]
+    lim = run_mixsig("limit", "1024", "100000")
+    write_tables(rows, scaling, mc, lim)
+
+
+def write_tables(rows, scaling, mc, lim):
+    date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    mach = machine()
+    by = {(r["sim"], r["n"]): r for r in rows}
+    lines = [f"Measured {date} on {mach} (shared machine, other jobs running: expect noise).", "",
+             "| N | simulator | wall (s) | neuron-steps/s | output spikes | spikes vs mixsig | mixsig speed-up |",
+             "|---:|---|---:|---:|---:|---:|---:|"]
+    csv = ["n,simulator,version,wall_s,compile_s,neuron_steps_per_s,spikes,spike_ratio_vs_mixsig,mixsig_speedup"]
+    for r in rows:
+        m = by[("mixsig", r["n"])]
+        ratio = r["spikes"] / m["spikes"] if m["spikes"] else float("nan")
+        speed = r["wall_s"] / m["wall_s"]
+        lines.append(f"| {r['n']} | {r['sim']} | {r['wall_s']:.3f} | {r['neuron_steps_per_s'] / 1e6:.2f} M | "
+                     f"{r['spikes']} | {ratio:.4f} | {speed:.1f}x |")
+        csv.append(f"{r['n']},{r['sim']},{r.get('version', '')},{r['wall_s']:.6f},{r.get('compile_s', 0):.3f},"
+                   f"{r['neuron_steps_per_s']:.1f},{r['spikes']},{ratio:.5f},{speed:.3f}")
+    lines += ["", "mixsig alone (engine Poisson source, same network, one thread):", "",
+              "| N | simulated (s) | wall (s) | ns per neuron-step | vs N=256 |", "|---:|---:|---:|---:|---:|"]
+    base = scaling[0]["ns_per_neuron_step"]
+    for s in scaling:
+        lines.append(f"| {s['n']} | {s['steps'] * DT:.1f} | {s['wall_s']:.3f} | {s['ns_per_neuron_step']:.2f} | "
+                     f"{s['ns_per_neuron_step'] / base:.2f}x |")
+    lines += ["", "| Monte Carlo: 8 networks x 256 neurons x 0.5 s | wall (s) | neuron-steps/s | vs 1 thread |",
+              "|---|---:|---:|---:|"]
+    for m in mc:
+        lines.append(f"| {m['threads']} thread(s) | {m['wall_s']:.3f} | {m['neuron_steps_per_s'] / 1e6:.1f} M | "
+                     f"{m['neuron_steps_per_s'] / mc[0]['neuron_steps_per_s']:.2f}x |")
+    eng = by[("mixsig", 1024)]
+    lines += ["", f"Arithmetic limit (bare vectorized DynapSim update of 1024 neurons, no routing or recording): "
+              f"{lim['neuron_steps_per_s'] / 1e6:.1f} M neuron-steps/s; the whole engine on the N=1024 workload: "
+              f"{eng['neuron_steps_per_s'] / 1e6:.1f} M ({eng['neuron_steps_per_s'] / lim['neuron_steps_per_s'] * 100:.0f}% of the limit)."]
+    text = "\n".join(lines) + "\n"
+    print("\n" + text)
+    with open(os.path.join(HERE, "results.md"), "w") as f:
+        f.write(text)
+    with open(os.path.join(HERE, "results.csv"), "w") as f:
+        f.write("\n".join(csv) + "\n")
+    print(f"written {os.path.join(HERE, 'results.md')} and results.csv")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 2 and sys.argv[1] == "child":
+        what, n = sys.argv[2], int(sys.argv[3])
+        if what == "rockpool":
+            r = run_rockpool(n)
+        elif what.startswith("brian2_"):
+            r = run_brian2(n, what[len("brian2_"):])
+        else:
+            raise SystemExit(f"unknown peer {what}")
+        print(json.dumps(r))
+    else:
+        main()
