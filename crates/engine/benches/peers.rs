@@ -21,7 +21,10 @@
 
 use std::time::Instant;
 
-use mixsig_circuits::dynapsim::DynapSimCoeffs;
+use mixsig_circuits::dynapsim::{
+    dynapsim_step, dynapsim_step_f32, DynapSimCoeffs, DynapSimCoeffsF32, DynapSimState,
+    DynapSimStateF32,
+};
 use mixsig_circuits::{NeuronParams, SynapseType};
 use mixsig_engine::spec::{
     Connectivity, ModelKind, NetworkSpec, PopulationSpec, ProjectionSpec, RecordSpec, SourceKind,
@@ -79,18 +82,52 @@ fn reference(n: usize) -> NetworkSpec {
     )
 }
 
-/// Run `steps` steps, returning (build seconds, run seconds, spikes of the population).
-fn timed(spec: &NetworkSpec, steps: u64, seed: u64) -> (f64, f64, u64) {
-    let t0 = Instant::now();
+/// Whether the run uses `f32` state (a trailing `f32` argument).
+fn f32_state() -> bool {
+    std::env::args().any(|a| a == "f32")
+}
+
+fn precision() -> &'static str {
+    if f32_state() {
+        "f32"
+    } else {
+        "f64"
+    }
+}
+
+fn build(spec: &NetworkSpec, seed: u64) -> Network {
     let mut net = Network::build(spec, DT, seed).expect("valid network");
+    if f32_state() {
+        assert_eq!(net.use_f32_state(), 1);
+    }
+    net
+}
+
+/// CPU time of the calling thread so far, s (Linux `/proc/thread-self/schedstat`; 0 elsewhere).
+/// On a shared machine wall time includes waiting for a core; this does not.
+fn thread_cpu() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(0.0, |ns| ns * 1e-9)
+}
+
+/// Run `steps` steps, returning (build seconds, run wall seconds, run CPU seconds, spikes of the
+/// population).
+fn timed(spec: &NetworkSpec, steps: u64, seed: u64) -> (f64, f64, f64, u64) {
+    let t0 = Instant::now();
+    let mut net = build(spec, seed);
     let t1 = Instant::now();
+    let c1 = thread_cpu();
     for _ in 0..steps {
         net.step();
     }
+    let c2 = thread_cpu();
     let t2 = Instant::now();
     (
         (t1 - t0).as_secs_f64(),
         (t2 - t1).as_secs_f64(),
+        c2 - c1,
         net.rec.counts[1],
     )
 }
@@ -133,18 +170,21 @@ fn workload(path: &str) {
         Connectivity::Dense(w),
         0.0,
     );
-    let (build, run, spikes) = timed(&spec, steps, 1);
+    let (build, run, cpu, spikes) = timed(&spec, steps, 1);
     println!(
-        "{{\"sim\":\"mixsig\",\"n\":{n},\"steps\":{steps},\"build_s\":{build:.6},\"wall_s\":{run:.6},\"spikes\":{spikes}}}"
+        "{{\"precision\":\"{}\",\"sim\":\"mixsig\",\"n\":{n},\"steps\":{steps},\"build_s\":{build:.6},\"wall_s\":{run:.6},\"cpu_s\":{cpu:.6},\"spikes\":{spikes}}}",
+        precision()
     );
 }
 
 fn scaling(n: usize, seconds: f64) {
     let steps = (seconds / DT).round() as u64;
-    let (build, run, spikes) = timed(&reference(n), steps, 1);
+    let (build, run, cpu, spikes) = timed(&reference(n), steps, 1);
     let ns = run * 1e9 / (n as f64 * steps as f64);
+    let ns_cpu = cpu * 1e9 / (n as f64 * steps as f64);
     println!(
-        "{{\"mode\":\"scaling\",\"n\":{n},\"steps\":{steps},\"build_s\":{build:.6},\"wall_s\":{run:.6},\"spikes\":{spikes},\"ns_per_neuron_step\":{ns:.4}}}"
+        "{{\"precision\":\"{}\",\"mode\":\"scaling\",\"n\":{n},\"steps\":{steps},\"build_s\":{build:.6},\"wall_s\":{run:.6},\"cpu_s\":{cpu:.6},\"spikes\":{spikes},\"ns_per_neuron_step\":{ns:.4},\"cpu_ns_per_neuron_step\":{ns_cpu:.4}}}",
+        precision()
     );
 }
 
@@ -161,7 +201,7 @@ fn montecarlo(trials: usize, n: usize, seconds: f64, threads: usize) {
         (0..trials)
             .into_par_iter()
             .map(|t| {
-                let mut net = Network::build(&spec, DT, 1000 + t as u64).expect("valid network");
+                let mut net = build(&spec, 1000 + t as u64);
                 for _ in 0..steps {
                     net.step();
                 }
@@ -172,34 +212,136 @@ fn montecarlo(trials: usize, n: usize, seconds: f64, threads: usize) {
     let wall = t0.elapsed().as_secs_f64();
     let rate = (trials * n) as f64 * steps as f64 / wall;
     println!(
-        "{{\"mode\":\"montecarlo\",\"trials\":{trials},\"n\":{n},\"steps\":{steps},\"threads\":{threads},\"wall_s\":{wall:.6},\"spikes\":{spikes},\"neuron_steps_per_s\":{rate:.1}}}"
+        "{{\"precision\":\"{}\",\"mode\":\"montecarlo\",\"trials\":{trials},\"n\":{n},\"steps\":{steps},\"threads\":{threads},\"wall_s\":{wall:.6},\"spikes\":{spikes},\"neuron_steps_per_s\":{rate:.1}}}",
+        precision()
     );
+}
+
+/// The bare update: [`dynapsim_step`] over structure-of-arrays state with a constant drive, no
+/// input events, spike list, routing or recording. Compiled for AVX2+FMA like the engine's loop.
+#[inline(always)]
+fn bare_loop(c: &DynapSimCoeffs, st: &mut [Vec<f64>; 6], i_dc: f64, steps: u64) -> u64 {
+    let n = st[0].len();
+    let [imem, vmem, isyn, iahp, timer, spiked] = st;
+    let (imem, vmem, isyn) = (&mut imem[..n], &mut vmem[..n], &mut isyn[..n]);
+    let (iahp, timer, spiked) = (&mut iahp[..n], &mut timer[..n], &mut spiked[..n]);
+    let mut count = 0u64;
+    for _ in 0..steps {
+        for i in 0..n {
+            let mut s = DynapSimState {
+                imem: imem[i],
+                vmem: vmem[i],
+                isyn: isyn[i],
+                iahp: iahp[i],
+                timer: timer[i],
+                spiked: spiked[i],
+            };
+            dynapsim_step(c, &mut s, 0.0, i_dc);
+            (imem[i], vmem[i], isyn[i]) = (s.imem, s.vmem, s.isyn);
+            (iahp[i], timer[i], spiked[i]) = (s.iahp, s.timer, s.spiked);
+            count += u64::from(s.spiked != 0.0);
+        }
+    }
+    count
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn bare_loop_avx2(c: &DynapSimCoeffs, st: &mut [Vec<f64>; 6], i_dc: f64, steps: u64) -> u64 {
+    bare_loop(c, st, i_dc, steps)
+}
+
+#[inline(always)]
+fn bare_loop_f32(c: &DynapSimCoeffsF32, st: &mut [Vec<f32>; 6], i_dc: f32, steps: u64) -> u64 {
+    let n = st[0].len();
+    let [imem, vmem, isyn, iahp, timer, spiked] = st;
+    let (imem, vmem, isyn) = (&mut imem[..n], &mut vmem[..n], &mut isyn[..n]);
+    let (iahp, timer, spiked) = (&mut iahp[..n], &mut timer[..n], &mut spiked[..n]);
+    let mut count = 0u64;
+    for _ in 0..steps {
+        for i in 0..n {
+            let mut s = DynapSimStateF32 {
+                imem: imem[i],
+                vmem: vmem[i],
+                isyn: isyn[i],
+                iahp: iahp[i],
+                timer: timer[i],
+                spiked: spiked[i],
+            };
+            dynapsim_step_f32(c, &mut s, 0.0, i_dc);
+            (imem[i], vmem[i], isyn[i]) = (s.imem, s.vmem, s.isyn);
+            (iahp[i], timer[i], spiked[i]) = (s.iahp, s.timer, s.spiked);
+            count += u64::from(s.spiked != 0.0);
+        }
+    }
+    count
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn bare_loop_f32_avx2(c: &DynapSimCoeffsF32, st: &mut [Vec<f32>; 6], i_dc: f32, steps: u64) -> u64 {
+    bare_loop_f32(c, st, i_dc, steps)
 }
 
 fn limit(n: usize, steps: u64) {
     let p = NeuronParams::default();
-    let mut pop =
-        mixsig_engine::population::Population::new("limit", ModelKind::Dynapsim, vec![p; n], DT);
-    // A constant drive that makes the neurons fire at a few tens of Hz, as in the workload.
-    pop.i_dc.iter_mut().for_each(|x| *x = 2e-9);
     let c = DynapSimCoeffs::new(&p, DT);
-    let t0 = Instant::now();
-    let mut spikes = 0u64;
-    for k in 0..steps {
-        pop.step(DT, k);
-        spikes += pop.spikes.len() as u64;
+    if f32_state() {
+        return limit_f32(n, steps, &p, &c);
     }
+    let r = DynapSimState::rest(p.i_0);
+    let mut st = [r.imem, r.vmem, r.isyn, r.iahp, r.timer, r.spiked].map(|x| vec![x; n]);
+    // A constant drive that makes the neurons fire at a few tens of Hz, as in the workload.
+    let i_dc = 2e-9;
+    let t0 = Instant::now();
+    let c0 = thread_cpu();
+    #[cfg(target_arch = "x86_64")]
+    let spikes = if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has the features.
+        unsafe { bare_loop_avx2(&c, &mut st, i_dc, steps) }
+    } else {
+        bare_loop(&c, &mut st, i_dc, steps)
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let spikes = bare_loop(&c, &mut st, i_dc, steps);
+    let cpu = thread_cpu() - c0;
     let wall = t0.elapsed().as_secs_f64();
+    report_limit(n, steps, wall, cpu, spikes);
+}
+
+fn limit_f32(n: usize, steps: u64, p: &NeuronParams, c: &DynapSimCoeffs) {
+    let c = DynapSimCoeffsF32::new(c);
+    let r = DynapSimStateF32::rest(p.i_0 as f32);
+    let mut st = [r.imem, r.vmem, r.isyn, r.iahp, r.timer, r.spiked].map(|x| vec![x; n]);
+    let i_dc = 2e-9;
+    let t0 = Instant::now();
+    let c0 = thread_cpu();
+    #[cfg(target_arch = "x86_64")]
+    let spikes = if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has the features.
+        unsafe { bare_loop_f32_avx2(&c, &mut st, i_dc, steps) }
+    } else {
+        bare_loop_f32(&c, &mut st, i_dc, steps)
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let spikes = bare_loop_f32(&c, &mut st, i_dc, steps);
+    let cpu = thread_cpu() - c0;
+    let wall = t0.elapsed().as_secs_f64();
+    report_limit(n, steps, wall, cpu, spikes);
+}
+
+fn report_limit(n: usize, steps: u64, wall: f64, cpu: f64, spikes: u64) {
     let rate = n as f64 * steps as f64 / wall;
+    let rate_cpu = n as f64 * steps as f64 / cpu;
     println!(
-        "{{\"mode\":\"limit\",\"n\":{n},\"steps\":{steps},\"wall_s\":{wall:.6},\"spikes\":{spikes},\"neuron_steps_per_s\":{rate:.1},\"i_0\":{:e}}}",
-        c.i_0
+        "{{\"precision\":\"{}\",\"mode\":\"limit\",\"n\":{n},\"steps\":{steps},\"wall_s\":{wall:.6},\"cpu_s\":{cpu:.6},\"spikes\":{spikes},\"neuron_steps_per_s\":{rate:.1},\"cpu_neuron_steps_per_s\":{rate_cpu:.1}}}",
+        precision()
     );
 }
 
 fn memory(n: usize, seconds: f64) {
     let steps = (seconds / DT).round() as u64;
-    let (build, run, spikes) = timed(&reference(n), steps, 1);
+    let (build, run, _, spikes) = timed(&reference(n), steps, 1);
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |name: &str| {
         status
@@ -210,7 +352,8 @@ fn memory(n: usize, seconds: f64) {
             .unwrap_or(0)
     };
     println!(
-        "{{\"mode\":\"memory\",\"n\":{n},\"steps\":{steps},\"build_s\":{build:.6},\"wall_s\":{run:.6},\"spikes\":{spikes},\"vm_hwm_kb\":{},\"vm_rss_kb\":{}}}",
+        "{{\"precision\":\"{}\",\"mode\":\"memory\",\"n\":{n},\"steps\":{steps},\"build_s\":{build:.6},\"wall_s\":{run:.6},\"spikes\":{spikes},\"vm_hwm_kb\":{},\"vm_rss_kb\":{}}}",
+        precision(),
         field("VmHWM:"),
         field("VmRSS:")
     );

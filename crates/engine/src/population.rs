@@ -1,7 +1,9 @@
 //! Neuron populations: structure-of-arrays state, per-neuron constants derived once, and the
 //! population's step, dispatched once per population (never per neuron) on the model variant.
 
-use mixsig_circuits::dynapsim::{dynapsim_step, DynapSimCoeffs, DynapSimState};
+mod dynapsim;
+
+pub use dynapsim::{DynapsimPop, DynapsimPopF32};
 use mixsig_circuits::neuron::{
     physical_step, MembraneCoeffs, NeuronState, StepDrive, SynapseCoeffs,
 };
@@ -35,117 +37,6 @@ pub struct PhysicalPop {
     long_ahp: Option<PulseBook>,
 }
 
-/// State and constants of a dynapsim population (one lumped synapse).
-#[derive(Debug, Clone)]
-pub struct DynapsimPop {
-    /// Constants per neuron.
-    pub c: Vec<DynapSimCoeffs>,
-    /// Membrane current, A.
-    pub imem: Vec<f64>,
-    /// Membrane voltage readout, V.
-    pub vmem: Vec<f64>,
-    /// Lumped synaptic current, A.
-    pub isyn: Vec<f64>,
-    /// AHP current, A.
-    pub iahp: Vec<f64>,
-    /// Refractory timers, s.
-    pub timer: Vec<f64>,
-    /// 1.0 if spiked in the previous step.
-    pub spiked: Vec<f64>,
-    /// The constants when every neuron has the same (no mismatch): the loop then reads them once
-    /// instead of per neuron. Set at construction from `c`.
-    uniform: Option<DynapSimCoeffs>,
-}
-
-impl DynapsimPop {
-    #[inline(always)]
-    fn state(&self, i: usize) -> DynapSimState {
-        DynapSimState {
-            imem: self.imem[i],
-            vmem: self.vmem[i],
-            isyn: self.isyn[i],
-            iahp: self.iahp[i],
-            timer: self.timer[i],
-            spiked: self.spiked[i],
-        }
-    }
-
-    #[inline(always)]
-    fn set_state(&mut self, i: usize, s: &DynapSimState) {
-        self.imem[i] = s.imem;
-        self.vmem[i] = s.vmem;
-        self.isyn[i] = s.isyn;
-        self.iahp[i] = s.iahp;
-        self.timer[i] = s.timer;
-        self.spiked[i] = s.spiked;
-    }
-}
-
-/// One step of a noiseless dynapsim population: [`dynapsim_step`] on every neuron, consuming (and
-/// zeroing) the input `ev`. The loop body is branch-free and the state is structure-of-arrays, so
-/// the compiler vectorizes it; on x86-64 CPUs with AVX2 and FMA a copy compiled for them runs
-/// (same operations in the same order: identical results).
-fn dynapsim_pop_step(k: &mut DynapsimPop, ev: &mut [f64], i_dc: &[f64]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-            // SAFETY: the CPU supports the features the function is compiled for.
-            unsafe { dynapsim_loop_avx2(k, ev, i_dc) };
-            return;
-        }
-    }
-    dynapsim_loop(k, ev, i_dc)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn dynapsim_loop_avx2(k: &mut DynapsimPop, ev: &mut [f64], i_dc: &[f64]) {
-    dynapsim_loop(k, ev, i_dc)
-}
-
-#[inline(always)]
-fn dynapsim_loop(k: &mut DynapsimPop, ev: &mut [f64], i_dc: &[f64]) {
-    let n = k.imem.len();
-    let (ev, i_dc) = (&mut ev[..n], &i_dc[..n]);
-    let (imem, vmem, isyn) = (&mut k.imem[..n], &mut k.vmem[..n], &mut k.isyn[..n]);
-    let (iahp, timer, spiked) = (&mut k.iahp[..n], &mut k.timer[..n], &mut k.spiked[..n]);
-    match k.uniform {
-        Some(c) => {
-            for i in 0..n {
-                let mut s = DynapSimState {
-                    imem: imem[i],
-                    vmem: vmem[i],
-                    isyn: isyn[i],
-                    iahp: iahp[i],
-                    timer: timer[i],
-                    spiked: spiked[i],
-                };
-                dynapsim_step(&c, &mut s, ev[i], i_dc[i]);
-                ev[i] = 0.0;
-                (imem[i], vmem[i], isyn[i]) = (s.imem, s.vmem, s.isyn);
-                (iahp[i], timer[i], spiked[i]) = (s.iahp, s.timer, s.spiked);
-            }
-        }
-        None => {
-            let c = &k.c[..n];
-            for i in 0..n {
-                let mut s = DynapSimState {
-                    imem: imem[i],
-                    vmem: vmem[i],
-                    isyn: isyn[i],
-                    iahp: iahp[i],
-                    timer: timer[i],
-                    spiked: spiked[i],
-                };
-                dynapsim_step(&c[i], &mut s, ev[i], i_dc[i]);
-                ev[i] = 0.0;
-                (imem[i], vmem[i], isyn[i]) = (s.imem, s.vmem, s.isyn);
-                (iahp[i], timer[i], spiked[i]) = (s.iahp, s.timer, s.spiked);
-            }
-        }
-    }
-}
-
 /// The model-specific part of a population.
 #[derive(Debug, Clone)]
 pub enum Kernel {
@@ -153,6 +44,30 @@ pub enum Kernel {
     Physical(Box<PhysicalPop>),
     /// DynapSim neurons.
     Dynapsim(Box<DynapsimPop>),
+    /// DynapSim neurons with `f32` state (see [`Population::use_f32_state`]).
+    DynapsimF32(Box<DynapsimPopF32>),
+}
+
+/// The dynapsim step of a population (either precision): the vectorized loop, or per neuron with
+/// shot noise; then the spike list from the flags the branch-free loop wrote.
+macro_rules! dynapsim_kernel_step {
+    ($k:expr, $ev:expr, $i_dc:expr, $noise:expr, $spikes:expr, $dt:expr, $step:expr) => {{
+        let k = &mut **$k;
+        let ev: &mut [f64] = &mut $ev;
+        match $noise {
+            None => k.step_all(ev, &$i_dc),
+            Some(nz) => {
+                #[allow(clippy::needless_range_loop)]
+                for i in 0..ev.len() {
+                    let i_ws = std::mem::take(&mut ev[i]);
+                    let i_dc = $i_dc[i];
+                    let total = k.noise_total(i, i_dc);
+                    k.step_one(i, i_ws, i_dc + nz.current(i, total, $dt, $step));
+                }
+            }
+        }
+        k.push_spikes(&mut $spikes);
+    }};
 }
 
 /// A built population.
@@ -204,19 +119,7 @@ impl Population {
                     long_ahp,
                 }))
             }
-            ModelKind::Dynapsim => Kernel::Dynapsim(Box::new(DynapsimPop {
-                uniform: {
-                    let c0 = params.first().map(|p| DynapSimCoeffs::new(p, dt));
-                    c0.filter(|c0| params.iter().all(|p| DynapSimCoeffs::new(p, dt) == *c0))
-                },
-                c: params.iter().map(|p| DynapSimCoeffs::new(p, dt)).collect(),
-                imem: i0.clone(),
-                vmem: vec![0.0; n],
-                isyn: i0.clone(),
-                iahp: i0.clone(),
-                timer: vec![0.0; n],
-                spiked: vec![0.0; n],
-            })),
+            ModelKind::Dynapsim => Kernel::Dynapsim(Box::new(DynapsimPop::new(&params, dt))),
         };
         Population {
             name: name.to_string(),
@@ -287,31 +190,38 @@ impl Population {
                     b.advance();
                 }
             }
+            Kernel::Dynapsim(k) => dynapsim_kernel_step!(
+                k,
+                self.events[0],
+                self.i_dc,
+                &self.noise,
+                self.spikes,
+                dt,
+                step
+            ),
+            Kernel::DynapsimF32(k) => dynapsim_kernel_step!(
+                k,
+                self.events[0],
+                self.i_dc,
+                &self.noise,
+                self.spikes,
+                dt,
+                step
+            ),
+        }
+    }
+
+    /// Switch a `dynapsim` population to `f32` state (DynapSim's own precision; about twice the
+    /// throughput on SIMD hardware), rounding its constants and current state once. Returns
+    /// `false` (and does nothing) for other models or when already in `f32`. The `f32` step passes
+    /// the same validation against Rockpool as the `f64` one (tests/validation_dynapsim.rs).
+    pub fn use_f32_state(&mut self) -> bool {
+        match &self.kernel {
             Kernel::Dynapsim(k) => {
-                let k = &mut **k;
-                let ev = &mut self.events[0];
-                match &self.noise {
-                    None => dynapsim_pop_step(k, ev, &self.i_dc),
-                    Some(nz) =>
-                    {
-                        #[allow(clippy::needless_range_loop)]
-                        for i in 0..self.n {
-                            let mut s = k.state(i);
-                            let i_ws = std::mem::take(&mut ev[i]);
-                            let total = k.c[i].i_tau_mem + s.isyn + s.iahp + self.i_dc[i].abs();
-                            let i_dc = self.i_dc[i] + nz.current(i, total, dt, step);
-                            dynapsim_step(&k.c[i], &mut s, i_ws, i_dc);
-                            k.set_state(i, &s);
-                        }
-                    }
-                }
-                // Spike indices, from the flags the branch-free loop wrote.
-                for (i, &f) in k.spiked.iter().enumerate() {
-                    if f != 0.0 {
-                        self.spikes.push(i as u32);
-                    }
-                }
+                self.kernel = Kernel::DynapsimF32(Box::new(DynapsimPopF32::from_f64(k)));
+                true
             }
+            _ => false,
         }
     }
 
@@ -331,11 +241,8 @@ impl Population {
             (Kernel::Physical(k), Var::Iahp) => k.i_ahp[i],
             (Kernel::Physical(k), Var::Isyn(t)) => k.i_syn[t as usize][i],
             (Kernel::Physical(k), Var::Timer) => k.timer[i],
-            (Kernel::Dynapsim(k), Var::Imem) => k.imem[i],
-            (Kernel::Dynapsim(k), Var::Vmem) => k.vmem[i],
-            (Kernel::Dynapsim(k), Var::Iahp) => k.iahp[i],
-            (Kernel::Dynapsim(k), Var::Isyn(_)) => k.isyn[i],
-            (Kernel::Dynapsim(k), Var::Timer) => k.timer[i],
+            (Kernel::Dynapsim(k), v) => k.read(v, i),
+            (Kernel::DynapsimF32(k), v) => k.read(v, i),
         }
     }
 
