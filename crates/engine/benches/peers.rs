@@ -279,7 +279,12 @@ fn bare_loop_f32(c: &DynapSimCoeffsF32, st: &mut [Vec<f32>; 6], i_dc: f32, steps
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn bare_loop_f32_avx2(c: &DynapSimCoeffsF32, st: &mut [Vec<f32>; 6], i_dc: f32, steps: u64) -> u64 {
+unsafe fn bare_loop_f32_avx2(
+    c: &DynapSimCoeffsF32,
+    st: &mut [Vec<f32>; 6],
+    i_dc: f32,
+    steps: u64,
+) -> u64 {
     bare_loop_f32(c, st, i_dc, steps)
 }
 
