@@ -12,6 +12,7 @@ one thread. Each simulator runs in its own subprocess; times are of the simulati
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -95,6 +96,7 @@ def run_rockpool(n):
     out.block_until_ready()
     compile_s = time.perf_counter() - t0
     spikes = 0
+    c0 = time.process_time()
     t0 = time.perf_counter()
     for c in range(0, steps, chunk):
         out, state = evolve(mod, jnp.asarray(raster[c : c + chunk]))
@@ -103,7 +105,8 @@ def run_rockpool(n):
         mod = mod.set_attributes({("iampa" if k == "isyn" else k): v[0] for k, v in state.items()})
         spikes += int(np.asarray(out).sum())
     wall = time.perf_counter() - t0
-    return dict(sim="rockpool", n=n, steps=steps, wall_s=wall, compile_s=compile_s, spikes=spikes,
+    cpu = time.process_time() - c0
+    return dict(sim="rockpool", n=n, steps=steps, wall_s=wall, cpu_s=cpu, compile_s=compile_s, spikes=spikes,
                 version=__import__("rockpool").__version__ + " / jax " + jax.__version__)
 
 
@@ -119,7 +122,7 @@ def run_brian2(n, target):
     b2.prefs.codegen.target = "cython" if target == "cython" else "numpy"
     workdir = os.path.join(HERE, "work", f"brian2_{target}_{n}")
     if target == "cpp_standalone":
-        b2.set_device("cpp_standalone", directory=workdir, build_on_run=True)
+        b2.set_device("cpp_standalone", directory=workdir, build_on_run=False)
         b2.prefs.devices.cpp_standalone.openmp_threads = 0
     b2.defaultclock.dt = DT * second
     kappa = (P["kappa_n"] + P["kappa_p"]) / 2
@@ -159,24 +162,37 @@ def run_brian2(n, target):
     mon = b2.SpikeMonitor(g, record=False)
     net = b2.Network(g, inp, syn, mon)
     if target == "cpp_standalone":
+        import resource
+
+        def child_cpu():
+            r = resource.getrusage(resource.RUSAGE_CHILDREN)
+            return r.ru_utime + r.ru_stime
+
         t0 = time.perf_counter()
         net.run(steps * DT * second)
-        total = time.perf_counter() - t0
-        wall = b2.device._last_run_time
-        compile_s = total - wall
+        b2.device.build(directory=workdir, compile=True, run=False)
+        compile_s = time.perf_counter() - t0
+        c0 = child_cpu()
+        t0 = time.perf_counter()
+        b2.device.run(directory=workdir)
+        # The whole generated binary: loading arrays, the loop, writing results.
+        wall = time.perf_counter() - t0
+        cpu = child_cpu() - c0
+        loop_clock = b2.device._last_run_time  # the loop as Brian2 reports it (std::clock: CPU time)
         spikes = int(mon.num_spikes)
     else:
         t0 = time.perf_counter()
         net.run(1e-3 * second)  # code generation and Cython compilation happen here
         compile_s = time.perf_counter() - t0
-        c0 = int(mon.num_spikes)
+        c0 = time.process_time()
         t0 = time.perf_counter()
         net.run((steps * DT - 1e-3) * second)
-        wall = time.perf_counter() - t0
-        wall *= steps / (steps - 100)  # the 1 ms warm-up is not timed; scale to the full second
+        # The 1 ms warm-up is not timed; scale to the full second.
+        wall = (time.perf_counter() - t0) * steps / (steps - 100)
+        cpu = (time.process_time() - c0) * steps / (steps - 100)
         spikes = int(mon.num_spikes)
-        del c0
-    return dict(sim=f"brian2_{target}", n=n, steps=steps, wall_s=wall, compile_s=compile_s,
+    extra = dict(loop_clock_s=loop_clock) if target == "cpp_standalone" else {}
+    return dict(sim=f"brian2_{target}", n=n, steps=steps, wall_s=wall, cpu_s=cpu, compile_s=compile_s, **extra,
                 spikes=spikes, version=b2.__version__)
 
 
@@ -184,12 +200,28 @@ def run_brian2(n, target):
 # mixsig
 
 
-def mixsig_cmd(*args):
-    return ["cargo", "bench", "-q", "-p", "mixsig-engine", "--bench", "peers", "--", *args]
+MIXSIG = None  # path of the built runner (crates/engine/benches/peers.rs)
 
 
-def run_mixsig(*args):
-    out = subprocess.run(mixsig_cmd(*args), cwd=ROOT, check=True, capture_output=True, text=True).stdout
+def build_mixsig():
+    """Build the runner once (release profile) and return the executable's path."""
+    out = subprocess.run(["cargo", "bench", "-q", "-p", "mixsig-engine", "--bench", "peers", "--no-run",
+                          "--message-format=json"], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        msg = json.loads(line)
+        if msg.get("reason") == "compiler-artifact" and msg.get("executable") and \
+                msg["target"]["name"] == "peers":
+            # A private copy: a rebuild of the checkout during the run must not change what runs.
+            os.makedirs(os.path.join(HERE, "work"), exist_ok=True)
+            exe = os.path.join(HERE, "work", "mixsig-peers")
+            shutil.copy2(msg["executable"], exe)
+            return exe
+    raise RuntimeError("cargo did not report the peers runner's executable")
+
+
+def run_mixsig(*args, cpu="0"):
+    cmd = ["taskset", "-c", cpu, MIXSIG, *args] if cpu else [MIXSIG, *args]
+    out = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -219,63 +251,93 @@ def machine():
 
 
 def main():
+    load0 = loadavg()
     sizes = [256, 1024]
+    global MIXSIG
     print("building mixsig (release)...", flush=True)
-    subprocess.run(["cargo", "bench", "-q", "-p", "mixsig-engine", "--bench", "peers", "--no-run"],
-                   cwd=ROOT, check=True)
+    MIXSIG = build_mixsig()
     rows = []
     for n in sizes:
         make_workload(n)
-        for what in ["mixsig", "rockpool", "brian2_cython", "brian2_cpp_standalone"]:
+        for what in ["mixsig", "mixsig_f32", "rockpool", "brian2_cython", "brian2_cpp_standalone"]:
             print(f"N={n}: {what} ...", flush=True)
-            if what == "mixsig":
-                r = run_mixsig("workload", workload_path(n))
+            if what.startswith("mixsig"):
+                r = run_mixsig("workload", workload_path(n), *(["f32"] if what == "mixsig_f32" else []))
                 r["version"] = "this checkout"
             else:
                 r = run_child(what, n)
             r["neuron_steps_per_s"] = n * r["steps"] / r["wall_s"]
-            print(f"   wall {r['wall_s']:.3f} s, {r['neuron_steps_per_s'] / 1e6:.2f} M neuron-steps/s, "
-                  f"{r['spikes']} spikes", flush=True)
+            print(f"   wall {r['wall_s']:.3f} s, CPU {r['cpu_s']:.3f} s, "
+                  f"{r['neuron_steps_per_s'] / 1e6:.2f} M neuron-steps/s (wall), {r['spikes']} spikes", flush=True)
             rows.append(r)
     # The engine's own measurements.
     print("mixsig: scaling, Monte Carlo, arithmetic limit ...", flush=True)
-    scaling = [run_mixsig("scaling", str(n), "1.0" if n <= 1024 else "0.2") for n in [256, 1024, 16384]]
-    mc = [run_mixsig("montecarlo", "8", "256", "0.5", str(t)) for t in [1, 2]]
-    lim = run_mixsig("limit", "1024", "100000")
-    write_tables(rows, scaling, mc, lim)
+    scaling = [run_mixsig("scaling", str(n), "1.0" if n <= 1024 else "0.2", *p)
+               for p in [[], ["f32"]] for n in [256, 1024, 16384]]
+    mc = [run_mixsig("montecarlo", "8", "256", "0.5", str(t), *p, cpu="0" if t == 1 else "0,1")
+          for p in [[], ["f32"]] for t in [1, 2]]
+    lim = [run_mixsig("limit", "1024", "100000", *p) for p in [[], ["f32"]]]
+    write_tables(rows, scaling, mc, lim, load0)
 
 
-def write_tables(rows, scaling, mc, lim):
+def loadavg():
+    try:
+        return open("/proc/loadavg").read().split()[0]
+    except OSError:
+        return "?"
+
+
+def write_tables(rows, scaling, mc, lim, load0):
     date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     mach = machine()
     by = {(r["sim"], r["n"]): r for r in rows}
-    lines = [f"Measured {date} on {mach} (shared machine, other jobs running: expect noise).", "",
-             "| N | simulator | wall (s) | neuron-steps/s | output spikes | spikes vs mixsig | mixsig speed-up |",
-             "|---:|---|---:|---:|---:|---:|---:|"]
-    csv = ["n,simulator,version,wall_s,compile_s,neuron_steps_per_s,spikes,spike_ratio_vs_mixsig,mixsig_speedup"]
+    lines = [f"Measured {date} on {mach}; shared machine, load average {load0} at the start and "
+             f"{loadavg()} at the end of the run (other jobs compete for the 2 cores: wall times include "
+             "waiting for a core, CPU times do not). Every run single-threaded and pinned to core 0.", "",
+             "Wall: the simulation loop's elapsed time. CPU: the same loop's on-CPU time (mixsig: the "
+             "thread's; Rockpool, Brian2 Cython: the process's; Brian2 cpp_standalone: the whole "
+             "generated binary's, which includes loading and writing its arrays). Speed-up = peer time / "
+             "mixsig time at the same N, for mixsig's f64 (default) and f32 state.", "",
+             "| N | simulator | wall (s) | CPU (s) | neuron-steps per CPU-s | output spikes | spikes / mixsig's "
+             "| f64 speed-up, wall | f64 speed-up, CPU | f32 speed-up, wall | f32 speed-up, CPU |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    csv = ["n,simulator,version,wall_s,cpu_s,compile_s,neuron_steps_per_s_wall,neuron_steps_per_s_cpu,spikes,"
+           "spike_ratio_vs_mixsig,speedup_f64_wall,speedup_f64_cpu,speedup_f32_wall,speedup_f32_cpu"]
     for r in rows:
-        m = by[("mixsig", r["n"])]
+        m, m32 = by[("mixsig", r["n"])], by[("mixsig_f32", r["n"])]
         ratio = r["spikes"] / m["spikes"] if m["spikes"] else float("nan")
-        speed = r["wall_s"] / m["wall_s"]
-        lines.append(f"| {r['n']} | {r['sim']} | {r['wall_s']:.3f} | {r['neuron_steps_per_s'] / 1e6:.2f} M | "
-                     f"{r['spikes']} | {ratio:.4f} | {speed:.1f}x |")
-        csv.append(f"{r['n']},{r['sim']},{r.get('version', '')},{r['wall_s']:.6f},{r.get('compile_s', 0):.3f},"
-                   f"{r['neuron_steps_per_s']:.1f},{r['spikes']},{ratio:.5f},{speed:.3f}")
-    lines += ["", "mixsig alone (engine Poisson source, same network, one thread):", "",
-              "| N | simulated (s) | wall (s) | ns per neuron-step | vs N=256 |", "|---:|---:|---:|---:|---:|"]
-    base = scaling[0]["ns_per_neuron_step"]
+        sp = [r["wall_s"] / m["wall_s"], r["cpu_s"] / m["cpu_s"], r["wall_s"] / m32["wall_s"],
+              r["cpu_s"] / m32["cpu_s"]]
+        ns = r["n"] * r["steps"]
+        lines.append(f"| {r['n']} | {r['sim']} | {r['wall_s']:.3f} | {r['cpu_s']:.3f} | {ns / r['cpu_s'] / 1e6:.2f} M | "
+                     f"{r['spikes']} | {ratio:.4f} | " + " | ".join(f"{x:.1f}x" for x in sp) + " |")
+        csv.append(f"{r['n']},{r['sim']},{r.get('version', '')},{r['wall_s']:.6f},{r['cpu_s']:.6f},"
+                   f"{r.get('compile_s', 0):.3f},{ns / r['wall_s']:.1f},{ns / r['cpu_s']:.1f},{r['spikes']},"
+                   f"{ratio:.5f}," + ",".join(f"{x:.3f}" for x in sp))
+    lines += ["", "mixsig alone (engine Poisson source, uniform weights 0.1 I_scale, one thread):", "",
+              "| state | N | simulated (s) | wall (s) | ns per neuron-step (wall) | ns per neuron-step (CPU) "
+              "| CPU cost vs N=256 |", "|---|---:|---:|---:|---:|---:|---:|"]
     for s in scaling:
-        lines.append(f"| {s['n']} | {s['steps'] * DT:.1f} | {s['wall_s']:.3f} | {s['ns_per_neuron_step']:.2f} | "
-                     f"{s['ns_per_neuron_step'] / base:.2f}x |")
-    lines += ["", "| Monte Carlo: 8 networks x 256 neurons x 0.5 s | wall (s) | neuron-steps/s | vs 1 thread |",
-              "|---|---:|---:|---:|"]
+        prec = s.get("precision", "f64")
+        base = [x for x in scaling if x.get("precision", "f64") == prec][0]["cpu_ns_per_neuron_step"]
+        lines.append(f"| {prec} | {s['n']} | {s['steps'] * DT:.1f} | {s['wall_s']:.3f} | {s['ns_per_neuron_step']:.2f} | "
+                     f"{s['cpu_ns_per_neuron_step']:.2f} | {s['cpu_ns_per_neuron_step'] / base:.2f}x |")
+    lines += ["", "Monte Carlo: 8 independent networks x 256 neurons x 0.5 s, rayon, pinned to 1 or 2 cores:", "",
+              "| state | threads | wall (s) | neuron-steps/s (wall) | vs 1 thread |", "|---|---:|---:|---:|---:|"]
     for m in mc:
-        lines.append(f"| {m['threads']} thread(s) | {m['wall_s']:.3f} | {m['neuron_steps_per_s'] / 1e6:.1f} M | "
-                     f"{m['neuron_steps_per_s'] / mc[0]['neuron_steps_per_s']:.2f}x |")
-    eng = by[("mixsig", 1024)]
-    lines += ["", f"Arithmetic limit (bare vectorized DynapSim update of 1024 neurons, no routing or recording): "
-              f"{lim['neuron_steps_per_s'] / 1e6:.1f} M neuron-steps/s; the whole engine on the N=1024 workload: "
-              f"{eng['neuron_steps_per_s'] / 1e6:.1f} M ({eng['neuron_steps_per_s'] / lim['neuron_steps_per_s'] * 100:.0f}% of the limit)."]
+        prec = m.get("precision", "f64")
+        one = [x for x in mc if x.get("precision", "f64") == prec and x["threads"] == 1][0]
+        lines.append(f"| {prec} | {m['threads']} | {m['wall_s']:.3f} | {m['neuron_steps_per_s'] / 1e6:.1f} M | "
+                     f"{m['neuron_steps_per_s'] / one['neuron_steps_per_s']:.2f}x |")
+    lines += ["", "Arithmetic limit: the bare vectorized DynapSim update of 1024 neurons (no input events, routing, "
+              "spike list or recording), against the whole engine on the N=1024 workload, per CPU-second:", "",
+              "| state | bare update | whole engine | engine / limit |", "|---|---:|---:|---:|"]
+    for l in lim:
+        prec = l.get("precision", "f64")
+        eng = by[("mixsig" if prec == "f64" else "mixsig_f32", 1024)]
+        eng_cpu = eng["n"] * eng["steps"] / eng["cpu_s"]
+        lines.append(f"| {prec} | {l['cpu_neuron_steps_per_s'] / 1e6:.1f} M | {eng_cpu / 1e6:.1f} M | "
+                     f"{eng_cpu / l['cpu_neuron_steps_per_s'] * 100:.0f}% |")
     text = "\n".join(lines) + "\n"
     print("\n" + text)
     with open(os.path.join(HERE, "results.md"), "w") as f:
