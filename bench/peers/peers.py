@@ -277,6 +277,8 @@ def main():
     mc = [run_mixsig("montecarlo", "8", "256", "0.5", str(t), *p, cpu="0" if t == 1 else "0,1")
           for p in [[], ["f32"]] for t in [1, 2]]
     lim = [run_mixsig("limit", "1024", "100000", *p) for p in [[], ["f32"]]]
+    with open(os.path.join(HERE, "work", "raw.json"), "w") as f:
+        json.dump(dict(rows=rows, scaling=scaling, mc=mc, lim=lim, load0=load0), f)
     write_tables(rows, scaling, mc, lim, load0)
 
 
@@ -348,7 +350,11 @@ def write_tables(rows, scaling, mc, lim, load0):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) >= 2 and sys.argv[1] == "child":
+    if len(sys.argv) >= 2 and sys.argv[1] == "tables":  # re-render from work/raw.json
+        with open(os.path.join(HERE, "work", "raw.json")) as f:
+            raw = json.load(f)
+        write_tables(raw["rows"], raw["scaling"], raw["mc"], raw["lim"], raw["load0"])
+    elif len(sys.argv) >= 2 and sys.argv[1] == "child":
         what, n = sys.argv[2], int(sys.argv[3])
         if what == "rockpool":
             r = run_rockpool(n)
