@@ -15,7 +15,10 @@
 //!   on a rayon pool of THREADS threads;
 //! - `limit N STEPS`: the arithmetic limit, the bare vectorized membrane update of N neurons with
 //!   no routing, recording or spike handling;
-//! - `memory N SECONDS`: spikes-only recording, reports the resident-set high-water mark.
+//! - `memory N SECONDS [PROBE_NEURONS STRIDE]`: spikes-only recording (or also `imem` of the first
+//!   PROBE_NEURONS neurons every STRIDE steps), reports the resident-set high-water mark.
+//!
+//! A trailing `f32` argument switches the dynapsim state to `f32`.
 //!
 //! Every time is wall-clock around the stepping loop only (building the network is reported apart).
 
@@ -344,9 +347,20 @@ fn report_limit(n: usize, steps: u64, wall: f64, cpu: f64, spikes: u64) {
     );
 }
 
-fn memory(n: usize, seconds: f64) {
+/// Spikes of the population, plus (when `probe_neurons > 0`) `imem` of its first `probe_neurons`
+/// neurons every `stride` steps.
+fn memory(n: usize, seconds: f64, probe_neurons: usize, stride: u32) {
     let steps = (seconds / DT).round() as u64;
-    let (build, run, _, spikes) = timed(&reference(n), steps, 1);
+    let mut spec = reference(n);
+    if probe_neurons > 0 {
+        spec.record.probes.push(mixsig_engine::spec::ProbeSpec {
+            population: "neurons".into(),
+            var: "imem".into(),
+            neurons: Some((0..probe_neurons as u32).collect()),
+        });
+        spec.record.stride = stride;
+    }
+    let (build, run, _, spikes) = timed(&spec, steps, 1);
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |name: &str| {
         status
@@ -357,7 +371,7 @@ fn memory(n: usize, seconds: f64) {
             .unwrap_or(0)
     };
     println!(
-        "{{\"precision\":\"{}\",\"mode\":\"memory\",\"n\":{n},\"steps\":{steps},\"build_s\":{build:.6},\"wall_s\":{run:.6},\"spikes\":{spikes},\"vm_hwm_kb\":{},\"vm_rss_kb\":{}}}",
+        "{{\"precision\":\"{}\",\"mode\":\"memory\",\"n\":{n},\"probe_neurons\":{probe_neurons},\"stride\":{stride},\"steps\":{steps},\"build_s\":{build:.6},\"wall_s\":{run:.6},\"spikes\":{spikes},\"vm_hwm_kb\":{},\"vm_rss_kb\":{}}}",
         precision(),
         field("VmHWM:"),
         field("VmRSS:")
@@ -368,7 +382,7 @@ fn main() {
     // cargo bench passes `--bench`; skip flags.
     let args: Vec<String> = std::env::args()
         .skip(1)
-        .filter(|a| !a.starts_with("--"))
+        .filter(|a| !a.starts_with("--") && a != "f32")
         .collect();
     let a = |i: usize| -> &str { args.get(i).map(String::as_str).unwrap_or_else(|| usage()) };
     match args.first().map(String::as_str) {
@@ -381,14 +395,19 @@ fn main() {
             a(4).parse().expect("threads"),
         ),
         Some("limit") => limit(a(1).parse().expect("N"), a(2).parse().expect("steps")),
-        Some("memory") => memory(a(1).parse().expect("N"), a(2).parse().expect("seconds")),
+        Some("memory") => memory(
+            a(1).parse().expect("N"),
+            a(2).parse().expect("seconds"),
+            args.get(3).map_or(0, |x| x.parse().expect("probe neurons")),
+            args.get(4).map_or(1, |x| x.parse().expect("stride")),
+        ),
         _ => usage(),
     }
 }
 
 fn usage() -> ! {
     eprintln!(
-        "usage: peers workload FILE | scaling N SECONDS | montecarlo TRIALS N SECONDS THREADS | limit N STEPS | memory N SECONDS"
+        "usage: peers workload FILE | scaling N SECONDS | montecarlo TRIALS N SECONDS THREADS | limit N STEPS | memory N SECONDS [PROBE_NEURONS STRIDE]; append f32 for f32 state"
     );
     std::process::exit(2)
 }

@@ -256,7 +256,13 @@ mod tests {
                 .collect();
             let (mut spikes, mut spikes32) = (0, 0);
             for k in 0..20_000 {
-                let input = |i: usize| if (k + i) % 97 == 0 { 3e-9 } else { 0.0 };
+                let input = |i: usize| {
+                    if (k + i).is_multiple_of(97) {
+                        3e-9
+                    } else {
+                        0.0
+                    }
+                };
                 let mut ev: Vec<f64> = (0..n).map(input).collect();
                 let mut ev32 = ev.clone();
                 pop.step_all(&mut ev, &i_dc);
