@@ -56,7 +56,8 @@ macro_rules! dynapsim_kernel_step {
         let ev: &mut [f64] = &mut $ev;
         match $noise {
             None => k.step_all(ev, &$i_dc),
-            Some(nz) => {
+            Some(nz) =>
+            {
                 #[allow(clippy::needless_range_loop)]
                 for i in 0..ev.len() {
                     let i_ws = std::mem::take(&mut ev[i]);
