@@ -252,6 +252,7 @@ def machine():
 
 def main():
     load0 = loadavg()
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()) + " (start)"
     sizes = [256, 1024]
     global MIXSIG
     print("building mixsig (release)...", flush=True)
@@ -264,6 +265,7 @@ def main():
             if what.startswith("mixsig"):
                 r = run_mixsig("workload", workload_path(n), *(["f32"] if what == "mixsig_f32" else []))
                 r["version"] = "this checkout"
+                r["sim"] = what
             else:
                 r = run_child(what, n)
             r["neuron_steps_per_s"] = n * r["steps"] / r["wall_s"]
@@ -278,8 +280,8 @@ def main():
           for p in [[], ["f32"]] for t in [1, 2]]
     lim = [run_mixsig("limit", "1024", "100000", *p) for p in [[], ["f32"]]]
     with open(os.path.join(HERE, "work", "raw.json"), "w") as f:
-        json.dump(dict(rows=rows, scaling=scaling, mc=mc, lim=lim, load0=load0), f)
-    write_tables(rows, scaling, mc, lim, load0)
+        json.dump(dict(rows=rows, scaling=scaling, mc=mc, lim=lim, load0=load0, when=when), f)
+    write_tables(rows, scaling, mc, lim, load0, when)
 
 
 def loadavg():
@@ -289,12 +291,15 @@ def loadavg():
         return "?"
 
 
-def write_tables(rows, scaling, mc, lim, load0):
-    date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+def write_tables(rows, scaling, mc, lim, load0, when=None, load_end=None):
+    for r in rows:  # the runner reports sim "mixsig" and the precision
+        if r["sim"] == "mixsig" and r.get("precision") == "f32":
+            r["sim"] = "mixsig_f32"
+    date = when or time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     mach = machine()
     by = {(r["sim"], r["n"]): r for r in rows}
     lines = [f"Measured {date} on {mach}; shared machine, load average {load0} at the start and "
-             f"{loadavg()} at the end of the run (other jobs compete for the 2 cores: wall times include "
+             f"{load_end or loadavg()} at the end of the run (other jobs compete for the 2 cores: wall times include "
              "waiting for a core, CPU times do not). Every run single-threaded and pinned to core 0.", "",
              "Wall: the simulation loop's elapsed time. CPU: the same loop's on-CPU time (mixsig: the "
              "thread's; Rockpool, Brian2 Cython: the process's; Brian2 cpp_standalone: the whole "
@@ -324,13 +329,19 @@ def write_tables(rows, scaling, mc, lim, load0):
         base = [x for x in scaling if x.get("precision", "f64") == prec][0]["cpu_ns_per_neuron_step"]
         lines.append(f"| {prec} | {s['n']} | {s['steps'] * DT:.1f} | {s['wall_s']:.3f} | {s['ns_per_neuron_step']:.2f} | "
                      f"{s['cpu_ns_per_neuron_step']:.2f} | {s['cpu_ns_per_neuron_step'] / base:.2f}x |")
-    lines += ["", "Monte Carlo: 8 independent networks x 256 neurons x 0.5 s, rayon, pinned to 1 or 2 cores:", "",
-              "| state | threads | wall (s) | neuron-steps/s (wall) | vs 1 thread |", "|---|---:|---:|---:|---:|"]
+    lines += ["", "Monte Carlo: 8 independent networks x 256 neurons x 0.5 s, rayon, pinned to 1 or 2 cores. "
+              "Busiest worker: the CPU time of the thread that worked longest, i.e. the wall time on otherwise "
+              "idle cores (on a saturated shared machine the wall time measures the queue instead):", "",
+              "| state | threads | wall (s) | vs 1 thread (wall) | busiest worker CPU (s) | vs 1 thread (CPU) |",
+              "|---|---:|---:|---:|---:|---:|"]
     for m in mc:
         prec = m.get("precision", "f64")
         one = [x for x in mc if x.get("precision", "f64") == prec and x["threads"] == 1][0]
-        lines.append(f"| {prec} | {m['threads']} | {m['wall_s']:.3f} | {m['neuron_steps_per_s'] / 1e6:.1f} M | "
-                     f"{m['neuron_steps_per_s'] / one['neuron_steps_per_s']:.2f}x |")
+        busy = m.get("cpu_busiest_worker_s")
+        busy_s = f"{busy:.3f}" if busy else "-"
+        busy_r = f"{one['cpu_busiest_worker_s'] / busy:.2f}x" if busy and one.get("cpu_busiest_worker_s") else "-"
+        lines.append(f"| {prec} | {m['threads']} | {m['wall_s']:.3f} | "
+                     f"{m['neuron_steps_per_s'] / one['neuron_steps_per_s']:.2f}x | {busy_s} | {busy_r} |")
     lines += ["", "Arithmetic limit: the bare vectorized DynapSim update of 1024 neurons (no input events, routing, "
               "spike list or recording), against the whole engine on the N=1024 workload, per CPU-second:", "",
               "| state | bare update | whole engine | engine / limit |", "|---|---:|---:|---:|"]
@@ -353,7 +364,8 @@ if __name__ == "__main__":
     if len(sys.argv) >= 2 and sys.argv[1] == "tables":  # re-render from work/raw.json
         with open(os.path.join(HERE, "work", "raw.json")) as f:
             raw = json.load(f)
-        write_tables(raw["rows"], raw["scaling"], raw["mc"], raw["lim"], raw["load0"])
+        write_tables(raw["rows"], raw["scaling"], raw["mc"], raw["lim"], raw["load0"], raw.get("when"),
+                     raw.get("load_end"))
     elif len(sys.argv) >= 2 and sys.argv[1] == "child":
         what, n = sys.argv[2], int(sys.argv[3])
         if what == "rockpool":
