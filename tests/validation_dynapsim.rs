@@ -12,7 +12,10 @@
 //!
 //! Run with `cargo test --test validation_dynapsim -- --nocapture` to see the measured errors.
 
-use mixsig_circuits::dynapsim::{dynapsim_step, DynapSimCoeffs, DynapSimState};
+use mixsig_circuits::dynapsim::{
+    dynapsim_step, dynapsim_step_f32, DynapSimCoeffs, DynapSimCoeffsF32, DynapSimState,
+    DynapSimStateF32,
+};
 use mixsig_circuits::NeuronParams;
 use std::path::PathBuf;
 
@@ -98,11 +101,14 @@ struct Run {
     iahp: Vec<f64>,
 }
 
-/// Run `n` steps from rest; `input(k)` gives `(I_ws, I_dc)` for step k.
-fn run(n: usize, input: impl Fn(usize) -> (f64, f64)) -> Run {
+/// Run `n` steps from rest; `input(k)` gives `(I_ws, I_dc)` for step k. `f32`: the single-precision
+/// step (the engine's opt-in `f32` state), which must meet the same tolerances.
+fn run(f32: bool, n: usize, input: impl Fn(usize) -> (f64, f64)) -> Run {
     let p = NeuronParams::default();
     let c = DynapSimCoeffs::new(&p, DT);
     let mut s = DynapSimState::rest(p.i_0);
+    let c32 = DynapSimCoeffsF32::new(&c);
+    let mut s32 = DynapSimStateF32::rest(p.i_0 as f32);
     let mut r = Run {
         spikes: vec![],
         isyn: Vec::with_capacity(n),
@@ -111,7 +117,14 @@ fn run(n: usize, input: impl Fn(usize) -> (f64, f64)) -> Run {
     };
     for k in 0..n {
         let (iws, idc) = input(k);
-        if dynapsim_step(&c, &mut s, iws, idc) {
+        let spike = if f32 {
+            let spike = dynapsim_step_f32(&c32, &mut s32, iws as f32, idc as f32);
+            (s.isyn, s.imem, s.iahp) = (s32.isyn as f64, s32.imem as f64, s32.iahp as f64);
+            spike
+        } else {
+            dynapsim_step(&c, &mut s, iws, idc)
+        };
+        if spike {
             r.spikes.push(k);
         }
         r.isyn.push(s.isyn);
@@ -159,11 +172,17 @@ const ISYN_REL_TOL: f64 = 1e-4;
 
 #[test]
 fn dc_medium_spikes_and_isyn() {
+    dc_medium_spikes_and_isyn_at(false);
+    dc_medium_spikes_and_isyn_at(true);
+}
+
+fn dc_medium_spikes_and_isyn_at(f32: bool) {
+    println!("precision: {}", if f32 { "f32" } else { "f64" });
     let idc = 5e-10;
     let csv = Csv::read("dc_medium_Idc5e-10.csv");
     let steps = csv.steps();
     assert_eq!(steps[1] - steps[0], 10, "stride of dc_medium");
-    let r = run(50_000, |_| (0.0, idc));
+    let r = run(f32, 50_000, |_| (0.0, idc));
     let reference = spike_steps("dc_medium_Idc5e-10_spikes.csv");
     assert_eq!(reference.len(), 16);
     let d = compare_spikes("dc_medium", &r.spikes, &reference);
@@ -185,11 +204,17 @@ fn dc_medium_spikes_and_isyn() {
 
 #[test]
 fn syn_single_spike_w1() {
+    syn_single_spike_w1_at(false);
+    syn_single_spike_w1_at(true);
+}
+
+fn syn_single_spike_w1_at(f32: bool) {
+    println!("precision: {}", if f32 { "f32" } else { "f64" });
     let p = NeuronParams::default();
     let csv = Csv::read("syn_single_spike_w1.csv");
     let steps = csv.steps();
     assert_eq!(steps[1] - steps[0], 10, "stride of syn_single_spike_w1");
-    let r = run(50_000, |k| {
+    let r = run(f32, 50_000, |k| {
         (if k == 1000 { 1.0 * p.i_scale } else { 0.0 }, p.i_0)
     });
     let reference = spike_steps("syn_single_spike_w1_spikes.csv");
@@ -208,6 +233,12 @@ fn syn_single_spike_w1() {
 
 #[test]
 fn syn_train_100hz_w1() {
+    syn_train_100hz_w1_at(false);
+    syn_train_100hz_w1_at(true);
+}
+
+fn syn_train_100hz_w1_at(f32: bool) {
+    println!("precision: {}", if f32 { "f32" } else { "f64" });
     let p = NeuronParams::default();
     let input = Csv::read("syn_train_100Hz_w1_input.csv");
     let mut weights = vec![0.0; 50_000];
@@ -222,7 +253,7 @@ fn syn_train_100hz_w1() {
     let csv = Csv::read("syn_train_100Hz_w1.csv");
     let steps = csv.steps();
     assert_eq!(steps[1] - steps[0], 10, "stride of syn_train_100Hz_w1");
-    let r = run(50_000, |k| (weights[k] * p.i_scale, p.i_0));
+    let r = run(f32, 50_000, |k| (weights[k] * p.i_scale, p.i_0));
     let reference = spike_steps("syn_train_100Hz_w1_spikes.csv");
     let d = compare_spikes("syn_train_100Hz_w1", &r.spikes, &reference);
     let (e, at) = max_rel_err(&r.isyn, &steps, &csv.col("isyn_A"));
@@ -238,13 +269,19 @@ fn syn_train_100hz_w1() {
 
 #[test]
 fn sfa_off_state_carried_across_dc_step() {
+    sfa_off_state_carried_across_dc_step_at(false);
+    sfa_off_state_carried_across_dc_step_at(true);
+}
+
+fn sfa_off_state_carried_across_dc_step_at(f32: bool) {
+    println!("precision: {}", if f32 { "f32" } else { "f64" });
     let p = NeuronParams::default();
     let csv = Csv::read("sfa_off.csv");
     let steps = csv.steps();
     assert_eq!(steps[1] - steps[0], 22, "stride of sfa_off");
     let n = 110_000;
     assert_eq!(*steps.last().unwrap() + 22, n);
-    let r = run(n, |k| (0.0, if k < 10_000 { p.i_0 } else { 5e-9 }));
+    let r = run(f32, n, |k| (0.0, if k < 10_000 { p.i_0 } else { 5e-9 }));
     let reference = spike_steps("sfa_off_spikes.csv");
     let d = compare_spikes("sfa_off", &r.spikes, &reference);
     let (e, _) = max_rel_err(&r.iahp, &steps, &csv.col("iahp_A"));
@@ -261,6 +298,12 @@ fn sfa_off_state_carried_across_dc_step() {
 
 #[test]
 fn fi_curve_within_one_percent() {
+    fi_curve_within_one_percent_at(false);
+    fi_curve_within_one_percent_at(true);
+}
+
+fn fi_curve_within_one_percent_at(f32: bool) {
+    println!("precision: {}", if f32 { "f32" } else { "f64" });
     let csv = Csv::read("fI_curve_dt1e-5.csv");
     let levels = csv.col("Idc_A");
     let counts = csv.col("n_spikes_in_1s");
@@ -270,7 +313,7 @@ fn fi_curve_within_one_percent() {
     let mut max_first_diff = 0usize;
     let mut failures = vec![];
     for ((&idc, &n_ref), &t1) in levels.iter().zip(&counts).zip(&first) {
-        let r = run(100_000, |_| (0.0, idc));
+        let r = run(f32, 100_000, |_| (0.0, idc));
         let n = r.spikes.len() as f64;
         let diff = (n - n_ref).abs();
         let allowed = (0.01 * n_ref).max(1.0);

@@ -107,6 +107,15 @@ impl Network {
         self.pops.iter().map(|p| p.n).sum()
     }
 
+    /// Switch every `dynapsim` population to `f32` state (DynapSim's own precision, about twice
+    /// the throughput; see [`Population::use_f32_state`]). Returns how many were switched.
+    pub fn use_f32_state(&mut self) -> usize {
+        self.pops
+            .iter_mut()
+            .map(|p| usize::from(p.use_f32_state()))
+            .sum()
+    }
+
     /// Number of steps that cover `duration` seconds.
     pub fn steps_for(&self, duration: f64) -> u64 {
         step_of(duration, self.dt)

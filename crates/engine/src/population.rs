@@ -1,7 +1,9 @@
 //! Neuron populations: structure-of-arrays state, per-neuron constants derived once, and the
 //! population's step, dispatched once per population (never per neuron) on the model variant.
 
-use mixsig_circuits::dynapsim::{dynapsim_step, DynapSimCoeffs, DynapSimState};
+mod dynapsim;
+
+pub use dynapsim::{DynapsimPop, DynapsimPopF32};
 use mixsig_circuits::neuron::{
     physical_step, MembraneCoeffs, NeuronState, StepDrive, SynapseCoeffs,
 };
@@ -35,25 +37,6 @@ pub struct PhysicalPop {
     long_ahp: Option<PulseBook>,
 }
 
-/// State and constants of a dynapsim population (one lumped synapse).
-#[derive(Debug, Clone)]
-pub struct DynapsimPop {
-    /// Constants per neuron.
-    pub c: Vec<DynapSimCoeffs>,
-    /// Membrane current, A.
-    pub imem: Vec<f64>,
-    /// Membrane voltage readout, V.
-    pub vmem: Vec<f64>,
-    /// Lumped synaptic current, A.
-    pub isyn: Vec<f64>,
-    /// AHP current, A.
-    pub iahp: Vec<f64>,
-    /// Refractory timers, s.
-    pub timer: Vec<f64>,
-    /// 1.0 if spiked in the previous step.
-    pub spiked: Vec<f64>,
-}
-
 /// The model-specific part of a population.
 #[derive(Debug, Clone)]
 pub enum Kernel {
@@ -61,6 +44,31 @@ pub enum Kernel {
     Physical(Box<PhysicalPop>),
     /// DynapSim neurons.
     Dynapsim(Box<DynapsimPop>),
+    /// DynapSim neurons with `f32` state (see [`Population::use_f32_state`]).
+    DynapsimF32(Box<DynapsimPopF32>),
+}
+
+/// The dynapsim step of a population (either precision): the vectorized loop, or per neuron with
+/// shot noise; then the spike list from the flags the branch-free loop wrote.
+macro_rules! dynapsim_kernel_step {
+    ($k:expr, $ev:expr, $i_dc:expr, $noise:expr, $spikes:expr, $dt:expr, $step:expr) => {{
+        let k = &mut **$k;
+        let ev: &mut [f64] = &mut $ev;
+        match $noise {
+            None => k.step_all(ev, &$i_dc),
+            Some(nz) =>
+            {
+                #[allow(clippy::needless_range_loop)]
+                for i in 0..ev.len() {
+                    let i_ws = std::mem::take(&mut ev[i]);
+                    let i_dc = $i_dc[i];
+                    let total = k.noise_total(i, i_dc);
+                    k.step_one(i, i_ws, i_dc + nz.current(i, total, $dt, $step));
+                }
+            }
+        }
+        k.push_spikes(&mut $spikes);
+    }};
 }
 
 /// A built population.
@@ -112,15 +120,7 @@ impl Population {
                     long_ahp,
                 }))
             }
-            ModelKind::Dynapsim => Kernel::Dynapsim(Box::new(DynapsimPop {
-                c: params.iter().map(|p| DynapSimCoeffs::new(p, dt)).collect(),
-                imem: i0.clone(),
-                vmem: vec![0.0; n],
-                isyn: i0.clone(),
-                iahp: i0.clone(),
-                timer: vec![0.0; n],
-                spiked: vec![0.0; n],
-            })),
+            ModelKind::Dynapsim => Kernel::Dynapsim(Box::new(DynapsimPop::new(&params, dt))),
         };
         Population {
             name: name.to_string(),
@@ -191,37 +191,38 @@ impl Population {
                     b.advance();
                 }
             }
+            Kernel::Dynapsim(k) => dynapsim_kernel_step!(
+                k,
+                self.events[0],
+                self.i_dc,
+                &self.noise,
+                self.spikes,
+                dt,
+                step
+            ),
+            Kernel::DynapsimF32(k) => dynapsim_kernel_step!(
+                k,
+                self.events[0],
+                self.i_dc,
+                &self.noise,
+                self.spikes,
+                dt,
+                step
+            ),
+        }
+    }
+
+    /// Switch a `dynapsim` population to `f32` state (DynapSim's own precision; about twice the
+    /// throughput on SIMD hardware), rounding its constants and current state once. Returns
+    /// `false` (and does nothing) for other models or when already in `f32`. The `f32` step passes
+    /// the same validation against Rockpool as the `f64` one (tests/validation_dynapsim.rs).
+    pub fn use_f32_state(&mut self) -> bool {
+        match &self.kernel {
             Kernel::Dynapsim(k) => {
-                let k = &mut **k;
-                let ev = &mut self.events[0];
-                #[allow(clippy::needless_range_loop)]
-                for i in 0..self.n {
-                    let mut s = DynapSimState {
-                        imem: k.imem[i],
-                        vmem: k.vmem[i],
-                        isyn: k.isyn[i],
-                        iahp: k.iahp[i],
-                        timer: k.timer[i],
-                        spiked: k.spiked[i],
-                    };
-                    let i_ws = std::mem::take(&mut ev[i]);
-                    let mut i_dc = self.i_dc[i];
-                    if let Some(nz) = &self.noise {
-                        let total = k.c[i].i_tau_mem + s.isyn + s.iahp + i_dc.abs();
-                        i_dc += nz.current(i, total, dt, step);
-                    }
-                    let spike = dynapsim_step(&k.c[i], &mut s, i_ws, i_dc);
-                    k.imem[i] = s.imem;
-                    k.vmem[i] = s.vmem;
-                    k.isyn[i] = s.isyn;
-                    k.iahp[i] = s.iahp;
-                    k.timer[i] = s.timer;
-                    k.spiked[i] = s.spiked;
-                    if spike {
-                        self.spikes.push(i as u32);
-                    }
-                }
+                self.kernel = Kernel::DynapsimF32(Box::new(DynapsimPopF32::from_f64(k)));
+                true
             }
+            _ => false,
         }
     }
 
@@ -241,11 +242,8 @@ impl Population {
             (Kernel::Physical(k), Var::Iahp) => k.i_ahp[i],
             (Kernel::Physical(k), Var::Isyn(t)) => k.i_syn[t as usize][i],
             (Kernel::Physical(k), Var::Timer) => k.timer[i],
-            (Kernel::Dynapsim(k), Var::Imem) => k.imem[i],
-            (Kernel::Dynapsim(k), Var::Vmem) => k.vmem[i],
-            (Kernel::Dynapsim(k), Var::Iahp) => k.iahp[i],
-            (Kernel::Dynapsim(k), Var::Isyn(_)) => k.isyn[i],
-            (Kernel::Dynapsim(k), Var::Timer) => k.timer[i],
+            (Kernel::Dynapsim(k), v) => k.read(v, i),
+            (Kernel::DynapsimF32(k), v) => k.read(v, i),
         }
     }
 
