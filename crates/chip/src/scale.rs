@@ -73,7 +73,10 @@ impl ChipProfile {
 pub fn source_text(name_or_path: &str) -> Result<(String, String), ProfileError> {
     if BUILTIN.contains(&name_or_path) {
         let text = builtin_text(name_or_path).expect("listed built-in");
-        return Ok((text.to_string(), format!("chip-profiles/{name_or_path}.toml")));
+        return Ok((
+            text.to_string(),
+            format!("chip-profiles/{name_or_path}.toml"),
+        ));
     }
     let text = std::fs::read_to_string(name_or_path).map_err(|source| ProfileError::Io {
         path: name_or_path.to_string(),
@@ -90,14 +93,14 @@ pub fn source_text(name_or_path: &str) -> Result<(String, String), ProfileError>
 pub fn scaled_toml(text: &str, origin: &str, factor: f64) -> Result<String, ProfileError> {
     let base = ChipProfile::from_toml_str(text, origin)?;
     let scaled = base.with_mismatch_scale(factor);
-    let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        ProfileError::Structure {
-            origin: origin.to_string(),
-            line: 0,
-            key: String::new(),
-            message: e.to_string(),
-        }
-    })?;
+    let mut table: toml::Table =
+        text.parse()
+            .map_err(|e: toml::de::Error| ProfileError::Structure {
+                origin: origin.to_string(),
+                line: 0,
+                key: String::new(),
+                message: e.to_string(),
+            })?;
     let set = |t: &mut toml::Table, section: &str, key: &str, v: f64| {
         if let Some(toml::Value::Table(s)) = t.get_mut(section) {
             s.insert(key.to_string(), toml::Value::Float(v));
