@@ -20,7 +20,7 @@ use crate::located::{toml_error, Constraint, Located, Q};
 pub use crate::spikelist::read_spike_list;
 
 mod chip;
-pub use chip::{BiasEntry, BiasRequest, ChipSection};
+pub use chip::{load_bias_file, parse_bias_file, BiasEntry, BiasRequest, ChipSection};
 mod learning;
 pub use learning::{GivenSigmas, TrainSection};
 mod per_neuron;
