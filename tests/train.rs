@@ -526,3 +526,66 @@ fn cli_sweep_writes_distribution_and_refuses_dies_without_profile() {
     assert!(!r.ok(), "{r}");
     assert!(r.stderr.contains("the range is empty"), "{r}");
 }
+
+/// A bias file (what `mixsig tune` writes) overrides the network's request for that bias on that
+/// core only, and needs a die.
+#[test]
+fn bias_file_overrides_the_preset_per_core() {
+    let dir = TempDir::new("train-biases");
+    std::fs::create_dir_all(dir.path()).unwrap();
+    let file = dir.join("biases.toml");
+    std::fs::write(
+        &file,
+        "[[chip.bias]]\nname = \"SOIF_SPKTHR_P\"\ncore = 0\ncoarse = 3\nfine = 100\n",
+    )
+    .unwrap();
+    let out = TempDir::new("train-biases-out");
+    let r = mixsig(&[
+        "train",
+        "--biases",
+        file.to_str().unwrap(),
+        "--presentations",
+        "2",
+        "--n-test",
+        "2",
+        "--out",
+        out.s(),
+    ]);
+    assert!(r.ok(), "{r}");
+    let s: serde_json::Value = serde_json::from_str(&out.read("summary.json")).unwrap();
+    let thr: Vec<(u64, u64, u64)> = s["chip"]["biases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["report"]["bias"] == "SOIF_SPKTHR_P")
+        .map(|b| {
+            (
+                b["core"].as_u64().unwrap(),
+                b["report"]["code"]["coarse"].as_u64().unwrap(),
+                b["report"]["code"]["fine"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(thr.len(), 4, "one threshold per core: {thr:?}");
+    assert_eq!(thr[0], (0, 3, 100), "core 0 takes the file's code");
+    assert!(
+        thr[1..].iter().all(|t| t.1 == 2),
+        "the others keep the preset's: {thr:?}"
+    );
+    let r = mixsig(&[
+        "train",
+        "--profile",
+        "none",
+        "--biases",
+        file.to_str().unwrap(),
+    ]);
+    assert!(!r.ok() && r.stderr.contains("needs a chip profile"), "{r}");
+    std::fs::write(
+        &file,
+        "[[chip.bias]]\nname = \"NO_SUCH_BIAS\"\nvalue = \"1 pA\"\n",
+    )
+    .unwrap();
+    let r = mixsig(&["train", "--biases", file.to_str().unwrap()]);
+    assert!(!r.ok(), "{r}");
+    assert!(r.stderr.contains("biases.toml:2"), "{r}");
+}

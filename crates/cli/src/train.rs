@@ -82,6 +82,10 @@ pub struct TrainArgs {
     /// --feedback, --storage, --update and --no-hidden are then the file's business.
     #[arg(long, value_name = "FILE.toml", conflicts_with_all = ["feedback", "storage", "no_hidden", "update", "export_network"])]
     network: Option<PathBuf>,
+    /// Bias file (`[[chip.bias]]` entries, e.g. `biases.toml` from `mixsig tune`): overrides the
+    /// network's bias requests on the die, per core; needs a profile.
+    #[arg(long, value_name = "FILE.toml")]
+    biases: Option<PathBuf>,
     /// Write the preset network of these options as DIR/network.toml (+ weight CSVs) and exit; a
     /// path ending in .toml names the file (tables then go to a directory named after it).
     #[arg(long, value_name = "DIR|FILE.toml")]
@@ -186,6 +190,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
         no_hidden: a.no_hidden,
         eta_sigma_ln: a.eta_sigma,
         network: a.network.clone(),
+        biases: a.biases.clone(),
         twin_sigma_ln: a.twin_sigma,
         update: a.update,
         ..defaults

@@ -101,12 +101,14 @@ fn projection_max(spec: &NetworkSpec, i: usize) -> f64 {
 
 /// Place `spec` on a die of `profile` and set its biases to the network's operating point; returns
 /// the die description and warnings. `cores[i]` (when given) places population `i` on that core;
-/// the others go by role (see the module docs).
+/// the others go by role (see the module docs). `extra` are bias settings from a bias file (`mixsig
+/// tune` writes one): each overrides what the network would request for that bias on its core(s).
 pub(super) fn bind_to_die(
     spec: &mut NetworkSpec,
     cores: &[Option<u32>],
     profile: &ChipProfile,
     instance: u64,
+    extra: &[BiasEntry],
 ) -> Result<(ChipInfo, Vec<String>), TrainError> {
     let n_cores = profile.architecture.cores;
     let mut warnings = Vec::new();
@@ -210,6 +212,21 @@ pub(super) fn bind_to_die(
                 }
             }
         }
+    }
+    // Bias-file settings win over the network's requests for the same bias on the same core.
+    for e in extra {
+        if let Some(param) = resolve_bias(&e.name).map(|b| b.target.name()) {
+            for (pi, keys) in section.param_keys.iter_mut().enumerate() {
+                if e.core.is_none() || e.core == section.cores[pi] {
+                    keys.retain(|(k, _)| k != param);
+                }
+            }
+            section.biases.retain(|b| {
+                !(resolve_bias(&b.name).map(|x| x.target.name()) == Some(param)
+                    && (e.core.is_none() || b.core == e.core))
+            });
+        }
+        section.biases.push(e.clone());
     }
     let run = chipnet::bind(spec, &section, profile, instance, "train preset")?;
     for b in &run.biases {

@@ -77,6 +77,9 @@ pub struct TrainOptions {
     pub eta_sigma_ln: Option<f64>,
     /// Train the network of this file ([`super::netspec`]) instead of the preset.
     pub network: Option<PathBuf>,
+    /// Bias settings (`[[chip.bias]]` entries, e.g. written by `mixsig tune`) that override the
+    /// network's bias requests on the die; needs a profile.
+    pub biases: Option<PathBuf>,
     /// Lognormal spread of a mirrored twin's learning rate relative to its forward synapse (its
     /// weight capacitor's mismatch); `None`: from the profile (0 without a profile).
     pub twin_sigma_ln: Option<f64>,
@@ -102,6 +105,7 @@ impl Default for TrainOptions {
             no_hidden: false,
             eta_sigma_ln: None,
             network: None,
+            biases: None,
             twin_sigma_ln: None,
             update: UpdateMode::Event,
         }
@@ -217,6 +221,8 @@ pub struct OptionsRecord {
     pub eta_sigma_ln: f64,
     /// The network file trained (`null`: the preset).
     pub network: Option<PathBuf>,
+    /// The bias file applied on the die (`null`: none).
+    pub biases: Option<PathBuf>,
     /// Lognormal spread of mirrored twins relative to their forward synapses.
     pub twin_sigma_ln: f64,
     /// Update mode (`event`, `continuous:TAU_ERR_S`).
@@ -379,9 +385,37 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
             (s, l, cfg, Vec::new())
         }
     };
+    let extra = match (&opts.biases, &profile) {
+        (Some(path), Some(_)) => {
+            let biases = crate::netfile::load_bias_file(path)?.biases;
+            // Check names here, so that an error names the bias file (not the network).
+            for (i, b) in biases.iter().enumerate() {
+                if mixsig_chip::names::resolve_bias(&b.name).is_none() {
+                    return Err(FileError::new(
+                        &path.display().to_string(),
+                        b.line,
+                        &format!("chip.bias[{}].name", i + 1),
+                        format!(
+                            "unknown bias `{}`: use a DYNAP-SE2 name (SOIF_LEAK_N, DEAM_ETAU_P, ...), a parameter name with a bias (i_tau_mem, ...) or w0..w3",
+                            b.name
+                        ),
+                    )
+                    .into());
+                }
+            }
+            biases
+        }
+        (Some(path), None) => {
+            return Err(TrainError::Invalid(format!(
+                "{}: a bias file needs a chip profile (ideal circuits without a die have no bias generator)",
+                path.display()
+            )))
+        }
+        (None, _) => Vec::new(),
+    };
     let (chip, warnings) = match &profile {
         Some(p) => {
-            let (c, w) = bind_to_die(&mut spec, &cores, p, opts.instance)?;
+            let (c, w) = bind_to_die(&mut spec, &cores, p, opts.instance, &extra)?;
             (Some(c), w)
         }
         None => (None, Vec::new()),
@@ -444,6 +478,7 @@ pub fn train(
             no_hidden: prep.cfg.n_hidden == 0,
             eta_sigma_ln: prep.cfg.eta_sigma_ln,
             network: opts.network.clone(),
+            biases: opts.biases.clone(),
             twin_sigma_ln: prep.cfg.twin_sigma_ln,
             update: prep.cfg.update.name(),
         },
