@@ -22,6 +22,7 @@ pub mod names;
 pub mod noise;
 pub mod profile;
 pub mod rng;
+pub mod scale;
 pub mod schema;
 pub mod stats;
 mod validate;

@@ -151,7 +151,7 @@ pub struct ChipProfile {
     pub default_biases: BTreeMap<String, BiasValue>,
 }
 
-fn builtin_text(name: &str) -> Option<&'static str> {
+pub(crate) fn builtin_text(name: &str) -> Option<&'static str> {
     Some(match name {
         "ideal" => include_str!("../../../chip-profiles/ideal.toml"),
         "dynapse2" => include_str!("../../../chip-profiles/dynapse2.toml"),

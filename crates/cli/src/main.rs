@@ -10,9 +10,13 @@ use mixsig_circuits::units::{parse_quantity, Dimension};
 use mixsig_lab::netfile;
 
 mod chip;
+mod compare;
 mod fi;
+mod merge;
+mod robustness;
 mod sim;
 mod train;
+mod tune;
 
 #[derive(Parser)]
 #[command(
@@ -37,6 +41,16 @@ enum Command {
     /// Train the error-propagation network on a spike-timing task (order pattern on a dynapse2 die by
     /// default); write the learning curve, summary and plots.
     Train(train::TrainArgs),
+    /// Monte Carlo over chip instances and mismatch scale: percentiles, yield, sensitivity ranking,
+    /// plots and an HTML report (train task on 32 dynapse2 dies at 0, 1, 2x mismatch by default).
+    Robustness(robustness::RobustnessArgs),
+    /// Bias tuning: targets (time constants, gains, pulse widths, rates) -> (coarse, fine) codes per
+    /// core with yield across sampled dies; writes a bias file for sim and train.
+    Tune(tune::TuneArgs),
+    /// One experiment on several chip profiles, side by side.
+    Compare(compare::CompareArgs),
+    /// Combine the outputs of `--shard I/N` runs into the unsharded result.
+    Merge(merge::MergeArgs),
 }
 
 pub(crate) fn time_arg(s: &str) -> Result<f64, String> {
@@ -91,6 +105,10 @@ fn main() -> ExitCode {
         Command::Fi(a) => fi::run(a),
         Command::Chip(a) => chip::run(a),
         Command::Train(a) => train::run(a),
+        Command::Robustness(a) => robustness::run(a),
+        Command::Tune(a) => tune::run(a),
+        Command::Compare(a) => compare::run(a),
+        Command::Merge(a) => merge::run(a),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,
