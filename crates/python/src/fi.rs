@@ -17,7 +17,7 @@ use crate::net::time_value;
 use crate::{chain, py_err, py_msg, to_json};
 
 /// `NAME=VALUE` assignments from a dict of numbers (SI) or strings with units.
-fn parse_sets(set: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<(String, f64)>> {
+pub(crate) fn parse_sets(set: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<(String, f64)>> {
     let mut out = Vec::new();
     if let Some(d) = set {
         for (k, v) in d.iter() {
@@ -33,7 +33,7 @@ fn parse_sets(set: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<(String, f64)>> {
 }
 
 /// DC levels: numbers (A) or strings with units; must be >= 0.
-fn parse_levels(idc: Option<Vec<Bound<'_, PyAny>>>) -> PyResult<Vec<f64>> {
+pub(crate) fn parse_levels(idc: Option<Vec<Bound<'_, PyAny>>>) -> PyResult<Vec<f64>> {
     let Some(idc) = idc else {
         return Ok(fi::default_levels());
     };

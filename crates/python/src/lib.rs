@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 mod chip;
 mod fi;
 mod net;
+mod sweep;
 mod train;
 
 pyo3::create_exception!(
@@ -59,5 +60,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     net::register(m)?;
     fi::register(m)?;
     train::register(m)?;
+    sweep::register(m)?;
     Ok(())
 }
