@@ -35,11 +35,7 @@ pub struct Chip {
     source: String,
 }
 
-fn reshape<'py>(
-    py: Python<'py>,
-    v: Vec<f64>,
-    shape: &[usize],
-) -> PyResult<Bound<'py, PyAny>> {
+fn reshape<'py>(py: Python<'py>, v: Vec<f64>, shape: &[usize]) -> PyResult<Bound<'py, PyAny>> {
     let a = PyArray1::from_vec(py, v);
     Ok(a.reshape(shape.to_vec())?.into_any())
 }

@@ -87,7 +87,10 @@ fn fi_json(
     })?;
     let sets = parse_sets(set)?;
     let levels = parse_levels(idc)?;
-    let dt = dt.map(|d| time_value(&d)).transpose()?.unwrap_or(DEFAULT_DT);
+    let dt = dt
+        .map(|d| time_value(&d))
+        .transpose()?
+        .unwrap_or(DEFAULT_DT);
     let duration = duration.map(|d| time_value(&d)).transpose()?.unwrap_or(1.0);
     if kind == ModelKind::Dynapsim
         && sets
@@ -115,7 +118,9 @@ fn fi_json(
             );
             fi::write_fi(&points, &title, dir).map_err(py_err)?;
         }
-        return to_json(&json!({"levels": levels, "dt": dt, "duration": duration, "points": points}));
+        return to_json(
+            &json!({"levels": levels, "dt": dt, "duration": duration, "points": points}),
+        );
     };
     let count = instances.unwrap_or(1);
     if count == 0 {

@@ -205,8 +205,8 @@ fn bind_chip(
     };
     let profile = ChipProfile::builtin_or_load(&profile_name).map_err(py_err)?;
     let seed = instance.or(nf.chip.instance).unwrap_or(0);
-    let mut run = mixsig_lab::chipnet::bind(&nf.spec, &nf.chip, &profile, seed, file_name)
-        .map_err(py_err)?;
+    let mut run =
+        mixsig_lab::chipnet::bind(&nf.spec, &nf.chip, &profile, seed, file_name).map_err(py_err)?;
     let mut inst_name = seed.to_string();
     if let Some(path) = &instance_file {
         if !run.biases.is_empty() {
@@ -218,7 +218,11 @@ fn bind_chip(
             )));
         }
         let inst = ChipInstance::load(path, &profile).map_err(|e| {
-            py_msg(format!("loading instance {}: {}", path.display(), chain(&e)))
+            py_msg(format!(
+                "loading instance {}: {}",
+                path.display(),
+                chain(&e)
+            ))
         })?;
         run.binding.instance = Arc::new(inst);
         inst_name = path.display().to_string();
@@ -259,15 +263,16 @@ fn simulate<'py>(
         network_name: file_name,
         chip,
     };
-    let (net, summary) = py.detach(|| -> Result<_, String> {
-        let (net, wall) = sim::simulate(&nf.spec, &cfg, |_, _| {}).map_err(|e| chain(&e))?;
-        let summary = match &out {
-            Some(dir) => sim::write_outputs(&net, &cfg, wall, dir).map_err(|e| chain(&e))?,
-            None => sim::summarize(&net, &cfg, wall),
-        };
-        Ok((net, summary))
-    })
-    .map_err(py_msg)?;
+    let (net, summary) = py
+        .detach(|| -> Result<_, String> {
+            let (net, wall) = sim::simulate(&nf.spec, &cfg, |_, _| {}).map_err(|e| chain(&e))?;
+            let summary = match &out {
+                Some(dir) => sim::write_outputs(&net, &cfg, wall, dir).map_err(|e| chain(&e))?,
+                None => sim::summarize(&net, &cfg, wall),
+            };
+            Ok((net, summary))
+        })
+        .map_err(py_msg)?;
 
     let d = PyDict::new(py);
     let rec = &net.rec;

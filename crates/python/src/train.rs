@@ -51,7 +51,10 @@ fn train_json(
         storage: run::parse_storage(storage).map_err(py_msg)?,
         n_test,
         test_every,
-        dt: dt.map(|d| time_value(&d)).transpose()?.unwrap_or(defaults.dt),
+        dt: dt
+            .map(|d| time_value(&d))
+            .transpose()?
+            .unwrap_or(defaults.dt),
         no_hidden,
         eta_sigma_ln: eta_sigma,
         ..defaults
@@ -65,8 +68,8 @@ fn train_json(
             Ok(o)
         })
         .map_err(py_msg)?;
-    let mut v = serde_json::to_value(&o)
-        .map_err(|e| py_msg(format!("internal: cannot serialize: {e}")))?;
+    let mut v =
+        serde_json::to_value(&o).map_err(|e| py_msg(format!("internal: cannot serialize: {e}")))?;
     v["group_sizes"] = serde_json::json!(o.group_sizes);
     v["w_max"] = serde_json::json!([o.w_max.0, o.w_max.1]);
     v["rasters"] = o
