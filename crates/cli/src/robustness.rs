@@ -29,7 +29,7 @@ pub struct ExperimentArgs {
     #[arg(long, default_value = "order")]
     pattern: String,
     /// train: training presentations per die.
-    #[arg(long, value_name = "N", default_value_t = 40)]
+    #[arg(long, value_name = "N", default_value_t = 200)]
     presentations: usize,
     /// train: test presentations.
     #[arg(long, value_name = "N", default_value_t = 10)]

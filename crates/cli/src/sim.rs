@@ -40,6 +40,10 @@ pub struct SimArgs {
     /// Run on a die saved by `mixsig chip sample` (its biases as saved); needs --profile.
     #[arg(long, value_name = "PATH")]
     instance_file: Option<PathBuf>,
+    /// Bias file of `[[chip.bias]]` entries (as written by `mixsig tune`), applied after the network
+    /// file's own; its `[chip] profile` is used when neither --profile nor the file names one.
+    #[arg(long, value_name = "PATH")]
+    biases: Option<PathBuf>,
 }
 
 pub fn run(a: SimArgs) -> Result<()> {
@@ -52,6 +56,13 @@ pub fn run(a: SimArgs) -> Result<()> {
         .as_ref()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| sim::DEFAULT_NETWORK_NAME.to_string());
+    if let Some(path) = &a.biases {
+        let extra = netfile::load_bias_file(path)?;
+        nf.chip.biases.extend(extra.biases);
+        if nf.chip.profile.is_none() {
+            nf.chip.profile = extra.profile;
+        }
+    }
     let chip = bind_chip(&a, &mut nf, &file_name)?;
     let cfg = sim::SimConfig {
         dt: a.dt.or(nf.sim.dt).unwrap_or(DEFAULT_DT),

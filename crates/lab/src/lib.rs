@@ -16,3 +16,4 @@ pub mod sweep;
 pub mod tasks;
 pub mod train;
 pub mod trials;
+pub mod tune;

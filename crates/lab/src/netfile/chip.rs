@@ -138,3 +138,29 @@ pub(super) fn parse(
     }
     Ok(())
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBiasFile {
+    chip: RawChip,
+}
+
+/// Read a bias file: a TOML file holding only a `[chip]` section with `[[chip.bias]]` entries (what
+/// `mixsig tune` writes; `mixsig sim --biases FILE` reads it). Its entries are appended after a
+/// network file's own, so they win on the same core and bias.
+pub fn load_bias_file(path: &std::path::Path) -> Result<ChipSection, FileError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| FileError::new(&file, 0, "", format!("cannot read: {e}")))?;
+    parse_bias_file(&text, &file)
+}
+
+/// Parse the text of a bias file (see [`load_bias_file`]).
+pub fn parse_bias_file(text: &str, file: &str) -> Result<ChipSection, FileError> {
+    let raw: RawBiasFile =
+        toml::from_str(text).map_err(|e| crate::located::toml_error(file, text, &e))?;
+    let l = Located { file, text };
+    let mut section = ChipSection::default();
+    parse(&raw.chip, &l, text, &mut section)?;
+    Ok(section)
+}

@@ -21,7 +21,7 @@ use crate::located::{toml_error, Constraint, Located, Q};
 pub use crate::spikelist::read_spike_list;
 
 mod chip;
-pub use chip::{BiasEntry, BiasRequest, ChipSection};
+pub use chip::{load_bias_file, parse_bias_file, BiasEntry, BiasRequest, ChipSection};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

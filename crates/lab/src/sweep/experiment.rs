@@ -47,7 +47,7 @@ impl Default for TrainExperiment {
     fn default() -> Self {
         TrainExperiment {
             pattern: "order".into(),
-            presentations: 40,
+            presentations: 200,
             n_test: 10,
             seed: 1,
             feedback: "mirrored".into(),

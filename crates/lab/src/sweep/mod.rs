@@ -330,7 +330,8 @@ pub fn run(
     let out = &run.out;
     let log = log_path(out);
     let mut done: BTreeMap<usize, TrialRecord> = BTreeMap::new();
-    if run.resume {
+    let resumable = run.resume && plan_path(out).exists();
+    if resumable {
         if let Ok(text) = std::fs::read_to_string(plan_path(out)) {
             let old: Plan = serde_json::from_str(&text).map_err(|e| {
                 SweepError::PlanMismatch(format!("{}: {e}", plan_path(out).display()))
@@ -342,6 +343,8 @@ pub fn run(
                 )));
             }
             done = trials::read_log(&log)?;
+            // Drop a line cut by the interruption before appending to the log again.
+            trials::write_log(&log, &done)?;
         }
     } else if log.exists() {
         std::fs::remove_file(&log).map_err(|source| LogError::Io {
@@ -423,11 +426,13 @@ pub fn merge(dirs: &[PathBuf], run: &RunOptions) -> Result<SweepOutcome, SweepEr
             .map_err(|e| SweepError::PlanMismatch(format!("{}: {e}", pp.display())))?;
         match &plan {
             None => plan = Some((p, d.clone())),
-            Some((q, first)) if *q != p => return Err(SweepError::PlanMismatch(format!(
+            Some((q, first)) if *q != p => {
+                return Err(SweepError::PlanMismatch(format!(
                 "{} and {} were run with different options; only shards of one run can be merged",
                 first.display(),
                 d.display()
-            ))),
+            )))
+            }
             _ => {}
         }
         for (t, r) in trials::read_log::<TrialRecord>(&log_path(d))? {
