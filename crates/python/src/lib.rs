@@ -12,6 +12,7 @@ mod fi;
 mod net;
 mod sweep;
 mod train;
+mod tune;
 
 pyo3::create_exception!(
     _native,
@@ -61,5 +62,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     fi::register(m)?;
     train::register(m)?;
     sweep::register(m)?;
+    tune::register(m)?;
     Ok(())
 }

@@ -311,8 +311,16 @@ fn simulate<'py>(
     Ok(d)
 }
 
+/// A dict (tables, arrays, strings, numbers, booleans) as TOML text.
+#[pyfunction]
+fn dict_to_toml(d: &Bound<'_, PyDict>) -> PyResult<String> {
+    let v = to_toml_value(d.as_any(), "")?;
+    toml::to_string(&v).map_err(|e| py_msg(format!("<dict>: cannot express as TOML: {e}")))
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Network>()?;
+    m.add_function(wrap_pyfunction!(dict_to_toml, m)?)?;
     m.add_function(wrap_pyfunction!(simulate, m)?)?;
     Ok(())
 }

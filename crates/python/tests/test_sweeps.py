@@ -77,5 +77,39 @@ def test_ray_equals_serial(serial, tmp_path):
                            instances=4)
         same(a, b)
         assert a.metric_values.shape == (2, 1, 4)
+        # Independent tuning runs, one Ray task per profile.
+        profiles = ["dynapse2", "dynapse1"]
+        ta = mixsig.tune(TARGETS, profile=profiles, dies=6, executor=ex)
+        tb = mixsig.tune(TARGETS, profile=profiles, dies=6)
+        assert [x.summary for x in ta] == [x.summary for x in tb]
     finally:
         ray.shutdown()
+
+
+TARGETS = {"tolerance": 0.1, "core": [{"core": 0, "tau_mem": "20 ms", "gain_mem": 4,
+                                       "refractory": "2 ms"}]}
+
+
+def test_tune_equals_cli(cli, tmp_path):
+    (tmp_path / "targets.toml").write_text(
+        'tolerance = 0.1\n[[core]]\ncore = 0\ntau_mem = "20 ms"\ngain_mem = 4\n'
+        'refractory = "2 ms"\n')
+    r = run_cli(cli, "tune", str(tmp_path / "targets.toml"), "--dies", "6", "--out",
+                str(tmp_path / "cli"))
+    assert r.returncode == 0, r.stderr
+    py = mixsig.tune(TARGETS, dies=6, out=tmp_path / "py")
+    assert sorted(t["key"] for t in py.tuned) == ["gain_mem", "refractory", "tau_mem"]
+    assert all(t["core"] == 0 for t in py.tuned)
+    # The achieved time constant is within the tolerance of the target on the nominal die.
+    tau = next(t for t in py.tuned if t["key"] == "tau_mem")
+    assert abs(tau["achieved"] / 0.02 - 1) <= 0.1
+    assert (tmp_path / "cli" / "tune.csv").read_text() == (tmp_path / "py" / "tune.csv").read_text()
+    assert "[[chip.bias]]" in py.biases_toml
+
+
+def test_tune_error_equals_cli(cli, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[core]]\ntau_mem = "-20 ms"\n')
+    with pytest.raises(mixsig.MixsigError) as e:
+        mixsig.tune(bad)
+    assert str(e.value) == cli_error(cli, "tune", str(bad), "--out", str(tmp_path / "o"))

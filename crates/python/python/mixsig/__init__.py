@@ -14,14 +14,16 @@ Quick start::
     res.curve["test_accuracy"]
 
 Functions: :func:`profiles`, :func:`profile`, :func:`chip`, :func:`network`, :func:`simulate`,
-:func:`fi`, :func:`train`, and the sweeps over dies :func:`robustness` and :func:`compare`
-(``executor="ray"`` runs them on a Ray cluster). Errors raise
+:func:`fi`, :func:`train`, the sweeps over dies :func:`robustness` and :func:`compare`
+(``executor="ray"`` runs them on a Ray cluster) and bias tuning :func:`tune`. Errors raise
 :class:`MixsigError` with the message the CLI prints.
 """
 
 from ._core import *  # noqa: F401,F403
 from ._core import __all__ as _core_all
 from ._native import __version__  # noqa: F401
-from .sweeps import RayExecutor, SweepResult, compare, robustness  # noqa: F401
+from .sweeps import RayExecutor, SweepResult, TuneResult, compare, robustness, tune  # noqa: F401
 
-__all__ = list(_core_all) + ["robustness", "compare", "SweepResult", "RayExecutor", "__version__"]
+__all__ = list(_core_all) + [
+    "robustness", "compare", "tune", "SweepResult", "TuneResult", "RayExecutor", "__version__"
+]

@@ -29,7 +29,7 @@ from . import _native
 Quantity = Union[float, str]
 PathLike = Union[str, "os.PathLike[str]"]
 
-__all__ = ["robustness", "compare", "SweepResult", "RayExecutor"]
+__all__ = ["robustness", "compare", "tune", "SweepResult", "TuneResult", "RayExecutor"]
 
 
 @dataclass
@@ -319,3 +319,114 @@ def compare(
              population=population),
     )
     return _run_plan(plan, "compare", out, executor, shards)
+
+
+# --------------------------------------------------------------------------------------------
+# Bias tuning
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TuneResult:
+    """What :func:`tune` returns.
+
+    Attributes:
+        profile: profile name.
+        tuned: one dict per tuned bias: ``core``, ``key`` (target), ``bias`` (DYNAP-SE2 name),
+            ``target``, ``unit``, ``code`` (coarse, fine), ``current`` (A), ``achieved``,
+            ``rel_error`` (nominal die), ``yield_fraction`` (over sampled dies), ``warnings`` ...
+        yield_all: fraction of dies meeting every target on every core.
+        yield_per_core: ``{core: yield}``.
+        biases_toml: the tuned codes as ``[[chip.bias]]`` entries (``mixsig sim --biases``, or a
+            network file's ``[chip]`` section).
+        out: the output directory when `out` was given (biases.toml, profile.toml, tune.csv,
+            summary.json, report.html).
+        summary: the whole result as a dict.
+    """
+
+    profile: str
+    tuned: List[Dict[str, Any]]
+    yield_all: float
+    yield_per_core: Dict[int, float]
+    biases_toml: str = field(repr=False)
+    out: Optional[Path] = None
+    summary: Dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+def _tune_task(kw: Dict[str, Any]) -> str:
+    """One tuning run (what a remote worker executes)."""
+    return _native.tune_json(**kw)
+
+
+def _tune_result(text: str, out: Optional[Path]) -> TuneResult:
+    d = json.loads(text)
+    return TuneResult(
+        profile=d["profile"],
+        tuned=d["tuned"],
+        yield_all=float(d["yield_all"]),
+        yield_per_core={int(c): float(y) for c, y in d["yield_per_core"]},
+        biases_toml=d["biases_toml"],
+        out=out,
+        summary=d,
+    )
+
+
+def tune(
+    targets: Union[None, PathLike, str, Mapping[str, Any]] = None,
+    *,
+    profile: Union[str, Sequence[str]] = "dynapse2",
+    dies: int = 64,
+    first_die: int = 0,
+    neurons: int = 32,
+    rate_duration: Optional[Quantity] = None,
+    out: Optional[PathLike] = None,
+    executor: Any = None,
+) -> Union[TuneResult, List[TuneResult]]:
+    """Bias codes from design targets, as `mixsig tune`: for every core and target (time
+    constants, gain ratios, refractory period, pulse widths, a firing rate at a DC input), the
+    (coarse, fine) code that hits it on the nominal die with the best yield over `dies` sampled
+    dies.
+
+    Args:
+        targets: a targets TOML file (path), TOML text, a dict with the file's structure
+            (``{"tolerance": 0.1, "core": [{"tau_mem": "20 ms", "gain_mem": 4}]}``), or None for
+            the embedded default targets (see docs/workflows.md).
+        profile: chip profile, or a list of profiles: one independent tuning run per profile
+            (a list of results), run on `executor` when given.
+        dies, first_die: sampled dies for the yield (seeds ``first_die ...``).
+        neurons: neurons checked per core on each die.
+        rate_duration: simulated time of each rate evaluation (default 1 s).
+        out: output directory (with a list of profiles: one sub-directory per profile).
+        executor: None, ``"ray"``, a :class:`RayExecutor` or a ``concurrent.futures``
+            executor; with a list of profiles each tuning run is one task. (One tuning run is
+            not split further: its dies are evaluated in parallel on the cores of one machine.)
+    """
+    kw: Dict[str, Any] = dict(dies=int(dies), first_die=int(first_die), neurons=int(neurons),
+                              rate_duration=rate_duration)
+    if targets is None:
+        pass
+    elif isinstance(targets, Mapping):
+        kw.update(text=_native.dict_to_toml(dict(targets)), name="<dict>")
+    elif isinstance(targets, str) and "\n" in targets:
+        kw.update(text=targets, name="<string>")
+    else:
+        kw.update(path=Path(targets))
+    single = isinstance(profile, str)
+    names = [profile] if single else [str(p) for p in profile]
+    outs: List[Optional[Path]] = []
+    calls = []
+    for i, p in enumerate(names):
+        o = None if out is None else (Path(out) if single else Path(out) / f"{i + 1}-{Path(p).stem}")
+        outs.append(o)
+        calls.append(dict(kw, profile=p, out=o))
+    ex = _executor(executor)
+    if ex is None:
+        texts = [_tune_task(c) for c in calls]
+    elif isinstance(ex, RayExecutor):
+        ray = ex._ray()
+        task = ray.remote(num_cpus=ex.num_cpus)(_tune_task)
+        texts = ray.get([task.remote(c) for c in calls])
+    else:
+        texts = [f.result() for f in [ex.ex.submit(_tune_task, c) for c in calls]]
+    results = [_tune_result(t, o) for t, o in zip(texts, outs)]
+    return results[0] if single else results
