@@ -91,7 +91,7 @@ fn sweep_merge(
 /// The experiment of a sweep, from the options of `mixsig robustness` (same defaults and messages).
 /// Returns `(experiment JSON, default threshold)`.
 #[pyfunction]
-#[pyo3(signature = (experiment = "train", pattern = "order", presentations = 40, n_test = 10, seed = 1, feedback = "mirrored", storage = "analog", idc = None, set = None, duration = None, dt = None, population = None))]
+#[pyo3(signature = (experiment = "train", pattern = "order", presentations = 200, n_test = 10, seed = 1, feedback = "mirrored", storage = "analog", idc = None, set = None, duration = None, dt = None, population = None))]
 #[allow(clippy::too_many_arguments)]
 fn sweep_experiment(
     experiment: &str,

@@ -111,7 +111,7 @@ def sweep_plan(plan_json: str) -> Tuple[str, int]: ...
 def sweep_experiment(
     experiment: str = "train",
     pattern: str = "order",
-    presentations: int = 40,
+    presentations: int = 200,
     n_test: int = 10,
     seed: int = 1,
     feedback: str = "mirrored",
