@@ -136,3 +136,16 @@ def sweep_merge(
     workflow: str = "robustness",
     command: str = "python: mixsig",
 ) -> str: ...
+def dict_to_toml(d: Dict[str, Any]) -> str: ...
+def tune_json(
+    path: Optional[Union[str, PathLike[str]]] = None,
+    text: Optional[str] = None,
+    name: str = "<targets>",
+    profile: str = "dynapse2",
+    dies: int = 64,
+    first_die: int = 0,
+    neurons: int = 32,
+    rate_duration: Optional[Quantity] = None,
+    out: Optional[Union[str, PathLike[str]]] = None,
+    command: str = "python: mixsig.tune",
+) -> str: ...
