@@ -146,6 +146,7 @@ pub fn write(
     };
     let x: Vec<f64> = plan.scales.clone();
     if plan.scales.len() > 1 {
+        #[allow(clippy::type_complexity)]
         let data: Vec<(String, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>)> = per
             .iter()
             .zip(&names)

@@ -250,7 +250,7 @@ pub fn parse(text: &str, file: &str) -> Result<Targets, FileError> {
                             ),
                         ));
                     };
-                    for extra in tb.keys().filter(|x| *x != "input" && *x != "hz") {
+                    if let Some(extra) = tb.keys().find(|x| *x != "input" && *x != "hz") {
                         return Err(l.err(
                             pos,
                             &format!("{key}.{extra}"),
