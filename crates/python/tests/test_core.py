@@ -1,0 +1,247 @@
+"""The Python package against the command line and against independent expectations."""
+
+import csv
+import math
+import pydoc
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import mixsig
+from conftest import cli_error, run_cli
+
+EI = "examples/networks/ei_balanced.toml"
+
+
+# ------------------------------------------------------------------ simulation equals the CLI
+
+
+def read_csv(p: Path):
+    with open(p, newline="") as f:
+        rows = list(csv.reader(f))
+    return rows[0], rows[1:]
+
+
+def test_simulation_equals_cli_numbers(cli, root, tmp_path):
+    """Same network, seed and die: the spikes and traces are exactly the numbers the CLI writes."""
+    # The example network records state traces; run it on a sampled die with a non-default seed.
+    net_file = root / EI
+    out = tmp_path / "cli"
+    args = [str(net_file), "--duration", "300ms", "--seed", "3", "--profile", "dynapse2",
+            "--instance", "2", "--out", str(out)]
+    r = run_cli(cli, "sim", *args)
+    assert r.returncode == 0, r.stderr
+
+    py = mixsig.simulate(net_file, duration="300ms", seed=3, profile="dynapse2", instance=2)
+
+    header, rows = read_csv(out / "spikes.csv")
+    assert header == ["t_s", "population", "neuron"]
+    assert len(rows) == len(py.spike_times) > 100
+    for (t, pop, n), k, g, m in zip(rows, py.spike_steps, py.spike_groups, py.spike_neurons):
+        # The CLI prints times rounded to 1 ns; steps are integers: recover them exactly.
+        assert round(float(t) / py.dt) == k
+        assert pop == py.group_names[g]
+        assert int(n) == m
+
+    header, rows = read_csv(out / "traces.csv")
+    assert header[1:] == py.trace_columns
+    assert py.traces.shape == (len(rows), len(header) - 1)
+    for row, t, vals in zip(rows, py.trace_times, py.traces):
+        assert float(row[0]) == float(f"{t:.9f}")
+        # The CLI writes 10 significant digits: the Python value rounded the same way is the
+        # same number.
+        assert [float(x) for x in row[1:]] == [float(f"{v:.9e}") for v in vals]
+
+    # The summary agrees too (except the wall time and the file list).
+    import json
+
+    cli_summary = json.loads((out / "summary.json").read_text())
+    for k in ("steps", "neurons", "populations", "chip", "warnings", "seed"):
+        if k == "populations":
+            for a, b in zip(cli_summary[k], py.summary[k]):
+                assert a == b
+        else:
+            assert cli_summary[k] == py.summary[k], k
+
+
+def test_out_writes_the_cli_files(tmp_path):
+    r = mixsig.simulate(duration="50ms", out=tmp_path)
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {"spikes.csv", "traces.csv", "summary.json", "raster.png", "raster.svg"} <= names
+    _, rows = read_csv(tmp_path / "spikes.csv")
+    assert len(rows) == len(r.spike_times)
+
+
+def test_dict_network_equals_toml_network():
+    d = {
+        "simulation": {"dt": "10 us", "seed": 5},
+        "source": [{"name": "in", "kind": "poisson", "size": 20, "rate": "80 Hz"}],
+        "population": [{"name": "exc", "size": 10, "params": {"i_gain_mem": "106 pA"}}],
+        "projection": [
+            {"from": "in", "to": "exc", "synapse": "ampa", "connect": "random", "p": 0.5,
+             "weight": "400 pA"}
+        ],
+    }
+    text = """
+[simulation]
+dt = "10 us"
+seed = 5
+[[source]]
+name = "in"
+kind = "poisson"
+size = 20
+rate = "80 Hz"
+[[population]]
+name = "exc"
+size = 10
+[population.params]
+i_gain_mem = "106 pA"
+[[projection]]
+from = "in"
+to = "exc"
+synapse = "ampa"
+connect = "random"
+p = 0.5
+weight = "400 pA"
+"""
+    a = mixsig.simulate(d, duration=0.2)
+    b = mixsig.simulate(mixsig.Network.from_toml(text), duration=0.2)
+    assert len(a.spike_times) > 0
+    np.testing.assert_array_equal(a.spike_steps, b.spike_steps)
+    np.testing.assert_array_equal(a.spike_neurons, b.spike_neurons)
+    t, n = a.spikes("exc")
+    assert len(t) == a.summary["populations"][1]["spike_count"]
+    assert n.max() < 10
+
+
+def test_seed_changes_spikes_and_is_reproducible():
+    a = mixsig.simulate(duration=0.1, seed=1)
+    b = mixsig.simulate(duration=0.1, seed=1)
+    c = mixsig.simulate(duration=0.1, seed=2)
+    np.testing.assert_array_equal(a.spike_steps, b.spike_steps)
+    assert not np.array_equal(a.spike_steps, c.spike_steps)
+
+
+# ------------------------------------------------------------------ errors carry the CLI's message
+
+
+def test_network_error_message_equals_cli(cli, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[population]]\nname = "a"\nsize = 4\n[population.params]\nc_mem = "-3 pF"\n')
+    with pytest.raises(mixsig.MixsigError) as e:
+        mixsig.network(bad)
+    assert str(e.value) == cli_error(cli, "sim", str(bad))
+    assert "line" not in str(e.value) or ":5" in str(e.value)
+    assert "c_mem" in str(e.value)
+
+
+def test_profile_error_message_equals_cli(cli, tmp_path):
+    with pytest.raises(mixsig.MixsigError) as e:
+        mixsig.chip("no-such-chip")
+    assert str(e.value) == cli_error(cli, "chip", "sample", "no-such-chip", "--out", str(tmp_path))
+
+
+def test_sim_option_errors_equal_cli(cli, root, tmp_path):
+    with pytest.raises(mixsig.MixsigError) as e:
+        mixsig.simulate(root / EI, instance=3, duration=0.01)
+    assert str(e.value) == cli_error(cli, "sim", EI, "--instance", "3", "--duration", "10ms",
+                                     "--out", str(tmp_path))
+
+
+def test_train_error_message_equals_cli(cli, tmp_path):
+    with pytest.raises(mixsig.MixsigError) as e:
+        mixsig.train(presentations=0, profile=None)
+    assert str(e.value) == cli_error(cli, "train", "--presentations", "0", "--profile", "none",
+                                     "--out", str(tmp_path))
+    with pytest.raises(mixsig.MixsigError, match="unknown feedback `sideways`"):
+        mixsig.train(feedback="sideways")
+
+
+# ------------------------------------------------------------------ profiles and dies
+
+
+def test_profiles_and_profile():
+    assert set(mixsig.profiles()) >= {"ideal", "dynapse2", "dynapse1", "fdsoi22"}
+    p = mixsig.profile("dynapse2")
+    assert p.name == "dynapse2"
+    assert p.cores * p.neurons_per_core > 0
+    assert "dynapse2" in p.summary
+
+
+def test_die_arrays_shapes_and_identity(tmp_path):
+    a = mixsig.chip("dynapse2", instance=3)
+    cores, npc, syn = a.shape
+    pa = a.params()
+    assert pa["i_tau_mem"].shape == (cores, npc)
+    assert a.weight_factors().shape == (cores, npc, syn)
+    # Same seed, same die; another seed, another die.
+    np.testing.assert_array_equal(pa["i_tau_mem"], mixsig.chip("dynapse2", 3).params()["i_tau_mem"])
+    assert not np.array_equal(pa["i_tau_mem"], mixsig.chip("dynapse2", 4).params()["i_tau_mem"])
+    # Mismatch: a spread within a core; the profile's device statistics describe these arrays.
+    stats = {s["name"]: s for s in a.device_stats()}
+    x = pa["i_tau_mem"].ravel()
+    assert x.std() > 0
+    assert stats["i_tau_mem"]["mean"] == pytest.approx(x.mean(), rel=1e-12)
+    assert stats["i_tau_mem"]["p50"] == pytest.approx(np.median(x), rel=1e-12)
+    # Save and load: the same per-device values.
+    a.save(tmp_path / "die.toml")
+    b = mixsig.Chip.load(tmp_path / "die.toml", "dynapse2")
+    np.testing.assert_array_equal(b.params()["i_tau_mem"], pa["i_tau_mem"])
+    np.testing.assert_array_equal(b.weight_factors(), a.weight_factors())
+
+
+def test_ideal_profile_has_no_mismatch():
+    c = mixsig.chip("ideal", 5)
+    p = c.params()
+    for name in mixsig.Chip.mismatched_params():
+        v = p[name]
+        assert np.all(v == v.flat[0]), name
+    assert np.all(c.weight_factors() == 1.0)
+
+
+# ------------------------------------------------------------------ F-I
+
+
+def test_fi_ideal_is_monotonic_and_silent_below_threshold():
+    r = mixsig.fi(idc=["1 pA", "100 pA", "300 pA", "1 nA"], duration=0.3)
+    assert r.rate_hz[0] == 0
+    assert math.isnan(r.first_spike_s[0])
+    assert np.all(np.diff(r.rate_hz[1:]) >= 0) and r.rate_hz[-1] > 0
+
+
+def test_fi_on_dies_band_is_numpy_percentiles():
+    r = mixsig.fi(idc=["200 pA", "1 nA"], duration=0.2, profile="dynapse2", instance=10,
+                  instances=5)
+    assert r.seeds == [10, 11, 12, 13, 14]
+    assert r.per_die_rate_hz.shape == (5, 2)
+    np.testing.assert_allclose(r.rate_hz, np.median(r.per_die_rate_hz, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(r.rate_p05_hz, np.percentile(r.per_die_rate_hz, 5, axis=0),
+                               rtol=1e-12)
+
+
+def test_fi_error_equals_cli(cli, tmp_path):
+    with pytest.raises(mixsig.MixsigError) as e:
+        mixsig.fi(set={"c_mem": "3 pF"}, profile="dynapse2")
+    assert str(e.value) == cli_error(cli, "fi", "--set", "c_mem=3pF", "--profile", "dynapse2",
+                                     "--out", str(tmp_path))
+
+
+# ------------------------------------------------------------------ train
+
+
+def test_train_small_run():
+    r = mixsig.train("order", profile=None, presentations=20, test_every=10, n_test=4)
+    assert list(r.curve["presentations"]) == [0, 10, 20]
+    assert np.all((r.curve["test_accuracy"] >= 0) & (r.curve["test_accuracy"] <= 1))
+    assert r.test_accuracy == r.curve["test_accuracy"][-1]
+    assert {x["when"] for x in r.rasters} == {"before", "after"}
+    assert r.summary["options"]["presentations"] == 20
+    assert r.summary["chip"] is None
+
+
+def test_help_is_useful():
+    text = pydoc.render_doc(mixsig.train, renderer=pydoc.plaintext)
+    for word in ("feedback", "presentations", "profile", "learning curve", "MixsigError"):
+        assert word in text
+    assert "simulate" in (mixsig.__doc__ or "")

@@ -1,0 +1,115 @@
+"""Sweeps over dies: the Python API equals the CLI, and sharded / distributed runs (threads, Ray)
+equal the serial run."""
+
+import concurrent.futures
+import os
+
+import numpy as np
+import pytest
+
+import mixsig
+from conftest import cli_error, run_cli
+
+FI = dict(idc="300 pA", duration="300 ms", scales=[0.0, 1.0, 2.0], instances=8)
+
+
+def same(a: mixsig.SweepResult, b: mixsig.SweepResult):
+    assert a.records == b.records
+    assert a.summary == b.summary
+    np.testing.assert_array_equal(a.metric_values, b.metric_values)
+
+
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory):
+    return mixsig.robustness("fi", out=tmp_path_factory.mktemp("serial"), **FI)
+
+
+def test_robustness_result_shape(serial):
+    assert serial.metric_values.shape == (1, 3, 8)
+    assert serial.instances == list(range(8))
+    assert not np.isnan(serial.metric_values).any()
+    # No mismatch at scale 0: every die is the nominal die.
+    assert np.all(serial.metric_values[0, 0] == serial.metric_values[0, 0, 0])
+    # Mismatch spreads the rates.
+    assert serial.metric_values[0, 2].std() > 0
+    assert (serial.out / "report.html").is_file()
+
+
+def test_robustness_equals_cli(cli, serial, tmp_path):
+    out = tmp_path / "cli"
+    r = run_cli(cli, "robustness", "--experiment", "fi", "--idc", "300pA", "--duration",
+                "300ms", "--scales", "0,1,2", "--instances", "8", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    for f in ("results.csv", "percentiles.csv", "sensitivity.csv", "trials.jsonl"):
+        assert (out / f).read_text() == (serial.out / f).read_text(), f
+
+
+def test_robustness_error_equals_cli(cli, tmp_path):
+    with pytest.raises(mixsig.MixsigError) as e:
+        mixsig.robustness("fi", scales=[-1.0], instances=2)
+    assert str(e.value) == cli_error(cli, "robustness", "--experiment", "fi", "--scales=-1",
+                                     "--instances", "2", "--out", str(tmp_path))
+
+
+def test_shards_in_threads_equal_serial(serial):
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as ex:
+        same(mixsig.robustness("fi", executor=ex, shards=5, **FI), serial)
+
+
+def test_ray_equals_serial(serial, tmp_path):
+    """A local Ray instance runs the shards as Ray tasks; the merged result is the serial one."""
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             runtime_env={"env_vars": {"RAYON_NUM_THREADS": "1"}})
+    try:
+        ex = mixsig.RayExecutor()
+        assert ex.workers() == 2
+        dist = mixsig.robustness("fi", executor=ex, shards=3, out=tmp_path, **FI)
+        # The shards were run remotely and merged here.
+        assert sorted(p.name for p in (tmp_path / "shards").iterdir()) == [
+            "1-of-3", "2-of-3", "3-of-3"]
+        same(dist, serial)
+        assert (tmp_path / "results.csv").read_text() == (serial.out / "results.csv").read_text()
+        # The same through the executor="ray" shortcut (uses the running instance) on compare.
+        a = mixsig.compare(["dynapse2", "dynapse1"], "fi", idc="300 pA", duration="300 ms",
+                           instances=4, executor="ray")
+        b = mixsig.compare(["dynapse2", "dynapse1"], "fi", idc="300 pA", duration="300 ms",
+                           instances=4)
+        same(a, b)
+        assert a.metric_values.shape == (2, 1, 4)
+        # Independent tuning runs, one Ray task per profile.
+        profiles = ["dynapse2", "dynapse1"]
+        ta = mixsig.tune(TARGETS, profile=profiles, dies=6, executor=ex)
+        tb = mixsig.tune(TARGETS, profile=profiles, dies=6)
+        assert [x.summary for x in ta] == [x.summary for x in tb]
+    finally:
+        ray.shutdown()
+
+
+TARGETS = {"tolerance": 0.1, "core": [{"core": 0, "tau_mem": "20 ms", "gain_mem": 4,
+                                       "refractory": "2 ms"}]}
+
+
+def test_tune_equals_cli(cli, tmp_path):
+    (tmp_path / "targets.toml").write_text(
+        'tolerance = 0.1\n[[core]]\ncore = 0\ntau_mem = "20 ms"\ngain_mem = 4\n'
+        'refractory = "2 ms"\n')
+    r = run_cli(cli, "tune", str(tmp_path / "targets.toml"), "--dies", "6", "--out",
+                str(tmp_path / "cli"))
+    assert r.returncode == 0, r.stderr
+    py = mixsig.tune(TARGETS, dies=6, out=tmp_path / "py")
+    assert sorted(t["key"] for t in py.tuned) == ["gain_mem", "refractory", "tau_mem"]
+    assert all(t["core"] == 0 for t in py.tuned)
+    # The achieved time constant is within the tolerance of the target on the nominal die.
+    tau = next(t for t in py.tuned if t["key"] == "tau_mem")
+    assert abs(tau["achieved"] / 0.02 - 1) <= 0.1
+    assert (tmp_path / "cli" / "tune.csv").read_text() == (tmp_path / "py" / "tune.csv").read_text()
+    assert "[[chip.bias]]" in py.biases_toml
+
+
+def test_tune_error_equals_cli(cli, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[core]]\ntau_mem = "-20 ms"\n')
+    with pytest.raises(mixsig.MixsigError) as e:
+        mixsig.tune(bad)
+    assert str(e.value) == cli_error(cli, "tune", str(bad), "--out", str(tmp_path / "o"))
