@@ -5,9 +5,14 @@
 //! (NMDA gate), THRLO/THRHI (hidden thresholds), WLAT (hidden lateral inhibition), CAHI (calcium upper
 //! threshold), CONTRAST (cross-class error wiring), BIAS/WBIAS (bias
 //! source rate and weight bound), WIR/GTAU (inhibitory ramp onto hidden), NPC (outputs per class), NHID; protocol: EDECAY,
-//! PRES, EVERY; NOHID = no hidden layer; EASY = a rate-coded control task. Prints the learning curve of
-//! each seed and the median final and best accuracies; MIXSIG_DEBUG_TRAIN=1 adds per-class scores.
+//! PRES, EVERY; NOHID = no hidden layer; EASY = a rate-coded control task; coincidence detectors:
+//! NCOINC, WCOINC, CFLO/CFHI, COINCINH; integrators NINTEG, WINTS, WINTF (fan-in range). PROFILE=dynapse2 with DIES=0-19 (or a comma list) runs
+//! the first seed on each die instead (learning-rate mismatch from the profile). Prints the learning
+//! curve of each seed (die) and the median final and best accuracies and the fraction of runs with
+//! final accuracy >= 0.85; MIXSIG_DEBUG_TRAIN=1 adds per-class scores.
+use mixsig_chip::ChipProfile;
 use mixsig_lab::tasks::{generate, Pattern, PatternConfig};
+use mixsig_lab::train::placement::{bind_to_die, profile_eta_sigma};
 use mixsig_lab::train::network::{build, FeedbackMode, NetConfig};
 use mixsig_lab::train::protocol::{run, Protocol};
 
@@ -72,6 +77,30 @@ fn main() {
     if let Some(v) = f("NHID") {
         cfg.n_hidden = v as usize;
     }
+    if let Some(v) = f("NCOINC") {
+        cfg.n_coinc = v as usize;
+    }
+    if let Some(v) = f("WCOINC") {
+        cfg.w_coinc = v;
+    }
+    if let Some(v) = f("CFLO") {
+        cfg.coinc_fanin.0 = v as usize;
+    }
+    if let Some(v) = f("CFHI") {
+        cfg.coinc_fanin.1 = v as usize;
+    }
+    if let Some(v) = f("COINCINH") {
+        cfg.coinc_inh = v;
+    }
+    if let Some(v) = f("NINTEG") {
+        cfg.n_integ = v as usize;
+    }
+    if let Some(v) = f("WINTS") {
+        cfg.w_integ_slow = v;
+    }
+    if let Some(v) = f("WINTF") {
+        cfg.w_integ_fast = v;
+    }
     if std::env::var("NOHID").is_ok() {
         cfg.n_hidden = 0;
     }
@@ -85,8 +114,27 @@ fn main() {
     if let Some(v) = f("EVERY") {
         proto.test_every = v as usize;
     }
+    let profile = std::env::var("PROFILE")
+        .ok()
+        .map(|p| ChipProfile::builtin_or_load(&p).unwrap());
+    if let Some(p) = &profile {
+        cfg.eta_sigma_ln = profile_eta_sigma(p);
+    }
+    let dies: Vec<u64> = match std::env::var("DIES") {
+        Ok(d) if d.contains('-') => {
+            let (a, b) = d.split_once('-').unwrap();
+            (a.parse().unwrap()..=b.parse().unwrap()).collect()
+        }
+        Ok(d) => d.split(',').filter_map(|x| x.parse().ok()).collect(),
+        Err(_) => vec![0],
+    };
+    let runs: Vec<(u64, u64)> = if profile.is_some() {
+        dies.iter().map(|&d| (seeds[0], d)).collect()
+    } else {
+        seeds.iter().map(|&s| (s, 0)).collect()
+    };
     let (mut finals, mut bests, mut walls) = (vec![], vec![], vec![]);
-    for &seed in &seeds {
+    for &(seed, die) in &runs {
         let mut task = generate(pat, &PatternConfig::default(), 200, 40, seed).unwrap();
         if std::env::var("EASY").is_ok() {
             // Sanity: class c drives only its half of the channels (a rate code any readout can learn).
@@ -101,7 +149,10 @@ fn main() {
                 }
             }
         }
-        let (spec, layout) = build(task.n_channels, task.n_classes, &cfg, seed);
+        let (mut spec, layout) = build(task.n_channels, task.n_classes, &cfg, seed);
+        if let Some(p) = &profile {
+            bind_to_die(&mut spec, &cfg, p, die).unwrap();
+        }
         let r = run(
             &spec,
             &layout,
@@ -120,7 +171,7 @@ fn main() {
             .collect();
         let last = r.curve.last().unwrap();
         println!(
-            "seed {seed}: acc {} | err {:.1} Hz w1 {:.2e} w2 {:.2e} div {:.1e} | wall {:.1}s",
+            "seed {seed} die {die}: acc {} | err {:.1} Hz w1 {:.2e} w2 {:.2e} div {:.1e} | wall {:.1}s",
             accs.join(" "),
             last.error_rate_out_hz,
             last.w1_mean,
@@ -132,10 +183,15 @@ fn main() {
         bests.push(r.best_accuracy);
         walls.push(r.wall_s);
     }
+    let good = finals.iter().filter(|&&a| a >= 0.85).count();
+    let mut sorted = finals.clone();
+    sorted.sort_by(f64::total_cmp);
     println!(
-        "median final {:.3} best {:.3} (finals {:?}) wall {:.1}s",
+        "median final {:.3} best {:.3} min {:.3} >=0.85: {good}/{} (finals {:?}) wall {:.1}s",
         median(finals.clone()),
         median(bests),
+        sorted[0],
+        finals.len(),
         finals,
         median(walls)
     );

@@ -87,7 +87,7 @@ fn projection_max(spec: &NetworkSpec, i: usize) -> f64 {
 
 /// Place `spec` on a die of `profile` and set its biases to the preset's operating point; returns the
 /// die description and warnings.
-pub(super) fn bind_to_die(
+pub fn bind_to_die(
     spec: &mut NetworkSpec,
     cfg: &NetConfig,
     profile: &ChipProfile,
