@@ -21,7 +21,7 @@ fn main() {
     let f = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<f64>().ok());
     let n = f("N").unwrap_or(60.0) as usize;
     let task = generate(pat, &PatternConfig::default(), n, 4, 1).unwrap();
-    let mut cfg = NetConfig::default();
+    let mut cfg = NetConfig::for_task(pat.name());
     if let Some(v) = f("WS") {
         cfg.w_slow_max = v;
     }

@@ -1,6 +1,6 @@
 //! Tuning harness for the training preset: `cargo run --release -p mixsig-lab --example train_tune --
 //! PATTERN FEEDBACK SEEDS` (SEEDS: `1` or `1,2,3`) with knobs from the environment, each overriding one
-//! field of the preset's defaults: ETA1, ETA2, WINH (mutual inhibition), W1MAX, W2MAX, TEACH (teacher
+//! field of the task's preset (`NetConfig::for_task`): ETA1, ETA2, WINH (mutual inhibition), W1MAX, W2MAX, TEACH (teacher
 //! rate), WTEACH, WOUT (output -> error weight), DZ (dead zone), TAUPRE, WS (slow weight bound), NT
 //! (NMDA gate), THRLO/THRHI (hidden thresholds), WLAT (hidden lateral inhibition), CAHI (calcium upper
 //! threshold), CONTRAST (cross-class error wiring), BIAS/WBIAS (bias
@@ -12,8 +12,8 @@
 //! final accuracy >= 0.85; MIXSIG_DEBUG_TRAIN=1 adds per-class scores.
 use mixsig_chip::ChipProfile;
 use mixsig_lab::tasks::{generate, Pattern, PatternConfig};
-use mixsig_lab::train::placement::{bind_to_die, profile_eta_sigma};
 use mixsig_lab::train::network::{build, FeedbackMode, NetConfig};
+use mixsig_lab::train::placement::{bind_to_die, profile_eta_sigma};
 use mixsig_lab::train::protocol::{run, Protocol};
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -40,7 +40,7 @@ fn main() {
     let f = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<f64>().ok());
     let mut cfg = NetConfig {
         feedback: fb,
-        ..Default::default()
+        ..NetConfig::for_task(pat.name())
     };
     let knobs: [(&str, &mut f64); 22] = [
         ("BIAS", &mut cfg.bias_rate),
@@ -147,6 +147,18 @@ fn main() {
                         }
                     }
                 }
+            }
+        }
+        if std::env::var("DUMPTEST").is_ok() {
+            for (i, p) in task.test.iter().enumerate() {
+                let first: Vec<f64> = p
+                    .channels
+                    .iter()
+                    .filter_map(|c| c.first().copied())
+                    .collect();
+                let lo = first.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = first.iter().copied().fold(0.0, f64::max);
+                println!("test {i} label {} first spikes {lo:.3}..{hi:.3} s", p.label);
             }
         }
         let (mut spec, layout) = build(task.n_channels, task.n_classes, &cfg, seed);

@@ -270,7 +270,7 @@ pub fn net_config(opts: &TrainOptions, eta_sigma_ln: f64) -> NetConfig {
         feedback: opts.feedback,
         storage: opts.storage,
         eta_sigma_ln,
-        ..NetConfig::default()
+        ..NetConfig::for_task(&opts.task.describe())
     };
     if opts.no_hidden {
         cfg.n_hidden = 0;
