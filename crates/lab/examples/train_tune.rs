@@ -182,10 +182,18 @@ fn main() {
             .map(|c| format!("{:.2}", c.test_accuracy))
             .collect();
         let last = r.curve.last().unwrap();
+        let first_err = r
+            .curve
+            .iter()
+            .map(|c| c.error_rate_out_hz)
+            .find(|e| e.is_finite())
+            .unwrap_or(f64::NAN);
         println!(
-            "seed {seed} die {die}: acc {} | err {:.1} Hz w1 {:.2e} w2 {:.2e} div {:.1e} | wall {:.1}s",
+            "seed {seed} die {die}: acc {} | err {:.1} -> {:.1} Hz ({:.0}%) w1 {:.2e} w2 {:.2e} div {:.1e} | wall {:.1}s",
             accs.join(" "),
+            first_err,
             last.error_rate_out_hz,
+            100.0 * last.error_rate_out_hz / first_err,
             last.w1_mean,
             last.w2_mean,
             last.mirror_divergence,
