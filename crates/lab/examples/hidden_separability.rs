@@ -5,7 +5,8 @@
 //! presentations. `cargo run --release -p mixsig-lab --example hidden_separability -- order|sync|xor`
 //! with knobs from the environment: WS (slow weight bound), W1 (fast weight bound), NT (NMDA gate),
 //! THRLO/THRHI (hidden threshold range), WIR (inhibitory ramp), GTAU
-//! (hidden GABA time constant factor), WLAT (lateral inhibition), N (presentations).
+//! (hidden GABA time constant factor), WLAT (lateral inhibition), N (presentations), coincidence
+//! detectors NCOINC, WCOINC, CFLO/CFHI, COINCINH; integrators NINTEG, WINTS, WINTF (they are listed last).
 use mixsig_engine::Network;
 use mixsig_lab::tasks::{generate, Pattern, PatternConfig};
 use mixsig_lab::train::network::{build, NetConfig};
@@ -14,12 +15,13 @@ fn main() {
     let pat = match std::env::args().nth(1).as_deref() {
         Some("sync") => Pattern::Sync,
         Some("xor") => Pattern::Xor,
+        Some("frozen-poisson") => Pattern::FrozenPoisson,
         _ => Pattern::Order,
     };
     let f = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<f64>().ok());
     let n = f("N").unwrap_or(60.0) as usize;
     let task = generate(pat, &PatternConfig::default(), n, 4, 1).unwrap();
-    let mut cfg = NetConfig::default();
+    let mut cfg = NetConfig::for_task(pat.name());
     if let Some(v) = f("WS") {
         cfg.w_slow_max = v;
     }
@@ -44,12 +46,36 @@ fn main() {
     if let Some(v) = f("WLAT") {
         cfg.w_hidden_inhibit = v;
     }
+    if let Some(v) = f("NCOINC") {
+        cfg.n_coinc = v as usize;
+    }
+    if let Some(v) = f("WCOINC") {
+        cfg.w_coinc = v;
+    }
+    if let Some(v) = f("CFLO") {
+        cfg.coinc_fanin.0 = v as usize;
+    }
+    if let Some(v) = f("CFHI") {
+        cfg.coinc_fanin.1 = v as usize;
+    }
+    if let Some(v) = f("COINCINH") {
+        cfg.coinc_inh = v;
+    }
+    if let Some(v) = f("NINTEG") {
+        cfg.n_integ = v as usize;
+    }
+    if let Some(v) = f("WINTS") {
+        cfg.w_integ_slow = v;
+    }
+    if let Some(v) = f("WINTF") {
+        cfg.w_integ_fast = v;
+    }
     let (mut spec, _l) = build(task.n_channels, task.n_classes, &cfg, 1);
     spec.record.spikes = Some(vec!["hid".into()]);
     let mut net = Network::build(&spec, 1e-4, 1).unwrap();
     net.learning_on = false;
     let g = net.rec.group("hid").unwrap() as u32;
-    let nh = cfg.n_hidden;
+    let nh = cfg.n_hidden + cfg.n_coinc + cfg.n_integ;
     let mut rows: Vec<(usize, Vec<f64>)> = vec![];
     for p in &task.train {
         net.present("in", &p.channels).unwrap();

@@ -1,14 +1,19 @@
 //! Tuning harness for the training preset: `cargo run --release -p mixsig-lab --example train_tune --
 //! PATTERN FEEDBACK SEEDS` (SEEDS: `1` or `1,2,3`) with knobs from the environment, each overriding one
-//! field of the preset's defaults: ETA1, ETA2, WINH (mutual inhibition), W1MAX, W2MAX, TEACH (teacher
+//! field of the task's preset (`NetConfig::for_task`): ETA1, ETA2, WINH (mutual inhibition), W1MAX, W2MAX, TEACH (teacher
 //! rate), WTEACH, WOUT (output -> error weight), DZ (dead zone), TAUPRE, WS (slow weight bound), NT
 //! (NMDA gate), THRLO/THRHI (hidden thresholds), WLAT (hidden lateral inhibition), CAHI (calcium upper
 //! threshold), CONTRAST (cross-class error wiring), BIAS/WBIAS (bias
 //! source rate and weight bound), WIR/GTAU (inhibitory ramp onto hidden), NPC (outputs per class), NHID; protocol: EDECAY,
-//! PRES, EVERY; NOHID = no hidden layer; EASY = a rate-coded control task. Prints the learning curve of
-//! each seed and the median final and best accuracies; MIXSIG_DEBUG_TRAIN=1 adds per-class scores.
+//! PRES, EVERY; NOHID = no hidden layer; EASY = a rate-coded control task; coincidence detectors:
+//! NCOINC, WCOINC, CFLO/CFHI, COINCINH; integrators NINTEG, WINTS, WINTF (fan-in range). PROFILE=dynapse2 with DIES=0-19 (or a comma list) runs
+//! the first seed on each die instead (learning-rate mismatch from the profile). Prints the learning
+//! curve of each seed (die) and the median final and best accuracies and the fraction of runs with
+//! final accuracy >= 0.85; MIXSIG_DEBUG_TRAIN=1 adds per-class scores.
+use mixsig_chip::ChipProfile;
 use mixsig_lab::tasks::{generate, Pattern, PatternConfig};
 use mixsig_lab::train::network::{build, FeedbackMode, NetConfig};
+use mixsig_lab::train::placement::{bind_to_die, profile_eta_sigma};
 use mixsig_lab::train::protocol::{run, Protocol};
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -35,7 +40,7 @@ fn main() {
     let f = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<f64>().ok());
     let mut cfg = NetConfig {
         feedback: fb,
-        ..Default::default()
+        ..NetConfig::for_task(pat.name())
     };
     let knobs: [(&str, &mut f64); 22] = [
         ("BIAS", &mut cfg.bias_rate),
@@ -72,6 +77,30 @@ fn main() {
     if let Some(v) = f("NHID") {
         cfg.n_hidden = v as usize;
     }
+    if let Some(v) = f("NCOINC") {
+        cfg.n_coinc = v as usize;
+    }
+    if let Some(v) = f("WCOINC") {
+        cfg.w_coinc = v;
+    }
+    if let Some(v) = f("CFLO") {
+        cfg.coinc_fanin.0 = v as usize;
+    }
+    if let Some(v) = f("CFHI") {
+        cfg.coinc_fanin.1 = v as usize;
+    }
+    if let Some(v) = f("COINCINH") {
+        cfg.coinc_inh = v;
+    }
+    if let Some(v) = f("NINTEG") {
+        cfg.n_integ = v as usize;
+    }
+    if let Some(v) = f("WINTS") {
+        cfg.w_integ_slow = v;
+    }
+    if let Some(v) = f("WINTF") {
+        cfg.w_integ_fast = v;
+    }
     if std::env::var("NOHID").is_ok() {
         cfg.n_hidden = 0;
     }
@@ -85,8 +114,27 @@ fn main() {
     if let Some(v) = f("EVERY") {
         proto.test_every = v as usize;
     }
+    let profile = std::env::var("PROFILE")
+        .ok()
+        .map(|p| ChipProfile::builtin_or_load(&p).unwrap());
+    if let Some(p) = &profile {
+        cfg.eta_sigma_ln = profile_eta_sigma(p);
+    }
+    let dies: Vec<u64> = match std::env::var("DIES") {
+        Ok(d) if d.contains('-') => {
+            let (a, b) = d.split_once('-').unwrap();
+            (a.parse().unwrap()..=b.parse().unwrap()).collect()
+        }
+        Ok(d) => d.split(',').filter_map(|x| x.parse().ok()).collect(),
+        Err(_) => vec![0],
+    };
+    let runs: Vec<(u64, u64)> = if profile.is_some() {
+        dies.iter().map(|&d| (seeds[0], d)).collect()
+    } else {
+        seeds.iter().map(|&s| (s, 0)).collect()
+    };
     let (mut finals, mut bests, mut walls) = (vec![], vec![], vec![]);
-    for &seed in &seeds {
+    for &(seed, die) in &runs {
         let mut task = generate(pat, &PatternConfig::default(), 200, 40, seed).unwrap();
         if std::env::var("EASY").is_ok() {
             // Sanity: class c drives only its half of the channels (a rate code any readout can learn).
@@ -101,7 +149,22 @@ fn main() {
                 }
             }
         }
-        let (spec, layout) = build(task.n_channels, task.n_classes, &cfg, seed);
+        if std::env::var("DUMPTEST").is_ok() {
+            for (i, p) in task.test.iter().enumerate() {
+                let first: Vec<f64> = p
+                    .channels
+                    .iter()
+                    .filter_map(|c| c.first().copied())
+                    .collect();
+                let lo = first.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = first.iter().copied().fold(0.0, f64::max);
+                println!("test {i} label {} first spikes {lo:.3}..{hi:.3} s", p.label);
+            }
+        }
+        let (mut spec, layout) = build(task.n_channels, task.n_classes, &cfg, seed);
+        if let Some(p) = &profile {
+            bind_to_die(&mut spec, &[], p, die, &[]).unwrap();
+        }
         let r = run(
             &spec,
             &layout,
@@ -119,10 +182,18 @@ fn main() {
             .map(|c| format!("{:.2}", c.test_accuracy))
             .collect();
         let last = r.curve.last().unwrap();
+        let first_err = r
+            .curve
+            .iter()
+            .map(|c| c.error_rate_out_hz)
+            .find(|e| e.is_finite())
+            .unwrap_or(f64::NAN);
         println!(
-            "seed {seed}: acc {} | err {:.1} Hz w1 {:.2e} w2 {:.2e} div {:.1e} | wall {:.1}s",
+            "seed {seed} die {die}: acc {} | err {:.1} -> {:.1} Hz ({:.0}%) w1 {:.2e} w2 {:.2e} div {:.1e} | wall {:.1}s",
             accs.join(" "),
+            first_err,
             last.error_rate_out_hz,
+            100.0 * last.error_rate_out_hz / first_err,
             last.w1_mean,
             last.w2_mean,
             last.mirror_divergence,
@@ -132,10 +203,15 @@ fn main() {
         bests.push(r.best_accuracy);
         walls.push(r.wall_s);
     }
+    let good = finals.iter().filter(|&&a| a >= 0.85).count();
+    let mut sorted = finals.clone();
+    sorted.sort_by(f64::total_cmp);
     println!(
-        "median final {:.3} best {:.3} (finals {:?}) wall {:.1}s",
+        "median final {:.3} best {:.3} min {:.3} >=0.85: {good}/{} (finals {:?}) wall {:.1}s",
         median(finals.clone()),
         median(bests),
+        sorted[0],
+        finals.len(),
         finals,
         median(walls)
     );

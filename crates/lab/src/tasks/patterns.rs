@@ -10,6 +10,11 @@ const DOMAIN: u64 = 0x5441_534b_0000_0009;
 
 /// Fraction of the duration over which `order` spreads its burst onsets.
 const ORDER_SPAN: f64 = 0.7;
+/// Fraction of the duration over which `sync` places its volley (class 0) and its independent
+/// per-channel onsets (class 1): the last 30% leave the network time to answer a late volley inside
+/// the presentation (a volley 10 ms before the end gives the outputs no time to fire, so its class
+/// cannot be read from spike counts — not a timing difference any readout could use).
+const SYNC_SPAN: f64 = 0.7;
 /// `xor`: group A's onsets end before this fraction of the duration, group B's start after
 /// [`XOR_B_START`], so the two groups never overlap in time.
 const XOR_A_END: f64 = 0.45;
@@ -159,7 +164,7 @@ fn template(
                 .collect()
         }
         Pattern::Sync => {
-            let (a, b) = (m, dur - m - span);
+            let (a, b) = (m, SYNC_SPAN * dur - span);
             let common = d.range(a, b);
             (0..n)
                 .map(|_| {
@@ -268,7 +273,7 @@ fn validate(
     // The onset windows each pattern needs, as (what, start, end).
     let windows = match pattern {
         Pattern::Order => vec![("the first 70% of the duration", m, ORDER_SPAN * dur - span)],
-        Pattern::Sync => vec![("the duration", m, dur - m - span)],
+        Pattern::Sync => vec![("the first 70% of the duration", m, SYNC_SPAN * dur - span)],
         Pattern::Xor => vec![
             (
                 "the first group's 45% of the duration",

@@ -104,6 +104,34 @@ pub struct NetConfig {
     pub bias_rate: f64,
     /// Upper bound of the bias->output weights, A.
     pub w_bias_max: f64,
+    /// Coincidence-detector hidden neurons, appended to the `n_hidden` sequence detectors (only
+    /// with a hidden layer): fast (AMPA-only) uniform input weights [`NetConfig::w_coinc`] from a
+    /// random subset of the channels, no slow or inhibitory input, the threshold of the middle of
+    /// the hidden range. A synchronous volley drives them far above rheobase; the same spikes spread
+    /// out in time stay below it, so they fire for `sync` and stay silent for `async`.
+    pub n_coinc: usize,
+    /// Input weight of the coincidence detectors, A (a multiple of `w_slow_max / 15` lands exactly
+    /// on a weight level of a `dynapse2` core).
+    pub w_coinc: f64,
+    /// Fan-in (number of input channels) of the coincidence detectors, spread linearly from the
+    /// first to the second value across them: it sets how synchronous a volley must be to drive
+    /// them, independently of weight quantization.
+    pub coinc_fanin: (usize, usize),
+    /// Fixed inhibitory (GABA) weight of the coincidence detectors from the same channels, as a
+    /// fraction of [`NetConfig::w_coinc`]. With the slow hidden GABA synapse this balances the
+    /// excitation on average (async input nets ~0) while a synchronous volley's fast excitation
+    /// outruns the slow inhibition (feed-forward inhibition makes the coincidence window).
+    pub coinc_inh: f64,
+    /// Integrator hidden neurons, appended after the coincidence detectors (only with a hidden
+    /// layer): uniform slow (NMDA) weights [`NetConfig::w_integ_slow`] and fast (AMPA) weights
+    /// [`NetConfig::w_integ_fast`] from every channel. Driven hard, a neuron's rate saturates, so the
+    /// same spikes spread out in time give more output spikes than one volley: they fire more for
+    /// `async` than for `sync` (the feature with the opposite sign of the coincidence detectors).
+    pub n_integ: usize,
+    /// Slow (NMDA) input weight of the integrator neurons, A.
+    pub w_integ_slow: f64,
+    /// Fast (AMPA) input weight of the integrator neurons, A (opens their NMDA gate).
+    pub w_integ_fast: f64,
 }
 
 impl Default for NetConfig {
@@ -143,6 +171,33 @@ impl Default for NetConfig {
             hidden_gaba_tau: 5.0,
             bias_rate: 100.0,
             w_bias_max: 1e-9,
+            n_coinc: 0,
+            w_coinc: 2.4e-10,
+            coinc_fanin: (10, 16),
+            coinc_inh: 5.0 / 3.0,
+            n_integ: 0,
+            w_integ_slow: 1.2e-9,
+            w_integ_fast: 8e-11,
+        }
+    }
+}
+
+impl NetConfig {
+    /// The preset for a task (`TaskSet::name`: `order`, `sync`, ...): the defaults, plus per-pattern
+    /// overrides. `sync` adds 16 coincidence detectors (fast weight 2.4e-10 A from 10–16 channels,
+    /// balanced by 4e-10 A of slow inhibition from the same channels; both are weight levels 3 and 5
+    /// of a `dynapse2` hidden core) and a 50 Hz teacher, which the outputs can reach: measured in
+    /// docs/train-tuning.md (ideal, seeds 1–3, `none`: 0.75 -> 0.95 median final). The other tasks
+    /// keep the defaults (the sequence-detector preset that learns `order`).
+    pub fn for_task(task: &str) -> NetConfig {
+        let d = NetConfig::default();
+        match task {
+            "sync" => NetConfig {
+                n_coinc: 16,
+                rate_teacher: 50.0,
+                ..d
+            },
+            _ => d,
         }
     }
 }
@@ -199,8 +254,15 @@ fn explicit(from: &str, to: &str, syn: SynapseType, t: Vec<(u32, u32, f64)>) -> 
 pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (NetworkSpec, Layout) {
     let base = base_params();
     let n_out = n_classes * cfg.n_per_class;
-    let n_hid = cfg.n_hidden;
-    let hidden = n_hid > 0;
+    let hidden = cfg.n_hidden > 0;
+    // Sequence detectors first, then the coincidence detectors.
+    let n_seq = cfg.n_hidden;
+    let n_hid = if hidden {
+        n_seq + cfg.n_coinc + cfg.n_integ
+    } else {
+        0
+    };
+    let n_cd = cfg.n_coinc;
     let mut r = rng::stream(seed, &[name_id("train-init")]);
     let mut uniform =
         |n: usize, hi: f64| -> Vec<f64> { (0..n).map(|_| r.gen::<f64>() * hi).collect() };
@@ -240,8 +302,10 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
         let per_neuron: Vec<NeuronParams> = (0..n_hid)
             .map(|i| {
                 let mut p = base;
-                let f = if n_hid > 1 {
-                    i as f64 / (n_hid - 1) as f64
+                let f = if i >= n_seq {
+                    0.5
+                } else if n_seq > 1 {
+                    i as f64 / (n_seq - 1) as f64
                 } else {
                     0.5
                 };
@@ -291,7 +355,7 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
         // changes how much of their charge lands inside the presentation: timing becomes counts.
         let mut slow = vec![0.0; n_in * n_hid];
         let noise = uniform(n_in * n_hid + n_hid, 1.0);
-        for h in 0..n_hid {
+        for h in 0..n_seq {
             let up = noise[n_in * n_hid + h] < 0.5;
             for i in 0..n_in {
                 let f = if n_in > 1 {
@@ -306,19 +370,50 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
         // The plastic fast path starts as the mirror image of the slow ramp: with NMDA gated by the
         // membrane (`nmda_thr`), a neuron whose slow inputs come first and whose fast inputs come
         // last fires more than for the reverse order (a sequence detector).
-        let fast: Vec<f64> = slow
+        let mut fast: Vec<f64> = slow
             .iter()
             .map(|w| 0.5 * cfg.w1_max * (1.0 - w / cfg.w_slow_max).clamp(0.0, 1.0))
             .collect();
+        // Coincidence detectors: uniform fast weights from a random subset of the channels.
+        let n_c = n_cd;
+        let order_noise = uniform(n_c * n_in, 1.0);
+        for c in 0..n_c {
+            let (a, b) = cfg.coinc_fanin;
+            let f = if n_c > 1 {
+                c as f64 / (n_c - 1) as f64
+            } else {
+                0.5
+            };
+            let k = ((a as f64 + (b as f64 - a as f64) * f).round() as usize).clamp(1, n_in);
+            let mut chans: Vec<usize> = (0..n_in).collect();
+            chans.sort_by(|&x, &y| order_noise[c * n_in + x].total_cmp(&order_noise[c * n_in + y]));
+            let h = n_seq + c;
+            for (rank, &i) in chans.iter().enumerate() {
+                fast[i * n_hid + h] = if rank < k { cfg.w_coinc } else { 0.0 };
+            }
+        }
+        for h in n_seq + n_c..n_hid {
+            for i in 0..n_in {
+                fast[i * n_hid + h] = cfg.w_integ_fast;
+                slow[i * n_hid + h] = cfg.w_integ_slow;
+            }
+        }
         w1 = Some(spec.projections.len());
         spec.projections
-            .push(dense("in", "hid", SynapseType::Ampa, fast));
+            .push(dense("in", "hid", SynapseType::Ampa, fast.clone()));
         spec.projections
             .push(dense("in", "hid", SynapseType::Nmda, slow.clone()));
-        if cfg.w_inh_ramp != 0.0 {
+        if cfg.w_inh_ramp != 0.0 || (n_c > 0 && cfg.coinc_inh > 0.0) {
             let inh: Vec<f64> = slow
                 .iter()
-                .map(|w| {
+                .enumerate()
+                .map(|(s, w)| {
+                    if s % n_hid >= n_seq + n_c {
+                        return 0.0;
+                    }
+                    if s % n_hid >= n_seq {
+                        return cfg.coinc_inh * fast[s];
+                    }
                     let r = (w / cfg.w_slow_max).clamp(0.0, 1.0);
                     let r = if cfg.w_inh_ramp > 0.0 { r } else { 1.0 - r };
                     cfg.w_inh_ramp.abs() * r

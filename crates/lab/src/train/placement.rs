@@ -103,7 +103,7 @@ fn projection_max(spec: &NetworkSpec, i: usize) -> f64 {
 /// the die description and warnings. `cores[i]` (when given) places population `i` on that core;
 /// the others go by role (see the module docs). `extra` are bias settings from a bias file (`mixsig
 /// tune` writes one): each overrides what the network would request for that bias on its core(s).
-pub(super) fn bind_to_die(
+pub fn bind_to_die(
     spec: &mut NetworkSpec,
     cores: &[Option<u32>],
     profile: &ChipProfile,

@@ -296,7 +296,7 @@ pub fn net_config(opts: &TrainOptions, eta_sigma_ln: f64) -> NetConfig {
         storage: opts.storage,
         update: opts.update,
         eta_sigma_ln,
-        ..NetConfig::default()
+        ..NetConfig::for_task(&opts.task.describe())
     };
     if opts.no_hidden {
         cfg.n_hidden = 0;
