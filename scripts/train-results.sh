@@ -8,7 +8,7 @@
 #
 # Knobs (environment): SEEDS (default 1..10), DIES (0..19), PRES (300), ABLATION_DIES (DIES),
 # TASKS (order sync frozen-poisson xor), DIE_TASKS (order sync xor), MODES (mirrored random none
-# no-hidden). Runs that already have a sweep.json are skipped (delete it to rerun).
+# no-hidden), NBIT_TASKS (order sync: 4-bit vs analog on the same dies). Runs that already have a sweep.json are skipped (delete it to rerun).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-runs/results}
@@ -19,6 +19,7 @@ PRES=${PRES:-300}
 TASKS=${TASKS:-order sync frozen-poisson xor}
 DIE_TASKS=${DIE_TASKS:-order sync xor}
 MODES=${MODES:-mirrored random none no-hidden}
+NBIT_TASKS=${NBIT_TASKS-order sync}
 cargo build --release -q
 BIN=target/release/mixsig
 mkdir -p "$OUT"
@@ -51,7 +52,7 @@ for task in $DIE_TASKS; do
     run "dynapse2-$task-$mode" --profile dynapse2 --pattern "$task" $(mode_args "$mode") --instances "$dies"
   done
 done
-for task in order sync; do
+for task in $NBIT_TASKS; do
   run "dynapse2-$task-mirrored-nbit4" --profile dynapse2 --pattern "$task" --feedback mirrored \
     --storage nbit:4 --instances "$DIES"
 done
