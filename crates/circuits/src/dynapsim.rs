@@ -133,14 +133,12 @@ impl DynapSimState {
     }
 }
 
-/// One DynapSim step for one neuron with summed input weight current `i_ws` (A). `i_dc` is passed
-/// separately so that schedules can change it. Returns whether the neuron spiked.
-///
-/// Branch-free (selects only) and built from [`exp_fast`]/[`ln_fast`], so that a loop over
-/// neurons in structure-of-arrays form vectorizes; the engine's population step is exactly this
-/// function applied lane by lane (same operations, same rounding).
-#[inline(always)]
-pub fn dynapsim_step(c: &DynapSimCoeffs, s: &mut DynapSimState, i_ws: f64, i_dc: f64) -> bool {
+/// The body of one DynapSim step, shared by the `f64` and `f32` versions (same operations in the
+/// same order; only the precision and the `exp`/`ln` approximations differ).
+macro_rules! dynapsim_step_body {
+    ($c:ident, $s:ident, $i_ws:ident, $i_dc:ident, $exp:ident, $ln:ident) => {{
+        let (c, s, i_ws, i_dc) = ($c, $s, $i_ws, $i_dc);
+
     let isyn_inf = (c.syn_gain * i_ws).max(c.i_0);
     s.isyn = c.syn_decay * s.isyn + c.syn_charge * isyn_inf;
     s.iahp = (c.ahp_decay * s.iahp + c.ahp_jump * s.spiked).max(c.i_0);
@@ -148,7 +146,7 @@ pub fn dynapsim_step(c: &DynapSimCoeffs, s: &mut DynapSimState, i_ws: f64, i_dc:
     let not_ref = if s.timer > 0.0 { 0.0 } else { 1.0 };
     let i_in = ((s.isyn - i_leak + i_dc) * not_ref).max(c.i_0);
     let imem_inf = c.mem_gain * (i_in - i_leak);
-    let i_fb = c.i_0 * exp_fast(c.fb_coef * s.vmem);
+    let i_fb = c.i_0 * $exp(c.fb_coef * s.vmem);
     let imem = s.imem;
     let g = imem + c.i_gain_mem;
     // dt/tau = dt*I_leak/q; the bracket is multiplied through by I_leak so that one division
@@ -165,7 +163,7 @@ pub fn dynapsim_step(c: &DynapSimCoeffs, s: &mut DynapSimState, i_ws: f64, i_dc:
     } else {
         c.i_spkthr * 2.0
     };
-    s.vmem = c.v_coef * ln_fast(imem * c.inv_i_0);
+    s.vmem = c.v_coef * $ln(imem * c.inv_i_0);
     let spike = imem > c.i_spkthr;
     s.timer = if spike {
         c.t_ref
@@ -175,6 +173,18 @@ pub fn dynapsim_step(c: &DynapSimCoeffs, s: &mut DynapSimState, i_ws: f64, i_dc:
     s.imem = if spike { c.i_0 } else { imem };
     s.spiked = if spike { 1.0 } else { 0.0 };
     spike
+    }};
+}
+
+/// One DynapSim step for one neuron with summed input weight current `i_ws` (A). `i_dc` is passed
+/// separately so that schedules can change it. Returns whether the neuron spiked.
+///
+/// Branch-free (selects only) and built from [`exp_fast`]/[`ln_fast`], so that a loop over
+/// neurons in structure-of-arrays form vectorizes; the engine's population step is exactly this
+/// function applied lane by lane (same operations, same rounding).
+#[inline(always)]
+pub fn dynapsim_step(c: &DynapSimCoeffs, s: &mut DynapSimState, i_ws: f64, i_dc: f64) -> bool {
+    dynapsim_step_body!(c, s, i_ws, i_dc, exp_fast, ln_fast)
 }
 
 // 0x3fe62e42fee00000, low 32 mantissa bits zero: n*LN2_HI is exact.
@@ -370,35 +380,7 @@ pub fn dynapsim_step_f32(
     i_ws: f32,
     i_dc: f32,
 ) -> bool {
-    let isyn_inf = (c.syn_gain * i_ws).max(c.i_0);
-    s.isyn = c.syn_decay * s.isyn + c.syn_charge * isyn_inf;
-    s.iahp = (c.ahp_decay * s.iahp + c.ahp_jump * s.spiked).max(c.i_0);
-    let i_leak = c.i_tau_mem + s.iahp;
-    let not_ref = if s.timer > 0.0 { 0.0 } else { 1.0 };
-    let i_in = ((s.isyn - i_leak + i_dc) * not_ref).max(c.i_0);
-    let imem_inf = c.mem_gain * (i_in - i_leak);
-    let i_fb = c.i_0 * exp_fast_f32(c.fb_coef * s.vmem);
-    let imem = s.imem;
-    let g = imem + c.i_gain_mem;
-    let d = c.dt_over_q
-        * (imem / g)
-        * (i_leak * imem_inf + i_fb * g - i_leak * imem * (1.0 + s.iahp * c.inv_i_tau_mem));
-    let imem = (imem + d).max(c.i_0);
-    let imem = if imem.is_finite() {
-        imem
-    } else {
-        c.i_spkthr * 2.0
-    };
-    s.vmem = c.v_coef * ln_fast_f32(imem * c.inv_i_0);
-    let spike = imem > c.i_spkthr;
-    s.timer = if spike {
-        c.t_ref
-    } else {
-        (s.timer - c.dt).max(0.0)
-    };
-    s.imem = if spike { c.i_0 } else { imem };
-    s.spiked = if spike { 1.0 } else { 0.0 };
-    spike
+    dynapsim_step_body!(c, s, i_ws, i_dc, exp_fast_f32, ln_fast_f32)
 }
 
 /// `e^x` in `f32`, branch-free and vectorizable, within a few ulp for `x` in `[-87, 88]`
