@@ -16,9 +16,9 @@ SEEDS=${SEEDS:-1..10}
 DIES=${DIES:-0..19}
 ABLATION_DIES=${ABLATION_DIES:-$DIES}
 PRES=${PRES:-300}
-TASKS=${TASKS:-order sync frozen-poisson xor}
-DIE_TASKS=${DIE_TASKS:-order sync xor}
-MODES=${MODES:-mirrored random none no-hidden}
+TASKS=${TASKS-order sync frozen-poisson xor}
+DIE_TASKS=${DIE_TASKS-order sync xor}
+MODES=${MODES-mirrored random none no-hidden}
 NBIT_TASKS=${NBIT_TASKS-order sync}
 cargo build --release -q
 BIN=target/release/mixsig
