@@ -342,19 +342,7 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
             ));
         }
     }
-    let size_of = |name: &str| -> usize {
-        spec.sources
-            .iter()
-            .find(|s| s.name == name)
-            .map(|s| s.size)
-            .or_else(|| {
-                spec.populations
-                    .iter()
-                    .find(|p| p.name == name)
-                    .map(|p| p.size)
-            })
-            .unwrap_or(0)
-    };
+    let size_of = |name: &str| group_size(&spec.sources, &spec.populations, name);
     let names: Vec<&str> = spec
         .sources
         .iter()
@@ -538,4 +526,18 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
         train,
         group_lines,
     })
+}
+
+/// Size of the source or population `name` (0 when there is none).
+pub(super) fn group_size(
+    sources: &[mixsig_engine::spec::SourceSpec],
+    populations: &[mixsig_engine::spec::PopulationSpec],
+    name: &str,
+) -> usize {
+    sources
+        .iter()
+        .find(|s| s.name == name)
+        .map(|s| s.size)
+        .or_else(|| populations.iter().find(|p| p.name == name).map(|p| p.size))
+        .unwrap_or(0)
 }

@@ -46,19 +46,7 @@ pub(super) fn parse(
     seed: u64,
     base: Option<&Path>,
 ) -> Result<(Vec<ProjectionSpec>, Vec<Option<String>>), FileError> {
-    let size_of = |name: &str| -> usize {
-        spec.sources
-            .iter()
-            .find(|s| s.name == name)
-            .map(|s| s.size)
-            .or_else(|| {
-                spec.populations
-                    .iter()
-                    .find(|p| p.name == name)
-                    .map(|p| p.size)
-            })
-            .unwrap_or(0)
-    };
+    let size_of = |name: &str| super::group_size(&spec.sources, &spec.populations, name);
     let mut projection_names: Vec<Option<String>> = Vec::new();
     let mut projections: Vec<ProjectionSpec> = Vec::new();
     for (i, pr) in raw.iter().enumerate() {
