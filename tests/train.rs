@@ -439,6 +439,10 @@ fn unknown_pattern_feedback_storage_list_valid_values() {
     let r = mixsig(&["train", "--pattern", "order", "--data", "somewhere"]);
     assert!(!r.ok(), "{r}");
     assert!(r.stderr.contains("cannot be used with"), "{r}");
+    // Exporting does not run, so a sweep with it would be silently skipped: refused.
+    let r = mixsig(&["train", "--export-network", "somewhere", "--seeds", "1..2"]);
+    assert!(!r.ok(), "{r}");
+    assert!(r.stderr.contains("cannot be used with"), "{r}");
 }
 
 /// A sweep runs every (seed, instance) like a single run would, in parallel: the same rows on 1 and

@@ -88,7 +88,7 @@ pub struct TrainArgs {
     biases: Option<PathBuf>,
     /// Write the preset network of these options as DIR/network.toml (+ weight CSVs) and exit; a
     /// path ending in .toml names the file (tables then go to a directory named after it).
-    #[arg(long, value_name = "DIR|FILE.toml")]
+    #[arg(long, value_name = "DIR|FILE.toml", conflicts_with_all = ["seeds", "instances"])]
     export_network: Option<PathBuf>,
 }
 
