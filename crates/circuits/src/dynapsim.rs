@@ -191,42 +191,34 @@ pub fn dynapsim_step(c: &DynapSimCoeffs, s: &mut DynapSimState, i_ws: f64, i_dc:
 /// `c[0] + c[1] x + ... + c[N-1] x^(N-1)` by Estrin's scheme: pairs `c[2i] + x c[2i+1]`, then pairs
 /// of those with `x^2`, and so on. The same value as Horner's rule up to rounding, but a dependency
 /// chain of depth log2(N) instead of N, which keeps the SIMD units busy. Unrolled completely.
-#[inline(always)]
-fn estrin<const N: usize>(x: f64, c: [f64; N]) -> f64 {
-    let (mut v, mut len, mut xp) = (c, N, x);
-    while len > 1 {
-        let half = len.div_ceil(2);
-        for i in 0..half {
-            v[i] = if 2 * i + 1 < len {
-                v[2 * i] + xp * v[2 * i + 1]
-            } else {
-                v[2 * i]
-            };
+macro_rules! estrin_fn {
+    ($(#[$doc:meta])* $name:ident, $t:ty) => {
+        $(#[$doc])*
+        #[inline(always)]
+        fn $name<const N: usize>(x: $t, c: [$t; N]) -> $t {
+            let (mut v, mut len, mut xp) = (c, N, x);
+            while len > 1 {
+                let half = len.div_ceil(2);
+                for i in 0..half {
+                    v[i] = if 2 * i + 1 < len {
+                        v[2 * i] + xp * v[2 * i + 1]
+                    } else {
+                        v[2 * i]
+                    };
+                }
+                len = half;
+                xp = xp * xp;
+            }
+            v[0]
         }
-        len = half;
-        xp = xp * xp;
-    }
-    v[0]
+    };
 }
-
-/// [`estrin`] in `f32`.
-#[inline(always)]
-fn estrin_f32<const N: usize>(x: f32, c: [f32; N]) -> f32 {
-    let (mut v, mut len, mut xp) = (c, N, x);
-    while len > 1 {
-        let half = len.div_ceil(2);
-        for i in 0..half {
-            v[i] = if 2 * i + 1 < len {
-                v[2 * i] + xp * v[2 * i + 1]
-            } else {
-                v[2 * i]
-            };
-        }
-        len = half;
-        xp = xp * xp;
-    }
-    v[0]
-}
+estrin_fn!(estrin, f64);
+estrin_fn!(
+    /// [`estrin`] in `f32`.
+    estrin_f32,
+    f32
+);
 
 const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
 const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);

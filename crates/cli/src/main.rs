@@ -118,3 +118,36 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// Print a table with columns padded to their widest cell: the first column left-aligned when
+/// `left_first`, every other one right-aligned, two spaces between columns.
+pub fn print_table(head: &[String], rows: &[Vec<String>], left_first: bool) {
+    let w: Vec<usize> = (0..head.len())
+        .map(|j| {
+            rows.iter()
+                .map(|r| r[j].len())
+                .chain([head[j].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .zip(&w)
+            .enumerate()
+            .map(|(j, (c, w))| {
+                if j == 0 && left_first {
+                    format!("{c:<w$}")
+                } else {
+                    format!("{c:>w$}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    println!("{}", line(head));
+    for r in rows {
+        println!("{}", line(r));
+    }
+}

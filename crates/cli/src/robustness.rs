@@ -270,34 +270,7 @@ pub fn print_summary(o: &SweepOutcome, out: &std::path::Path) {
     let Some(s) = &o.summary else { return };
     println!("metric: {}", s.metric);
     let (head, rows) = outputs::table_rows(s);
-    let w: Vec<usize> = (0..head.len())
-        .map(|j| {
-            rows.iter()
-                .map(|r| r[j].len())
-                .chain([head[j].len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: &[String]| {
-        cells
-            .iter()
-            .zip(&w)
-            .enumerate()
-            .map(|(j, (c, w))| {
-                if j == 0 {
-                    format!("{c:<w$}")
-                } else {
-                    format!("{c:>w$}")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("  ")
-    };
-    println!("{}", line(&head));
-    for r in &rows {
-        println!("{}", line(r));
-    }
+    crate::print_table(&head, &rows, true);
     if let Some(t) = s.plan.threshold {
         println!(
             "yield = fraction of dies with metric {} {t}",

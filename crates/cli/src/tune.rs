@@ -61,27 +61,7 @@ pub fn run(a: TuneArgs) -> Result<()> {
         r.options.neurons
     );
     let (head, rows) = tune::outputs_table(&r);
-    let w: Vec<usize> = (0..head.len())
-        .map(|j| {
-            rows.iter()
-                .map(|r| r[j].len())
-                .chain([head[j].len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: &[String]| {
-        cells
-            .iter()
-            .zip(&w)
-            .map(|(c, w)| format!("{c:>w$}"))
-            .collect::<Vec<_>>()
-            .join("  ")
-    };
-    println!("{}", line(&head));
-    for row in &rows {
-        println!("{}", line(row));
-    }
+    crate::print_table(&head, &rows, false);
     for t in &r.tuned {
         for w in &t.warnings {
             eprintln!("warning: core {} {}: {w}", t.core, t.key);
