@@ -29,6 +29,7 @@ use mixsig_circuits::dynapsim::{
     DynapSimStateF32,
 };
 use mixsig_circuits::{NeuronParams, SynapseType};
+use mixsig_engine::population::Simd;
 use mixsig_engine::spec::{
     Connectivity, ModelKind, NetworkSpec, PopulationSpec, ProjectionSpec, RecordSpec, SourceKind,
     SourceSpec,
@@ -263,6 +264,17 @@ fn bare_loop(c: &DynapSimCoeffs, st: &mut [Vec<f64>; 6], i_dc: f64, steps: u64) 
 }
 
 #[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl,avx512dq,avx2,fma")]
+unsafe fn bare_loop_avx512(
+    c: &DynapSimCoeffs,
+    st: &mut [Vec<f64>; 6],
+    i_dc: f64,
+    steps: u64,
+) -> u64 {
+    bare_loop(c, st, i_dc, steps)
+}
+
+#[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn bare_loop_avx2(c: &DynapSimCoeffs, st: &mut [Vec<f64>; 6], i_dc: f64, steps: u64) -> u64 {
     bare_loop(c, st, i_dc, steps)
@@ -295,6 +307,17 @@ fn bare_loop_f32(c: &DynapSimCoeffsF32, st: &mut [Vec<f32>; 6], i_dc: f32, steps
 }
 
 #[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl,avx512dq,avx2,fma")]
+unsafe fn bare_loop_f32_avx512(
+    c: &DynapSimCoeffsF32,
+    st: &mut [Vec<f32>; 6],
+    i_dc: f32,
+    steps: u64,
+) -> u64 {
+    bare_loop_f32(c, st, i_dc, steps)
+}
+
+#[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn bare_loop_f32_avx2(
     c: &DynapSimCoeffsF32,
@@ -317,15 +340,14 @@ fn limit(n: usize, steps: u64) {
     let i_dc = 2e-9;
     let t0 = Instant::now();
     let c0 = thread_cpu();
-    #[cfg(target_arch = "x86_64")]
-    let spikes = if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-        // SAFETY: the CPU has the features.
-        unsafe { bare_loop_avx2(&c, &mut st, i_dc, steps) }
-    } else {
-        bare_loop(&c, &mut st, i_dc, steps)
+    // SAFETY: `Simd::detect` found the features the functions are compiled for.
+    let spikes = match simd() {
+        #[cfg(target_arch = "x86_64")]
+        Simd::Avx512 => unsafe { bare_loop_avx512(&c, &mut st, i_dc, steps) },
+        #[cfg(target_arch = "x86_64")]
+        Simd::Avx2 => unsafe { bare_loop_avx2(&c, &mut st, i_dc, steps) },
+        _ => bare_loop(&c, &mut st, i_dc, steps),
     };
-    #[cfg(not(target_arch = "x86_64"))]
-    let spikes = bare_loop(&c, &mut st, i_dc, steps);
     let cpu = thread_cpu() - c0;
     let wall = t0.elapsed().as_secs_f64();
     report_limit(n, steps, wall, cpu, spikes);
@@ -338,26 +360,32 @@ fn limit_f32(n: usize, steps: u64, p: &NeuronParams, c: &DynapSimCoeffs) {
     let i_dc = 2e-9;
     let t0 = Instant::now();
     let c0 = thread_cpu();
-    #[cfg(target_arch = "x86_64")]
-    let spikes = if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-        // SAFETY: the CPU has the features.
-        unsafe { bare_loop_f32_avx2(&c, &mut st, i_dc, steps) }
-    } else {
-        bare_loop_f32(&c, &mut st, i_dc, steps)
+    // SAFETY: `Simd::detect` found the features the functions are compiled for.
+    let spikes = match simd() {
+        #[cfg(target_arch = "x86_64")]
+        Simd::Avx512 => unsafe { bare_loop_f32_avx512(&c, &mut st, i_dc, steps) },
+        #[cfg(target_arch = "x86_64")]
+        Simd::Avx2 => unsafe { bare_loop_f32_avx2(&c, &mut st, i_dc, steps) },
+        _ => bare_loop_f32(&c, &mut st, i_dc, steps),
     };
-    #[cfg(not(target_arch = "x86_64"))]
-    let spikes = bare_loop_f32(&c, &mut st, i_dc, steps);
     let cpu = thread_cpu() - c0;
     let wall = t0.elapsed().as_secs_f64();
     report_limit(n, steps, wall, cpu, spikes);
+}
+
+/// The instruction set of the bare loop: the engine's (the widest the CPU has, capped by the
+/// environment variable `MIXSIG_SIMD`: `generic`, `avx2`).
+fn simd() -> Simd {
+    Simd::detect()
 }
 
 fn report_limit(n: usize, steps: u64, wall: f64, cpu: f64, spikes: u64) {
     let rate = n as f64 * steps as f64 / wall;
     let rate_cpu = n as f64 * steps as f64 / cpu;
     println!(
-        "{{\"precision\":\"{}\",\"mode\":\"limit\",\"n\":{n},\"steps\":{steps},\"wall_s\":{wall:.6},\"cpu_s\":{cpu:.6},\"spikes\":{spikes},\"neuron_steps_per_s\":{rate:.1},\"cpu_neuron_steps_per_s\":{rate_cpu:.1}}}",
-        precision()
+        "{{\"precision\":\"{}\",\"mode\":\"limit\",\"simd\":\"{:?}\",\"n\":{n},\"steps\":{steps},\"wall_s\":{wall:.6},\"cpu_s\":{cpu:.6},\"spikes\":{spikes},\"neuron_steps_per_s\":{rate:.1},\"cpu_neuron_steps_per_s\":{rate_cpu:.1}}}",
+        precision(),
+        simd()
     );
 }
 

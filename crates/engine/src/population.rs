@@ -3,7 +3,7 @@
 
 mod dynapsim;
 
-pub use dynapsim::{DynapsimPop, DynapsimPopF32};
+pub use dynapsim::{DynapsimPop, DynapsimPopF32, Simd};
 use mixsig_circuits::neuron::{
     physical_step, MembraneCoeffs, NeuronState, StepDrive, SynapseCoeffs,
 };
@@ -54,10 +54,9 @@ macro_rules! dynapsim_kernel_step {
     ($k:expr, $ev:expr, $i_dc:expr, $noise:expr, $spikes:expr, $dt:expr, $step:expr) => {{
         let k = &mut **$k;
         let ev: &mut [f64] = &mut $ev;
-        match $noise {
+        let spiked = match $noise {
             None => k.step_all(ev, &$i_dc),
-            Some(nz) =>
-            {
+            Some(nz) => {
                 #[allow(clippy::needless_range_loop)]
                 for i in 0..ev.len() {
                     let i_ws = std::mem::take(&mut ev[i]);
@@ -65,9 +64,13 @@ macro_rules! dynapsim_kernel_step {
                     let total = k.noise_total(i, i_dc);
                     k.step_one(i, i_ws, i_dc + nz.current(i, total, $dt, $step));
                 }
+                usize::MAX // not counted: scan the flags
             }
+        };
+        // Most steps have no spike at all (the loop counted them): no scan of the flags then.
+        if spiked > 0 {
+            k.push_spikes(&mut $spikes);
         }
-        k.push_spikes(&mut $spikes);
     }};
 }
 

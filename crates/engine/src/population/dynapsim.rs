@@ -11,8 +11,63 @@ use mixsig_circuits::NeuronParams;
 
 use super::Var;
 
+/// The instruction sets the population loop is compiled for (x86-64: the loop exists three
+/// times, chosen at run time; elsewhere only the generic one). The same operations in the same
+/// order on every path: identical results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Simd {
+    /// Whatever the build targets (x86-64 baseline: SSE2).
+    Generic,
+    /// AVX2 and FMA (256-bit vectors).
+    Avx2,
+    /// AVX-512 F/VL/DQ (512-bit vectors: 8 `f64` or 16 `f32` lanes).
+    Avx512,
+}
+
+impl Simd {
+    /// The set the population loop uses: the widest this CPU supports, capped by the environment
+    /// variable `MIXSIG_SIMD` (`generic`, `avx2`; for comparisons) when set. Decided once per
+    /// process.
+    #[inline]
+    pub fn detect() -> Simd {
+        static CHOSEN: std::sync::OnceLock<Simd> = std::sync::OnceLock::new();
+        *CHOSEN.get_or_init(|| {
+            let cap = match std::env::var("MIXSIG_SIMD").as_deref() {
+                Ok("generic") => Simd::Generic,
+                Ok("avx2") => Simd::Avx2,
+                _ => Simd::Avx512,
+            };
+            Simd::cpu().min(cap)
+        })
+    }
+
+    /// The widest set this CPU supports.
+    pub fn cpu() -> Simd {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::is_x86_feature_detected as has;
+            if has!("avx2") && has!("fma") {
+                if has!("avx512f") && has!("avx512vl") && has!("avx512dq") {
+                    return Simd::Avx512;
+                }
+                return Simd::Avx2;
+            }
+        }
+        Simd::Generic
+    }
+
+    /// Every set this CPU supports, narrowest first.
+    pub fn available() -> Vec<Simd> {
+        let best = Simd::cpu();
+        [Simd::Generic, Simd::Avx2, Simd::Avx512]
+            .into_iter()
+            .filter(|&s| s <= best)
+            .collect()
+    }
+}
+
 macro_rules! dynapsim_pop {
-    ($(#[$doc:meta])* $pop:ident, $f:ty, $coeffs:ty, $state:ident, $step:path, $avx2:ident, $generic:ident) => {
+    ($(#[$doc:meta])* $pop:ident, $f:ty, $coeffs:ty, $state:ident, $step:path, $avx512:ident, $avx2:ident, $generic:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone)]
         pub struct $pop {
@@ -86,18 +141,23 @@ macro_rules! dynapsim_pop {
                 (self.c[i].i_tau_mem + self.isyn[i] + self.iahp[i]) as f64 + i_dc.abs()
             }
 
-            /// One step of every neuron, consuming (and zeroing) the input `ev`.
-            pub(crate) fn step_all(&mut self, ev: &mut [f64], i_dc: &[f64]) {
-                #[cfg(target_arch = "x86_64")]
-                {
-                    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
-                    {
-                        // SAFETY: the CPU supports the features the function is compiled for.
-                        unsafe { $avx2(self, ev, i_dc) };
-                        return;
-                    }
+            /// One step of every neuron, consuming (and zeroing) the input `ev`. Returns the number
+            /// of neurons that spiked.
+            pub(crate) fn step_all(&mut self, ev: &mut [f64], i_dc: &[f64]) -> usize {
+                self.step_all_with(Simd::detect(), ev, i_dc)
+            }
+
+            /// [`Self::step_all`] on a given instruction set (`simd` must be one the CPU
+            /// supports: [`Simd::detect`] or below; tests compare the paths).
+            pub(crate) fn step_all_with(&mut self, simd: Simd, ev: &mut [f64], i_dc: &[f64]) -> usize {
+                match simd {
+                    // SAFETY: `Simd::detect` found the features the functions are compiled for.
+                    #[cfg(target_arch = "x86_64")]
+                    Simd::Avx512 => unsafe { $avx512(self, ev, i_dc) },
+                    #[cfg(target_arch = "x86_64")]
+                    Simd::Avx2 => unsafe { $avx2(self, ev, i_dc) },
+                    _ => $generic(self, ev, i_dc),
                 }
-                $generic(self, ev, i_dc)
             }
 
             /// Append the indices of the neurons that spiked in the last step.
@@ -122,17 +182,26 @@ macro_rules! dynapsim_pop {
         }
 
         #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx2,fma")]
+        unsafe fn $avx512(k: &mut $pop, ev: &mut [f64], i_dc: &[f64]) -> usize {
+            $generic(k, ev, i_dc)
+        }
+
+        #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx2,fma")]
-        unsafe fn $avx2(k: &mut $pop, ev: &mut [f64], i_dc: &[f64]) {
+        unsafe fn $avx2(k: &mut $pop, ev: &mut [f64], i_dc: &[f64]) -> usize {
             $generic(k, ev, i_dc)
         }
 
         #[inline(always)]
-        fn $generic(k: &mut $pop, ev: &mut [f64], i_dc: &[f64]) {
+        fn $generic(k: &mut $pop, ev: &mut [f64], i_dc: &[f64]) -> usize {
             let n = k.imem.len();
             let (ev, i_dc) = (&mut ev[..n], &i_dc[..n]);
             let (imem, vmem, isyn) = (&mut k.imem[..n], &mut k.vmem[..n], &mut k.isyn[..n]);
             let (iahp, timer, spiked) = (&mut k.iahp[..n], &mut k.timer[..n], &mut k.spiked[..n]);
+            // Spikes counted in the loop (a vector reduction) so that the caller can skip the
+            // scan of the flags on the many steps where nobody spiked.
+            let mut count: u32 = 0;
             // The same body twice, so that the uniform case reads the constants once.
             match k.uniform {
                 Some(c) => {
@@ -145,7 +214,7 @@ macro_rules! dynapsim_pop {
                         timer: timer[i],
                         spiked: spiked[i],
                     };
-                    $step(&c, &mut s, ev[i] as $f, i_dc[i] as $f);
+                    count += u32::from($step(&c, &mut s, ev[i] as $f, i_dc[i] as $f));
                     ev[i] = 0.0;
                     (imem[i], vmem[i], isyn[i]) = (s.imem, s.vmem, s.isyn);
                     (iahp[i], timer[i], spiked[i]) = (s.iahp, s.timer, s.spiked);
@@ -162,13 +231,14 @@ macro_rules! dynapsim_pop {
                         timer: timer[i],
                         spiked: spiked[i],
                     };
-                    $step(&c[i], &mut s, ev[i] as $f, i_dc[i] as $f);
+                    count += u32::from($step(&c[i], &mut s, ev[i] as $f, i_dc[i] as $f));
                     ev[i] = 0.0;
                     (imem[i], vmem[i], isyn[i]) = (s.imem, s.vmem, s.isyn);
                     (iahp[i], timer[i], spiked[i]) = (s.iahp, s.timer, s.spiked);
                     }
                 }
             }
+            count as usize
         }
     };
 }
@@ -180,6 +250,7 @@ dynapsim_pop!(
     DynapSimCoeffs,
     DynapSimState,
     dynapsim_step,
+    dynapsim_loop_avx512,
     dynapsim_loop_avx2,
     dynapsim_loop
 );
@@ -193,6 +264,7 @@ dynapsim_pop!(
     DynapSimCoeffsF32,
     DynapSimStateF32,
     dynapsim_step_f32,
+    dynapsim_loop_f32_avx512,
     dynapsim_loop_f32_avx2,
     dynapsim_loop_f32
 );
@@ -230,58 +302,77 @@ mod tests {
 
     /// The vectorized population loop is the scalar step applied lane by lane: identical state,
     /// bit for bit, for a population whose size is no multiple of the SIMD width, with per-neuron
-    /// constants (the non-uniform path) and with shared ones (the uniform path).
+    /// constants (the non-uniform path) and with shared ones (the uniform path), on every
+    /// instruction set this CPU supports (generic, AVX2+FMA, AVX-512); and the loop's spike count
+    /// is the number of neurons that spiked.
     #[test]
     fn population_loop_equals_scalar_step() {
         let n = 37;
-        for uniform in [true, false] {
-            let params: Vec<NeuronParams> = (0..n)
-                .map(|i| {
-                    let mut p = NeuronParams::default();
-                    if !uniform {
-                        p.i_tau_mem *= 1.0 + 0.01 * i as f64;
-                    }
-                    p
-                })
-                .collect();
-            let i_dc: Vec<f64> = (0..n).map(|i| 2e-10 * (1 + i % 7) as f64).collect();
-            let mut pop = DynapsimPop::new(&params, 1e-5);
-            assert_eq!(pop.uniform.is_some(), uniform);
-            let mut pop32 = DynapsimPopF32::from_f64(&pop);
-            let mut scalar: Vec<DynapSimState> =
-                params.iter().map(|p| DynapSimState::rest(p.i_0)).collect();
-            let mut scalar32: Vec<DynapSimStateF32> = params
-                .iter()
-                .map(|p| DynapSimStateF32::rest(p.i_0 as f32))
-                .collect();
-            let (mut spikes, mut spikes32) = (0, 0);
-            for k in 0..20_000 {
-                let input = |i: usize| {
-                    if (k + i).is_multiple_of(97) {
-                        3e-9
-                    } else {
-                        0.0
-                    }
-                };
-                let mut ev: Vec<f64> = (0..n).map(input).collect();
-                let mut ev32 = ev.clone();
-                pop.step_all(&mut ev, &i_dc);
-                pop32.step_all(&mut ev32, &i_dc);
-                assert!(ev.iter().chain(&ev32).all(|&x| x == 0.0), "inputs consumed");
-                for i in 0..n {
-                    spikes +=
-                        usize::from(dynapsim_step(&pop.c[i], &mut scalar[i], input(i), i_dc[i]));
-                    spikes32 += usize::from(dynapsim_step_f32(
-                        &pop32.c[i],
-                        &mut scalar32[i],
-                        input(i) as f32,
-                        i_dc[i] as f32,
-                    ));
-                    assert_eq!(pop.state(i), scalar[i], "f64 neuron {i} step {k}");
-                    assert_eq!(pop32.state(i), scalar32[i], "f32 neuron {i} step {k}");
-                }
+        let paths = Simd::available();
+        eprintln!("instruction sets tested: {paths:?}");
+        for simd in paths {
+            for uniform in [true, false] {
+                loop_equals_scalar(n, uniform, simd);
             }
-            assert!(spikes > 100 && spikes32 > 100, "{spikes} {spikes32}");
         }
+    }
+
+    fn loop_equals_scalar(n: usize, uniform: bool, simd: Simd) {
+        let params: Vec<NeuronParams> = (0..n)
+            .map(|i| {
+                let mut p = NeuronParams::default();
+                if !uniform {
+                    p.i_tau_mem *= 1.0 + 0.01 * i as f64;
+                }
+                p
+            })
+            .collect();
+        let i_dc: Vec<f64> = (0..n).map(|i| 2e-10 * (1 + i % 7) as f64).collect();
+        let mut pop = DynapsimPop::new(&params, 1e-5);
+        assert_eq!(pop.uniform.is_some(), uniform);
+        let mut pop32 = DynapsimPopF32::from_f64(&pop);
+        let mut scalar: Vec<DynapSimState> =
+            params.iter().map(|p| DynapSimState::rest(p.i_0)).collect();
+        let mut scalar32: Vec<DynapSimStateF32> = params
+            .iter()
+            .map(|p| DynapSimStateF32::rest(p.i_0 as f32))
+            .collect();
+        let (mut spikes, mut spikes32) = (0, 0);
+        for k in 0..20_000 {
+            let input = |i: usize| {
+                if (k + i).is_multiple_of(97) {
+                    3e-9
+                } else {
+                    0.0
+                }
+            };
+            let mut ev: Vec<f64> = (0..n).map(input).collect();
+            let mut ev32 = ev.clone();
+            let count = pop.step_all_with(simd, &mut ev, &i_dc);
+            let count32 = pop32.step_all_with(simd, &mut ev32, &i_dc);
+            assert!(ev.iter().chain(&ev32).all(|&x| x == 0.0), "inputs consumed");
+            let (s0, s32) = (spikes, spikes32);
+            for i in 0..n {
+                spikes += usize::from(dynapsim_step(&pop.c[i], &mut scalar[i], input(i), i_dc[i]));
+                spikes32 += usize::from(dynapsim_step_f32(
+                    &pop32.c[i],
+                    &mut scalar32[i],
+                    input(i) as f32,
+                    i_dc[i] as f32,
+                ));
+                assert_eq!(pop.state(i), scalar[i], "{simd:?} f64 neuron {i} step {k}");
+                assert_eq!(
+                    pop32.state(i),
+                    scalar32[i],
+                    "{simd:?} f32 neuron {i} step {k}"
+                );
+            }
+            assert_eq!(
+                (count, count32),
+                (spikes - s0, spikes32 - s32),
+                "{simd:?} step {k}"
+            );
+        }
+        assert!(spikes > 100 && spikes32 > 100, "{spikes} {spikes32}");
     }
 }
