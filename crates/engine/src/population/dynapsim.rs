@@ -89,6 +89,8 @@ macro_rules! dynapsim_pop {
             /// The constants when every neuron has the same (no mismatch): the loop then reads
             /// them once instead of per neuron.
             uniform: Option<$coeffs>,
+            /// Scratch: the step's inputs converted to the state's precision (narrow state).
+            input: Vec<$f>,
         }
 
         impl $pop {
@@ -104,6 +106,7 @@ macro_rules! dynapsim_pop {
                     timer: vec![rest.timer; n],
                     spiked: vec![rest.spiked; n],
                     uniform,
+                    input: Vec::new(),
                 }
             }
 
@@ -156,7 +159,7 @@ macro_rules! dynapsim_pop {
                     Simd::Avx512 => unsafe { $avx512(self, ev, i_dc) },
                     #[cfg(target_arch = "x86_64")]
                     Simd::Avx2 => unsafe { $avx2(self, ev, i_dc) },
-                    _ => $generic(self, ev, i_dc),
+                    _ => $generic::<true>(self, ev, i_dc),
                 }
             }
 
@@ -184,17 +187,23 @@ macro_rules! dynapsim_pop {
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx2,fma")]
         unsafe fn $avx512(k: &mut $pop, ev: &mut [f64], i_dc: &[f64]) -> usize {
-            $generic(k, ev, i_dc)
+            // No conversion pass: measured faster here (the compiler then keeps f32 state in
+            // 256-bit registers, of which AVX-512 has 32).
+            $generic::<false>(k, ev, i_dc)
         }
 
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx2,fma")]
         unsafe fn $avx2(k: &mut $pop, ev: &mut [f64], i_dc: &[f64]) -> usize {
-            $generic(k, ev, i_dc)
+            $generic::<true>(k, ev, i_dc)
         }
 
         #[inline(always)]
-        fn $generic(k: &mut $pop, ev: &mut [f64], i_dc: &[f64]) -> usize {
+        fn $generic<const CONVERT_FIRST: bool>(
+            k: &mut $pop,
+            ev: &mut [f64],
+            i_dc: &[f64],
+        ) -> usize {
             let n = k.imem.len();
             let (ev, i_dc) = (&mut ev[..n], &i_dc[..n]);
             let (imem, vmem, isyn) = (&mut k.imem[..n], &mut k.vmem[..n], &mut k.isyn[..n]);
@@ -202,41 +211,49 @@ macro_rules! dynapsim_pop {
             // Spikes counted in the loop (a vector reduction) so that the caller can skip the
             // scan of the flags on the many steps where nobody spiked.
             let mut count: u32 = 0;
-            // The same body twice, so that the uniform case reads the constants once.
-            match k.uniform {
-                Some(c) => {
+            // The loop; the same body for shared constants (read once) and per-neuron ones.
+            macro_rules! neuron_loop {
+                ($ev:ident, $i_dc:ident, $c:expr) => {
                     for i in 0..n {
-                    let mut s = $state {
-                        imem: imem[i],
-                        vmem: vmem[i],
-                        isyn: isyn[i],
-                        iahp: iahp[i],
-                        timer: timer[i],
-                        spiked: spiked[i],
-                    };
-                    count += u32::from($step(&c, &mut s, ev[i] as $f, i_dc[i] as $f));
-                    ev[i] = 0.0;
-                    (imem[i], vmem[i], isyn[i]) = (s.imem, s.vmem, s.isyn);
-                    (iahp[i], timer[i], spiked[i]) = (s.iahp, s.timer, s.spiked);
+                        let mut s = $state {
+                            imem: imem[i],
+                            vmem: vmem[i],
+                            isyn: isyn[i],
+                            iahp: iahp[i],
+                            timer: timer[i],
+                            spiked: spiked[i],
+                        };
+                        count += u32::from($step($c(i), &mut s, $ev[i] as $f, $i_dc[i] as $f));
+                        $ev[i] = 0.0;
+                        (imem[i], vmem[i], isyn[i]) = (s.imem, s.vmem, s.isyn);
+                        (iahp[i], timer[i], spiked[i]) = (s.iahp, s.timer, s.spiked);
                     }
-                }
-                None => {
-                    let c = &k.c[..n];
-                    for i in 0..n {
-                    let mut s = $state {
-                        imem: imem[i],
-                        vmem: vmem[i],
-                        isyn: isyn[i],
-                        iahp: iahp[i],
-                        timer: timer[i],
-                        spiked: spiked[i],
-                    };
-                    count += u32::from($step(&c[i], &mut s, ev[i] as $f, i_dc[i] as $f));
-                    ev[i] = 0.0;
-                    (imem[i], vmem[i], isyn[i]) = (s.imem, s.vmem, s.isyn);
-                    (iahp[i], timer[i], spiked[i]) = (s.iahp, s.timer, s.spiked);
+                };
+            }
+            macro_rules! both {
+                ($ev:ident, $i_dc:ident) => {
+                    match k.uniform {
+                        Some(c) => neuron_loop!($ev, $i_dc, |_| &c),
+                        None => {
+                            let cs = &k.c[..n];
+                            neuron_loop!($ev, $i_dc, |i: usize| &cs[i])
+                        }
                     }
+                };
+            }
+            if CONVERT_FIRST && std::mem::size_of::<$f>() < std::mem::size_of::<f64>() {
+                // Narrow state: the inputs are converted (and `ev` zeroed) in a pass of their
+                // own, so that the neuron loop touches one width only and the compiler fills
+                // whole vectors (AVX2: 8 f32 lanes instead of 4; 1.5x measured).
+                k.input.resize(2 * n, 0.0);
+                let (w, d) = k.input.split_at_mut(n);
+                for i in 0..n {
+                    w[i] = std::mem::take(&mut ev[i]) as $f;
+                    d[i] = i_dc[i] as $f;
                 }
+                both!(w, d);
+            } else {
+                both!(ev, i_dc);
             }
             count as usize
         }
