@@ -135,16 +135,29 @@ impl DynapSimState {
 
 /// The body of one DynapSim step, shared by the `f64` and `f32` versions (same operations in the
 /// same order; only the precision and the `exp`/`ln` approximations differ).
+/// `x.max(lo)` for a number `lo` (never NaN): `lo` when `x` is NaN or below it, as `max` gives,
+/// written as one compare-and-select (`max`'s NaN handling costs two more vector instructions).
+macro_rules! floor {
+    ($x:expr, $lo:expr) => {{
+        let (x, lo) = ($x, $lo);
+        if x > lo {
+            x
+        } else {
+            lo
+        }
+    }};
+}
+
 macro_rules! dynapsim_step_body {
     ($c:ident, $s:ident, $i_ws:ident, $i_dc:ident, $exp:ident, $ln:ident) => {{
         let (c, s, i_ws, i_dc) = ($c, $s, $i_ws, $i_dc);
 
-    let isyn_inf = (c.syn_gain * i_ws).max(c.i_0);
+    let isyn_inf = floor!(c.syn_gain * i_ws, c.i_0);
     s.isyn = c.syn_decay * s.isyn + c.syn_charge * isyn_inf;
-    s.iahp = (c.ahp_decay * s.iahp + c.ahp_jump * s.spiked).max(c.i_0);
+    s.iahp = floor!(c.ahp_decay * s.iahp + c.ahp_jump * s.spiked, c.i_0);
     let i_leak = c.i_tau_mem + s.iahp;
     let not_ref = if s.timer > 0.0 { 0.0 } else { 1.0 };
-    let i_in = ((s.isyn - i_leak + i_dc) * not_ref).max(c.i_0);
+    let i_in = floor!((s.isyn - i_leak + i_dc) * not_ref, c.i_0);
     let imem_inf = c.mem_gain * (i_in - i_leak);
     let i_fb = c.i_0 * $exp(c.fb_coef * s.vmem);
     let imem = s.imem;
@@ -155,7 +168,7 @@ macro_rules! dynapsim_step_body {
     let d = c.dt_over_q
         * (imem / g)
         * (i_leak * imem_inf + i_fb * g - i_leak * imem * (1.0 + s.iahp * c.inv_i_tau_mem));
-    let imem = (imem + d).max(c.i_0);
+    let imem = floor!(imem + d, c.i_0);
     // A non-finite increment (only possible with absurd biases) is mapped to a threshold crossing
     // rather than propagated.
     let imem = if imem.is_finite() {
@@ -168,7 +181,7 @@ macro_rules! dynapsim_step_body {
     s.timer = if spike {
         c.t_ref
     } else {
-        (s.timer - c.dt).max(0.0)
+        floor!(s.timer - c.dt, 0.0)
     };
     s.imem = if spike { c.i_0 } else { imem };
     s.spiked = if spike { 1.0 } else { 0.0 };
@@ -229,7 +242,9 @@ const ROUND: f64 = 6_755_399_441_055_744.0;
 /// `x` in `[-708, 709]` (arguments outside are clamped to that range; NaN stays NaN).
 #[inline(always)]
 pub fn exp_fast(x: f64) -> f64 {
-    let x = x.clamp(-708.0, 709.0);
+    // x.clamp(-708.0, 709.0) (NaN stays NaN) as two selects.
+    let x = if x < -708.0 { -708.0 } else { x };
+    let x = if x > 709.0 { 709.0 } else { x };
     let t = x * std::f64::consts::LOG2_E + ROUND;
     let n = t - ROUND;
     let r = (x - n * LN2_HI) - n * LN2_LO; // |r| <= ln2/2
@@ -383,7 +398,8 @@ pub fn exp_fast_f32(x: f32) -> f32 {
                                        // 0x3f318000, low 12 mantissa bits zero: n*LN2_HI32 is exact for |n| < 2^11.
     const LN2_HI32: f32 = f32::from_bits(0x3f31_8000);
     const LN2_LO32: f32 = -2.121_944_4e-4;
-    let x = x.clamp(-87.0, 88.0);
+    let x = if x < -87.0 { -87.0 } else { x };
+    let x = if x > 88.0 { 88.0 } else { x };
     let t = x * std::f32::consts::LOG2_E + ROUND32;
     let n = t - ROUND32;
     let r = (x - n * LN2_HI32) - n * LN2_LO32;
