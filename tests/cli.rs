@@ -221,6 +221,34 @@ fn sim_dynapsim_example_matches_the_reference() {
 }
 
 #[test]
+fn sim_precision_f32_matches_the_reference_and_says_so() {
+    // The Rockpool reference (float32 itself) through the f32 state: the same spike steps as the
+    // f64 default, to the tolerance of assert_steps_close; the summary names the precision.
+    let out = TempDir::new("sim-dynapsim-f32");
+    let r = mixsig(&[
+        "sim",
+        "examples/networks/dynapsim_single.toml",
+        "--out",
+        out.s(),
+        "--precision",
+        "f32",
+    ]);
+    assert!(r.ok(), "{r}");
+    assert_steps_close(
+        &spike_steps(&out.read("spikes.csv"), "neuron", 1e-5),
+        &ref_spike_steps("syn_train_100Hz_w1_spikes.csv"),
+        "dynapsim_single.toml --precision f32",
+    );
+    assert!(
+        out.read("summary.json").contains("\"precision\": \"f32\""),
+        "summary: {}",
+        out.read("summary.json")
+    );
+    let bad = mixsig(&["sim", "--precision", "f16"]);
+    assert!(!bad.ok() && bad.stderr.contains("f16"), "{bad}");
+}
+
+#[test]
 fn sim_dynapsim_example_runs_and_its_first_spikes_match_the_reference() {
     // A shorter run (--duration overrides the file) keeps the reference's spikes up to 300 ms.
     let out = TempDir::new("sim-dynapsim-300");

@@ -221,15 +221,20 @@ fn montecarlo(trials: usize, n: usize, seconds: f64, threads: usize) {
     // The busiest worker's CPU time: the wall time the run would take on otherwise idle cores
     // (on a shared machine the wall time measures the queue for the cores instead).
     let mut per_worker = vec![0.0; threads];
+    let mut trials_per_worker = vec![0usize; threads];
     for &(_, w, c) in &done {
         per_worker[w.min(threads - 1)] += c;
+        trials_per_worker[w.min(threads - 1)] += 1;
     }
+    let list = |v: Vec<String>| v.join(",");
+    let cpu_list = list(per_worker.iter().map(|c| format!("{c:.6}")).collect());
+    let trial_list = list(trials_per_worker.iter().map(|t| t.to_string()).collect());
     let cpu_total: f64 = per_worker.iter().sum();
     let cpu_busiest = per_worker.iter().cloned().fold(0.0, f64::max);
     let work = (trials * n) as f64 * steps as f64;
     let rate = work / wall;
     println!(
-        "{{\"precision\":\"{}\",\"mode\":\"montecarlo\",\"trials\":{trials},\"n\":{n},\"steps\":{steps},\"threads\":{threads},\"wall_s\":{wall:.6},\"cpu_total_s\":{cpu_total:.6},\"cpu_busiest_worker_s\":{cpu_busiest:.6},\"spikes\":{spikes},\"neuron_steps_per_s\":{rate:.1},\"neuron_steps_per_busiest_cpu_s\":{:.1}}}",
+        "{{\"precision\":\"{}\",\"mode\":\"montecarlo\",\"trials\":{trials},\"n\":{n},\"steps\":{steps},\"threads\":{threads},\"wall_s\":{wall:.6},\"cpu_total_s\":{cpu_total:.6},\"cpu_busiest_worker_s\":{cpu_busiest:.6},\"cpu_per_worker_s\":[{cpu_list}],\"trials_per_worker\":[{trial_list}],\"spikes\":{spikes},\"neuron_steps_per_s\":{rate:.1},\"neuron_steps_per_busiest_cpu_s\":{:.1}}}",
         precision(),
         work / cpu_busiest
     );

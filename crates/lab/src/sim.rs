@@ -44,6 +44,9 @@ pub struct SimConfig {
     pub network_name: String,
     /// The chip the network ran on, for the summary (`None`: ideal circuits).
     pub chip: Option<ChipInfo>,
+    /// Run `dynapsim` populations with `f32` state (DynapSim's own precision, faster; see
+    /// `Network::use_f32_state`); other models are unaffected.
+    pub f32_state: bool,
 }
 
 /// The chip part of `summary.json`.
@@ -93,6 +96,8 @@ pub struct SimSummary {
     pub wall_time_s: f64,
     /// Neuron-steps per wall second.
     pub neuron_steps_per_s: f64,
+    /// State precision of the `dynapsim` populations: `f64` or `f32`.
+    pub precision: String,
     /// Populations and sources.
     pub populations: Vec<GroupSummary>,
     /// The chip the network ran on (absent for ideal circuits).
@@ -111,6 +116,9 @@ pub fn simulate(
     mut progress: impl FnMut(u64, u64),
 ) -> Result<(Network, f64), SimError> {
     let mut net = Network::build(spec, cfg.dt, cfg.seed)?;
+    if cfg.f32_state {
+        net.use_f32_state();
+    }
     let n = net.steps_for(cfg.duration);
     let every = (n / 200).max(1);
     let t0 = Instant::now();
@@ -153,6 +161,7 @@ pub fn summarize(net: &Network, cfg: &SimConfig, wall: f64) -> SimSummary {
         neurons: net.n_neurons(),
         wall_time_s: wall,
         neuron_steps_per_s: if wall > 0.0 { ns_total / wall } else { 0.0 },
+        precision: if cfg.f32_state { "f32" } else { "f64" }.into(),
         populations,
         chip: cfg.chip.clone(),
         warnings: net.warnings.clone(),

@@ -262,6 +262,7 @@ fn simulate<'py>(
         seed: seed.or(nf.sim.seed).unwrap_or(1),
         network_name: file_name,
         chip,
+        f32_state: false,
     };
     let (net, summary) = py
         .detach(|| -> Result<_, String> {

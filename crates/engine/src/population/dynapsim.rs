@@ -144,17 +144,26 @@ macro_rules! dynapsim_pop {
                 (self.c[i].i_tau_mem + self.isyn[i] + self.iahp[i]) as f64 + i_dc.abs()
             }
 
-            /// One step of every neuron, consuming (and zeroing) the input `ev`. Returns the number
-            /// of neurons that spiked.
+            /// One step of every neuron, consuming (and zeroing) the input `ev` (summed input
+            /// weight current per neuron, A) with DC `i_dc` (A). Returns the number of neurons that
+            /// spiked.
             pub(crate) fn step_all(&mut self, ev: &mut [f64], i_dc: &[f64]) -> usize {
-                self.step_all_with(Simd::detect(), ev, i_dc)
+                self.step_unchecked(Simd::detect(), ev, i_dc)
             }
 
-            /// [`Self::step_all`] on a given instruction set (`simd` must be one the CPU
-            /// supports: [`Simd::detect`] or below; tests compare the paths).
-            pub(crate) fn step_all_with(&mut self, simd: Simd, ev: &mut [f64], i_dc: &[f64]) -> usize {
+            /// [`Self::step_all`] with the loop compiled for `simd` (lowered to what this CPU
+            /// supports), for benchmarks and for tests comparing the instruction sets: every
+            /// set gives the same result bit for bit.
+            pub fn step_all_with(&mut self, simd: Simd, ev: &mut [f64], i_dc: &[f64]) -> usize {
+                self.step_unchecked(simd.min(Simd::cpu()), ev, i_dc)
+            }
+
+            /// `simd` must be supported by this CPU.
+            #[inline(always)]
+            fn step_unchecked(&mut self, simd: Simd, ev: &mut [f64], i_dc: &[f64]) -> usize {
                 match simd {
-                    // SAFETY: `Simd::detect` found the features the functions are compiled for.
+                    // SAFETY: the callers pass a set the CPU supports (`Simd::detect`, or
+                    // lowered to `Simd::cpu`).
                     #[cfg(target_arch = "x86_64")]
                     Simd::Avx512 => unsafe { $avx512(self, ev, i_dc) },
                     #[cfg(target_arch = "x86_64")]

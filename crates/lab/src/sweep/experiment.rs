@@ -305,6 +305,7 @@ fn run_network(
         seed: nf.sim.seed.unwrap_or(0),
         network_name: file.clone(),
         chip: None,
+        f32_state: false,
     };
     let (net, _) = sim::simulate(&nf.spec, &cfg, |_, _| {})
         .map_err(|e| SweepError::Trial(format!("{file}: {e}")))?;
