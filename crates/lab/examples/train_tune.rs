@@ -7,7 +7,7 @@
 //! source rate and weight bound), WIR/GTAU (inhibitory ramp onto hidden), NPC (outputs per class), NHID; protocol: EDECAY,
 //! PRES, EVERY; NOHID = no hidden layer; EASY = a rate-coded control task; coincidence detectors:
 //! NCOINC, WCOINC, CFLO/CFHI, COINCINH; integrators NINTEG, WINTS, WINTF (fan-in range); RAMPG (ramp
-//! groups of the sequence detectors), RAMPLOCAL (group-local detectors), W1CALO/W1CAHI/W1CATAU (the hidden layer's own calcium window:
+//! groups of the sequence detectors), RAMPLOCAL (group-local detectors), DZH (hidden error neurons' dead zone), W1CALO/W1CAHI/W1CATAU (the hidden layer's own calcium window:
 //! lower/upper threshold, trace time constant; unset: the shared window). PROFILE=dynapse2 with DIES=0-19 (or a comma list) runs
 //! the first seed on each die instead (learning-rate mismatch from the profile). Prints the learning
 //! curve of each seed (die) and the median final and best accuracies and the fraction of runs with
@@ -105,6 +105,9 @@ fn main() {
     }
     if let Some(v) = f("RAMPG") {
         cfg.ramp_groups = v as usize;
+    }
+    if let Some(v) = f("DZH") {
+        cfg.hidden_dead_zone = Some(v);
     }
     if std::env::var("RAMPLOCAL").is_ok() {
         cfg.ramp_group_local = true;

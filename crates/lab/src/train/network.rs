@@ -150,6 +150,11 @@ pub struct NetConfig {
     /// each group's direction separately (a neuron's count depends on one group only), so no readout
     /// of it can solve `xor`; combinations across groups exist only if W1 learns them.
     pub ramp_group_local: bool,
+    /// Dead zone of the hidden error neurons, A, when it differs from [`NetConfig::dead_zone`]
+    /// (`None`: the same). With a low teacher rate the output error neurons fire little, and the
+    /// feedback they send (weighted by `B`, of the order of `W2`) stays below the shared dead zone:
+    /// the hidden layer then never learns.
+    pub hidden_dead_zone: Option<f64>,
 }
 
 impl Default for NetConfig {
@@ -199,6 +204,7 @@ impl Default for NetConfig {
             ramp_groups: 1,
             w1_calcium: None,
             ramp_group_local: false,
+            hidden_dead_zone: None,
         }
     }
 }
@@ -359,10 +365,14 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
     // The dead zone: error neurons fire only once their net input beats it.
     for e in ["eo_p", "eo_n", "eh_p", "eh_n"] {
         if spec.populations.iter().any(|p| p.name == e) {
+            let dz = match (e.starts_with("eh"), cfg.hidden_dead_zone) {
+                (true, Some(d)) => d,
+                _ => cfg.dead_zone,
+            };
             spec.dc.push(DcSpec {
                 population: e.into(),
                 neurons: None,
-                steps: vec![(0.0, -cfg.dead_zone)],
+                steps: vec![(0.0, -dz)],
             });
         }
     }
