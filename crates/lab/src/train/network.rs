@@ -425,9 +425,6 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
                 && h < n_seq
                 && (0..k).rev().find(|&g| starts[g] <= i).unwrap_or(0) != h % k
         };
-        // The plastic fast path starts as the mirror image of the slow ramp: with NMDA gated by the
-        // membrane (`nmda_thr`), a neuron whose slow inputs come first and whose fast inputs come
-        // last fires more than for the reverse order (a sequence detector).
         for i in 0..n_in {
             for h in 0..n_seq {
                 if foreign(i, h) {
@@ -435,6 +432,9 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
                 }
             }
         }
+        // The plastic fast path starts as the mirror image of the slow ramp: with NMDA gated by the
+        // membrane (`nmda_thr`), a neuron whose slow inputs come first and whose fast inputs come
+        // last fires more than for the reverse order (a sequence detector).
         let mut fast: Vec<f64> = slow
             .iter()
             .enumerate()
