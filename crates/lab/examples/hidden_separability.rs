@@ -70,6 +70,12 @@ fn main() {
     if let Some(v) = f("WINTF") {
         cfg.w_integ_fast = v;
     }
+    if let Some(v) = f("RAMPG") {
+        cfg.ramp_groups = v as usize;
+    }
+    if std::env::var("RAMPLOCAL").is_ok() {
+        cfg.ramp_group_local = true;
+    }
     let (mut spec, _l) = build(task.n_channels, task.n_classes, &cfg, 1);
     spec.record.spikes = Some(vec!["hid".into()]);
     let mut net = Network::build(&spec, 1e-4, 1).unwrap();
@@ -77,6 +83,7 @@ fn main() {
     let g = net.rec.group("hid").unwrap() as u32;
     let nh = cfg.n_hidden + cfg.n_coinc + cfg.n_integ;
     let mut rows: Vec<(usize, Vec<f64>)> = vec![];
+    let mut variants: Vec<(bool, bool)> = vec![];
     for p in &task.train {
         net.present("in", &p.channels).unwrap();
         net.rec.spikes.clear();
@@ -88,6 +95,10 @@ fn main() {
             }
         }
         rows.push((p.label, c));
+        // xor: the combination (group A up?, group B up?) from the first spikes of each group's ends.
+        let n = p.channels.len();
+        let first = |ch: usize| p.channels[ch].first().copied().unwrap_or(0.0);
+        variants.push((first(0) < first(n / 2 - 1), first(n / 2) < first(n - 1)));
         net.run(0.1);
     }
     // Class statistics on the first half, offline readout tested on the second half.
@@ -123,6 +134,75 @@ fn main() {
         })
         .count();
     let rate = common / nh as f64 / task.duration;
+    // Ridge least-squares linear readout (with a bias) fitted on the first half, tested on the second.
+    let dim = nh + 1;
+    let (mut a, mut b) = (vec![0.0; dim * dim], vec![0.0; dim]);
+    for (l, c) in &rows[..half] {
+        let x: Vec<f64> = c.iter().copied().chain([1.0]).collect();
+        let y = if *l == 1 { 1.0 } else { -1.0 };
+        for i in 0..dim {
+            b[i] += x[i] * y;
+            for j in 0..dim {
+                a[i * dim + j] += x[i] * x[j];
+            }
+        }
+    }
+    for i in 0..dim {
+        a[i * dim + i] += 1e-3 * half as f64;
+    }
+    // Gaussian elimination with partial pivoting.
+    for col in 0..dim {
+        let piv = (col..dim)
+            .max_by(|&x, &y| a[x * dim + col].abs().total_cmp(&a[y * dim + col].abs()))
+            .unwrap();
+        for j in 0..dim {
+            a.swap(col * dim + j, piv * dim + j);
+        }
+        b.swap(col, piv);
+        for r in 0..dim {
+            if r != col {
+                let m = a[r * dim + col] / a[col * dim + col];
+                for j in 0..dim {
+                    a[r * dim + j] -= m * a[col * dim + j];
+                }
+                b[r] -= m * b[col];
+            }
+        }
+    }
+    let w: Vec<f64> = (0..dim).map(|i| b[i] / a[i * dim + i]).collect();
+    let lin = rows[half..]
+        .iter()
+        .filter(|(l, c)| {
+            let s: f64 = c.iter().zip(&w).map(|(x, y)| x * y).sum::<f64>() + w[nh];
+            (s > 0.0) == (*l == 1)
+        })
+        .count() as f64
+        / (rows.len() - half).max(1) as f64;
+    if pat == Pattern::Xor {
+        for (va, vb) in [(true, true), (false, false), (true, false), (false, true)] {
+            let sel: Vec<&Vec<f64>> = rows
+                .iter()
+                .zip(&variants)
+                .filter(|(_, v)| **v == (va, vb))
+                .map(|(r, _)| &r.1)
+                .collect();
+            let means: Vec<String> = (0..nh)
+                .map(|h| {
+                    let m = sel.iter().map(|c| c[h]).sum::<f64>() / sel.len().max(1) as f64;
+                    format!("{m:.1}")
+                })
+                .collect();
+            let tag = |u: bool| if u { "up" } else { "dn" };
+            println!(
+                "{}-{} ({}): {}",
+                tag(va),
+                tag(vb),
+                sel.len(),
+                means.join(" ")
+            );
+        }
+    }
+    println!("ridge linear readout (train half -> test half): {lin:.2}");
     println!("class mean counts per hidden neuron: {}", dps.join(" "));
     println!(
         "best d' {best:.2}; |diff|/count {:.3}; cos(class means) {cos:.3}; mean rate {rate:.1} Hz; nearest-mean readout {:.2}",

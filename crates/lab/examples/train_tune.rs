@@ -6,7 +6,9 @@
 //! threshold), CONTRAST (cross-class error wiring), BIAS/WBIAS (bias
 //! source rate and weight bound), WIR/GTAU (inhibitory ramp onto hidden), NPC (outputs per class), NHID; protocol: EDECAY,
 //! PRES, EVERY; NOHID = no hidden layer; EASY = a rate-coded control task; coincidence detectors:
-//! NCOINC, WCOINC, CFLO/CFHI, COINCINH; integrators NINTEG, WINTS, WINTF (fan-in range). PROFILE=dynapse2 with DIES=0-19 (or a comma list) runs
+//! NCOINC, WCOINC, CFLO/CFHI, COINCINH; integrators NINTEG, WINTS, WINTF (fan-in range); RAMPG (ramp
+//! groups of the sequence detectors), RAMPLOCAL (group-local detectors), DZH (hidden error neurons' dead zone), W1CALO/W1CAHI/W1CATAU (the hidden layer's own calcium window:
+//! lower/upper threshold, trace time constant; unset: the shared window). PROFILE=dynapse2 with DIES=0-19 (or a comma list) runs
 //! the first seed on each die instead (learning-rate mismatch from the profile). Prints the learning
 //! curve of each seed (die) and the median final and best accuracies and the fraction of runs with
 //! final accuracy >= 0.85; MIXSIG_DEBUG_TRAIN=1 adds per-class scores.
@@ -100,6 +102,25 @@ fn main() {
     }
     if let Some(v) = f("WINTF") {
         cfg.w_integ_fast = v;
+    }
+    if let Some(v) = f("RAMPG") {
+        cfg.ramp_groups = v as usize;
+    }
+    if let Some(v) = f("DZH") {
+        cfg.hidden_dead_zone = Some(v);
+    }
+    if std::env::var("RAMPLOCAL").is_ok() {
+        cfg.ramp_group_local = true;
+    }
+    if ["W1CALO", "W1CAHI", "W1CATAU"]
+        .iter()
+        .any(|k| f(k).is_some())
+    {
+        let mut c = cfg.w1_calcium.unwrap_or(cfg.calcium);
+        c.theta_low = f("W1CALO").unwrap_or(c.theta_low);
+        c.theta_high = f("W1CAHI").unwrap_or(c.theta_high);
+        c.trace.tau = f("W1CATAU").unwrap_or(c.trace.tau);
+        cfg.w1_calcium = Some(c);
     }
     if std::env::var("NOHID").is_ok() {
         cfg.n_hidden = 0;

@@ -132,6 +132,29 @@ pub struct NetConfig {
     pub w_integ_slow: f64,
     /// Fast (AMPA) input weight of the integrator neurons, A (opens their NMDA gate).
     pub w_integ_fast: f64,
+    /// Channel groups of the sequence detectors' ramps (1: one ramp across all channels). With
+    /// `k > 1` the channels split into `k` consecutive groups (`i * k / n_in`, as `xor` splits its
+    /// two groups) and each hidden neuron gets a slow ramp (and the inhibitory ramp and fast mirror
+    /// derived from it) within every group, rising or falling independently per group: a detector
+    /// of each group's direction instead of one detector dominated by the last group.
+    pub ramp_groups: usize,
+    /// Stop-learning window of the hidden layer's learning (W1) when it differs from
+    /// [`NetConfig::calcium`] (`None`: the shared window). A lower threshold above 0 lets a hidden
+    /// neuron learn only while it is active (calcium from its own recent spikes): the derivative of
+    /// a rectifying unit in back-propagation, which makes the hidden update depend on the
+    /// presentation's combination of features (conjunctions) rather than on the error alone.
+    pub w1_calcium: Option<CalciumWindow>,
+    /// With [`NetConfig::ramp_groups`] `k > 1`: each sequence detector `h` gets its fixed slow and
+    /// inhibitory ramps and its initial fast weights only from its own group `h % k`; its fast (W1)
+    /// weights from the other groups start at 0 and are left to learning. The frozen layer then codes
+    /// each group's direction separately (a neuron's count depends on one group only), so no readout
+    /// of it can solve `xor`; combinations across groups exist only if W1 learns them.
+    pub ramp_group_local: bool,
+    /// Dead zone of the hidden error neurons, A, when it differs from [`NetConfig::dead_zone`]
+    /// (`None`: the same). With a low teacher rate the output error neurons fire little, and the
+    /// feedback they send (weighted by `B`, of the order of `W2`) stays below the shared dead zone:
+    /// the hidden layer then never learns.
+    pub hidden_dead_zone: Option<f64>,
 }
 
 impl Default for NetConfig {
@@ -178,6 +201,10 @@ impl Default for NetConfig {
             n_integ: 0,
             w_integ_slow: 1.2e-9,
             w_integ_fast: 8e-11,
+            ramp_groups: 1,
+            w1_calcium: None,
+            ramp_group_local: false,
+            hidden_dead_zone: None,
         }
     }
 }
@@ -338,10 +365,14 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
     // The dead zone: error neurons fire only once their net input beats it.
     for e in ["eo_p", "eo_n", "eh_p", "eh_n"] {
         if spec.populations.iter().any(|p| p.name == e) {
+            let dz = match (e.starts_with("eh"), cfg.hidden_dead_zone) {
+                (true, Some(d)) => d,
+                _ => cfg.dead_zone,
+            };
             spec.dc.push(DcSpec {
                 population: e.into(),
                 neurons: None,
-                steps: vec![(0.0, -cfg.dead_zone)],
+                steps: vec![(0.0, -dz)],
             });
         }
     }
@@ -355,16 +386,50 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
         // changes how much of their charge lands inside the presentation: timing becomes counts.
         let mut slow = vec![0.0; n_in * n_hid];
         let noise = uniform(n_in * n_hid + n_hid, 1.0);
+        // Channel groups: the first group's direction is the draw of the one-ramp preset, the
+        // others come from their own stream (the one-group preset draws nothing more).
+        let k = cfg.ramp_groups.clamp(1, n_in.max(1));
+        let starts: Vec<usize> = (0..=k).map(|g| g * n_in / k).collect();
+        let mut rg = rng::stream(seed, &[name_id("train-init-groups")]);
+        let group_up: Vec<Vec<bool>> = (0..n_seq)
+            .map(|h| {
+                (0..k)
+                    .map(|g| {
+                        if g == 0 {
+                            noise[n_in * n_hid + h] < 0.5
+                        } else {
+                            rg.gen::<f64>() < 0.5
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
         for h in 0..n_seq {
-            let up = noise[n_in * n_hid + h] < 0.5;
             for i in 0..n_in {
-                let f = if n_in > 1 {
-                    i as f64 / (n_in - 1) as f64
+                let g = (0..k).rev().find(|&g| starts[g] <= i).unwrap_or(0);
+                let (a, len) = (starts[g], starts[g + 1] - starts[g]);
+                let f = if len > 1 {
+                    (i - a) as f64 / (len - 1) as f64
                 } else {
                     0.5
                 };
+                let up = group_up[h][g];
                 let ramp = if up { f } else { 1.0 - f };
                 slow[i * n_hid + h] = cfg.w_slow_max * (0.8 * ramp + 0.2 * noise[i * n_hid + h]);
+            }
+        }
+        // Group-local detectors: no fixed input from the other groups.
+        let foreign = |i: usize, h: usize| {
+            k > 1
+                && cfg.ramp_group_local
+                && h < n_seq
+                && (0..k).rev().find(|&g| starts[g] <= i).unwrap_or(0) != h % k
+        };
+        for i in 0..n_in {
+            for h in 0..n_seq {
+                if foreign(i, h) {
+                    slow[i * n_hid + h] = 0.0;
+                }
             }
         }
         // The plastic fast path starts as the mirror image of the slow ramp: with NMDA gated by the
@@ -372,7 +437,13 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
         // last fires more than for the reverse order (a sequence detector).
         let mut fast: Vec<f64> = slow
             .iter()
-            .map(|w| 0.5 * cfg.w1_max * (1.0 - w / cfg.w_slow_max).clamp(0.0, 1.0))
+            .enumerate()
+            .map(|(s, w)| {
+                if foreign(s / n_hid, s % n_hid) {
+                    return 0.0;
+                }
+                0.5 * cfg.w1_max * (1.0 - w / cfg.w_slow_max).clamp(0.0, 1.0)
+            })
             .collect();
         // Coincidence detectors: uniform fast weights from a random subset of the channels.
         let n_c = n_cd;
@@ -413,6 +484,9 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
                     }
                     if s % n_hid >= n_seq {
                         return cfg.coinc_inh * fast[s];
+                    }
+                    if foreign(s / n_hid, s % n_hid) {
+                        return 0.0;
                     }
                     let r = (w / cfg.w_slow_max).clamp(0.0, 1.0);
                     let r = if cfg.w_inh_ramp > 0.0 { r } else { 1.0 - r };
@@ -575,8 +649,11 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
         ));
     }
     if let (Some(w1), Some(_)) = (w1, feedback) {
-        spec.learning
-            .push(learn(w1, "eh_p", "eh_n", cfg.eta1, cfg.w1_max, Vec::new()));
+        let mut l = learn(w1, "eh_p", "eh_n", cfg.eta1, cfg.w1_max, Vec::new());
+        if let Some(c) = cfg.w1_calcium {
+            l.calcium = Some(c);
+        }
+        spec.learning.push(l);
     }
     (
         spec,
