@@ -132,6 +132,11 @@ pub struct NetConfig {
     pub w_integ_slow: f64,
     /// Fast (AMPA) input weight of the integrator neurons, A (opens their NMDA gate).
     pub w_integ_fast: f64,
+    /// Calcium window of the output layer's learning circuits (W2 and the bias projection), e.g.
+    /// with direction-specific stop-learning thresholds (potentiation only while an output's
+    /// calcium is below `theta_up`, depression only while it is above `theta_down`); `None`: the
+    /// same window as the hidden layer ([`NetConfig::calcium`]).
+    pub calcium_out: Option<CalciumWindow>,
 }
 
 impl Default for NetConfig {
@@ -148,14 +153,14 @@ impl Default for NetConfig {
             eta1: 3e-13,
             eta2: 4e-12,
             tau_pre: 0.02,
-            calcium: CalciumWindow {
-                trace: TraceParams {
+            calcium: CalciumWindow::symmetric(
+                TraceParams {
                     tau: 0.05,
                     jump: 1.0,
                 },
-                theta_low: -1.0,
-                theta_high: 15.0,
-            },
+                -1.0,
+                15.0,
+            ),
             dead_zone: 3e-11,
             rate_teacher: 100.0,
             w_teacher: 3e-9,
@@ -178,6 +183,7 @@ impl Default for NetConfig {
             n_integ: 0,
             w_integ_slow: 1.2e-9,
             w_integ_fast: 8e-11,
+            calcium_out: None,
         }
     }
 }
@@ -538,32 +544,45 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
         feedback = Some((a, a + 1));
     }
 
-    let learn =
-        |projection: usize, ep: &str, en: &str, eta: f64, w_max: f64, mirrors: Vec<usize>| {
-            LearningSpec {
-                projection,
-                err_pos: ep.into(),
-                err_neg: en.into(),
-                pre_trace: TraceParams {
-                    tau: cfg.tau_pre,
-                    jump: 1.0,
-                },
-                calcium: Some(cfg.calcium),
-                eta,
-                w_max,
-                storage: cfg.storage,
-                mirrors,
-                eta_sigma_ln: cfg.eta_sigma_ln,
-                twin_sigma_ln: cfg.twin_sigma_ln,
-                update: cfg.update,
-            }
-        };
+    let calcium_out = cfg.calcium_out.unwrap_or(cfg.calcium);
+    let learn = |projection: usize,
+                 ep: &str,
+                 en: &str,
+                 eta: f64,
+                 w_max: f64,
+                 mirrors: Vec<usize>,
+                 calcium: CalciumWindow| {
+        LearningSpec {
+            projection,
+            err_pos: ep.into(),
+            err_neg: en.into(),
+            pre_trace: TraceParams {
+                tau: cfg.tau_pre,
+                jump: 1.0,
+            },
+            calcium: Some(calcium),
+            eta,
+            w_max,
+            storage: cfg.storage,
+            mirrors,
+            eta_sigma_ln: cfg.eta_sigma_ln,
+            twin_sigma_ln: cfg.twin_sigma_ln,
+            update: cfg.update,
+        }
+    };
     let mirrors = match (cfg.feedback, feedback) {
         (FeedbackMode::Mirrored, Some((a, b))) => vec![a, b],
         _ => Vec::new(),
     };
-    spec.learning
-        .push(learn(w2, "eo_p", "eo_n", cfg.eta2, cfg.w2_max, mirrors));
+    spec.learning.push(learn(
+        w2,
+        "eo_p",
+        "eo_n",
+        cfg.eta2,
+        cfg.w2_max,
+        mirrors,
+        calcium_out,
+    ));
     if let Some(b) = bias {
         spec.learning.push(learn(
             b,
@@ -572,11 +591,19 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
             cfg.eta2,
             cfg.w_bias_max,
             Vec::new(),
+            calcium_out,
         ));
     }
     if let (Some(w1), Some(_)) = (w1, feedback) {
-        spec.learning
-            .push(learn(w1, "eh_p", "eh_n", cfg.eta1, cfg.w1_max, Vec::new()));
+        spec.learning.push(learn(
+            w1,
+            "eh_p",
+            "eh_n",
+            cfg.eta1,
+            cfg.w1_max,
+            Vec::new(),
+            cfg.calcium,
+        ));
     }
     (
         spec,
