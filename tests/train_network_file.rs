@@ -76,6 +76,13 @@ fn exported_preset_imports_to_the_same_network() {
             },
         ),
         (
+            "sync preset (direction-specific stop-learning windows)",
+            TrainOptions {
+                task: TaskSource::Pattern(Pattern::Sync),
+                ..ideal()
+            },
+        ),
+        (
             "continuous update, twin sigma",
             TrainOptions {
                 update: UpdateMode::Continuous { tau_err: 0.02 },

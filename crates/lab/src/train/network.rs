@@ -193,17 +193,31 @@ impl NetConfig {
     /// overrides. `sync` adds 16 coincidence detectors (fast weight 2.4e-10 A from 10–16 channels,
     /// balanced by 4e-10 A of slow inhibition from the same channels; both are weight levels 3 and 5
     /// of a `dynapse2` hidden core) and a 50 Hz teacher, which the outputs can reach: measured in
-    /// docs/train-tuning.md (ideal, seeds 1–3, `none`: 0.75 -> 0.95 median final). The other tasks
-    /// keep the defaults (the sequence-detector preset that learns `order`).
+    /// docs/train-tuning.md (ideal, seeds 1–3, `none`: 0.75 -> 0.95 median final), and
+    /// direction-specific stop-learning on the outputs ([`NetConfig::stop_learning_out`]: session 3
+    /// of docs/train-tuning.md). The other tasks keep the defaults (the sequence-detector preset
+    /// that learns `order`).
     pub fn for_task(task: &str) -> NetConfig {
         let d = NetConfig::default();
         match task {
             "sync" => NetConfig {
                 n_coinc: 16,
                 rate_teacher: 50.0,
+                calcium_out: Some(d.stop_learning_out(1.0, 0.5)),
                 ..d
             },
             _ => d,
+        }
+    }
+
+    /// The output layer's calcium window: the symmetric window of [`NetConfig::calcium`] plus
+    /// direction-specific thresholds: potentiation stops once an output's calcium reaches `up`
+    /// (with the 50 ms trace, `up = 1` is ~20 Hz), depression once it falls to `down`.
+    pub fn stop_learning_out(&self, up: f64, down: f64) -> CalciumWindow {
+        CalciumWindow {
+            theta_up: Some(up),
+            theta_down: Some(down),
+            ..self.calcium
         }
     }
 }
