@@ -151,6 +151,8 @@ fn a_learning_network_reads_as_written() {
         (c.trace.tau, c.trace.jump, c.theta_low, c.theta_high),
         (0.05, 1.0, -1.0, 15.0)
     );
+    // No direction thresholds: the symmetric window.
+    assert_eq!((c.theta_up, c.theta_down), (None, None));
     assert_eq!((l.eta, l.w_max), (1e-12, 1e-9));
     assert_eq!(l.storage, WeightStorage::NBit { bits: 4 });
     assert_eq!((l.eta_sigma_ln, l.twin_sigma_ln), (0.0, 0.0));
@@ -362,6 +364,41 @@ fn bad_learning_values_are_located() {
         "projection = \"b\"",
         "key `learning[2]`",
         &["`b` is already updated by learning[1]"],
+    );
+}
+
+#[test]
+fn direction_specific_calcium_thresholds_read_and_are_checked() {
+    let dir = TempDir::new("nl-updown");
+    let text = BASE.replacen("high = 15", "high = 15\nup = 2.5\ndown = 0.25", 1);
+    let nf = load(&write(&dir, &text)).unwrap_or_else(|e| panic!("{e}"));
+    let c = nf.spec.learning[0].calcium.unwrap();
+    assert_eq!((c.theta_up, c.theta_down), (Some(2.5), Some(0.25)));
+    assert_eq!((c.theta_low, c.theta_high), (-1.0, 15.0));
+    let k = "key `learning[1].calcium.";
+    bad(
+        ("high = 15", "high = 15\nup = 15"),
+        "up = 15",
+        &format!("{k}up`"),
+        &["up = 15 must lie inside the window", "potentiation"],
+    );
+    bad(
+        ("high = 15", "high = 15\ndown = -3"),
+        "down = -3",
+        &format!("{k}down`"),
+        &["down = -3 must lie inside the window", "depression"],
+    );
+    bad(
+        ("high = 15", "high = 15\nup = \"2 pA\""),
+        "up = ",
+        &format!("{k}up`"),
+        &["pA"],
+    );
+    bad(
+        ("high = 15", "high = 15\nupp = 2"),
+        "upp = 2",
+        "upp",
+        &["unknown field"],
     );
 }
 

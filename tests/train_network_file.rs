@@ -76,6 +76,13 @@ fn exported_preset_imports_to_the_same_network() {
             },
         ),
         (
+            "sync preset (direction-specific stop-learning windows)",
+            TrainOptions {
+                task: TaskSource::Pattern(Pattern::Sync),
+                ..ideal()
+            },
+        ),
+        (
             "continuous update, twin sigma",
             TrainOptions {
                 update: UpdateMode::Continuous { tau_err: 0.02 },
@@ -115,9 +122,15 @@ fn exported_preset_imports_to_the_same_network() {
         assert_eq!(imported.spec, preset.spec, "{what}");
         assert_eq!(imported.layout, preset.layout, "{what}");
         let (a, b) = (&imported.cfg, &preset.cfg);
+        // A file's hidden layer is one population: sequence, coincidence and integrator neurons.
         assert_eq!(
             (a.n_hidden, a.n_per_class, a.storage),
-            (b.n_hidden, b.n_per_class, b.storage),
+            (b.n_hidden + b.n_coinc + b.n_integ, b.n_per_class, b.storage),
+            "{what}"
+        );
+        assert_eq!(
+            (a.calcium, a.calcium_out),
+            (b.calcium, b.calcium_out),
             "{what}"
         );
         // Without a hidden layer the preset keeps the requested mode; the file has no feedback.

@@ -22,7 +22,11 @@ impl TraceParams {
 }
 
 /// The stop-learning window on the post-synaptic calcium trace: updates pass only while
-/// `theta_low < Ca < theta_high`.
+/// `theta_low < Ca < theta_high` (both signs alike). Optionally each sign has its own stop threshold
+/// (Brader/Fusi-style direction-specific windows, a comparator per direction in the circuit):
+/// potentiation passes only while `Ca < theta_up` (the post neuron does not yet fire at its target),
+/// depression only while `Ca > theta_down` (it still fires). Without them (`None`) the window is the
+/// symmetric one.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CalciumWindow {
     /// The calcium trace.
@@ -31,13 +35,68 @@ pub struct CalciumWindow {
     pub theta_low: f64,
     /// Upper threshold.
     pub theta_high: f64,
+    /// Potentiation stops once `Ca >= theta_up` (`None`: only the symmetric window).
+    #[serde(default)]
+    pub theta_up: Option<f64>,
+    /// Depression stops once `Ca <= theta_down` (`None`: only the symmetric window).
+    #[serde(default)]
+    pub theta_down: Option<f64>,
 }
 
 impl CalciumWindow {
-    /// Whether learning is enabled at calcium level `ca`.
+    /// The symmetric window `theta_low < Ca < theta_high`, no direction-specific thresholds.
+    pub fn symmetric(trace: TraceParams, theta_low: f64, theta_high: f64) -> CalciumWindow {
+        CalciumWindow {
+            trace,
+            theta_low,
+            theta_high,
+            theta_up: None,
+            theta_down: None,
+        }
+    }
+
+    /// Whether the symmetric window is open at calcium level `ca`.
     #[inline]
     pub fn open(&self, ca: f64) -> bool {
         ca > self.theta_low && ca < self.theta_high
+    }
+
+    /// Whether an update of sign `sign` (> 0 potentiation, < 0 depression, 0 none) passes at
+    /// calcium level `ca`: the symmetric window and the direction's own threshold.
+    #[inline]
+    pub fn passes(&self, ca: f64, sign: f64) -> bool {
+        if !self.open(ca) {
+            return false;
+        }
+        if sign > 0.0 {
+            self.theta_up.is_none_or(|t| ca < t)
+        } else if sign < 0.0 {
+            self.theta_down.is_none_or(|t| ca > t)
+        } else {
+            true
+        }
+    }
+
+    /// Why the thresholds are inconsistent, if they are: each must be finite, `theta_low <
+    /// theta_high`, and a direction threshold must lie inside the window (outside it would never act
+    /// or always shut its direction).
+    pub fn check(&self) -> Result<(), String> {
+        let (lo, hi) = (self.theta_low, self.theta_high);
+        if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
+            return Err(format!(
+                "theta_high = {hi} must be > theta_low = {lo} (both finite)"
+            ));
+        }
+        for (name, t) in [("theta_up", self.theta_up), ("theta_down", self.theta_down)] {
+            if let Some(t) = t {
+                if !(t.is_finite() && t > lo && t < hi) {
+                    return Err(format!(
+                        "{name} = {t} must lie inside the window ({lo}, {hi})"
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -217,15 +276,73 @@ mod tests {
 
     #[test]
     fn window_and_trace() {
-        let w = CalciumWindow {
-            trace: TraceParams {
+        let w = CalciumWindow::symmetric(
+            TraceParams {
                 tau: 0.05,
                 jump: 1.0,
             },
-            theta_low: 0.5,
-            theta_high: 5.0,
-        };
+            0.5,
+            5.0,
+        );
         assert!(!w.open(0.2) && w.open(1.0) && !w.open(6.0));
+        // The symmetric window gates both signs alike.
+        for ca in [0.2, 1.0, 3.0, 6.0] {
+            assert_eq!(w.passes(ca, 1.0), w.open(ca));
+            assert_eq!(w.passes(ca, -1.0), w.open(ca));
+        }
         assert!((w.trace.decay(0.05) - (-1f64).exp()).abs() < 1e-15);
+        assert!(w.check().is_ok());
+    }
+
+    #[test]
+    fn direction_windows_gate_only_their_sign() {
+        let base = CalciumWindow::symmetric(
+            TraceParams {
+                tau: 0.05,
+                jump: 1.0,
+            },
+            -1.0,
+            10.0,
+        );
+        let up = CalciumWindow {
+            theta_up: Some(2.0),
+            ..base
+        };
+        // Above theta_up potentiation stops, depression still passes.
+        assert!(up.passes(1.9, 1.0) && !up.passes(2.0, 1.0) && !up.passes(5.0, 1.0));
+        assert!(up.passes(5.0, -1.0) && up.passes(0.0, -1.0));
+        let down = CalciumWindow {
+            theta_down: Some(0.5),
+            ..base
+        };
+        // Below theta_down depression stops, potentiation still passes.
+        assert!(!down.passes(0.5, -1.0) && !down.passes(0.0, -1.0) && down.passes(0.6, -1.0));
+        assert!(down.passes(0.0, 1.0) && down.passes(9.0, 1.0));
+        // The symmetric window still bounds both directions.
+        let both = CalciumWindow {
+            theta_up: Some(2.0),
+            theta_down: Some(0.5),
+            ..base
+        };
+        assert!(!both.passes(11.0, -1.0) && !both.passes(-2.0, 1.0));
+        assert!(both.passes(1.0, 1.0) && both.passes(1.0, -1.0));
+        assert!(both.check().is_ok());
+        // Thresholds outside the window or not finite are refused.
+        for bad in [
+            CalciumWindow {
+                theta_up: Some(10.0),
+                ..base
+            },
+            CalciumWindow {
+                theta_down: Some(f64::NAN),
+                ..base
+            },
+            CalciumWindow {
+                theta_low: 10.0,
+                ..base
+            },
+        ] {
+            assert!(bad.check().is_err(), "{bad:?}");
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! Local, circuit-compatible plasticity (learning.md): a plastic projection `pre -> post` learns from a
 //! pair of error populations aligned with its post neurons. Every spike of `e+_i` potentiates, every
 //! spike of `e-_i` depresses, each synapse `j -> i` by `eta * x_j` (the pre-synaptic trace), while
-//! the post neuron's calcium lies inside its stop-learning window. Mirrored feedback projections
+//! the post neuron's calcium lies inside its stop-learning window (optionally a window per direction:
+//! potentiation only below `theta_up`, depression only above `theta_down`). Mirrored feedback projections
 //! (the transposed twins, `B[i][j]` of `W[j][i]`) receive the same local update — each twin pair
 //! shares one update circuit whose charge packet lands on both weight capacitors — so the feedback
 //! path follows the forward weights without copying them.
@@ -197,6 +198,15 @@ impl Learner {
                 )));
             }
         }
+        if let Some(c) = &spec.calcium {
+            c.check().map_err(|m| bad(format!("calcium window: {m}")))?;
+            if !(c.trace.tau.is_finite() && c.trace.tau > 0.0) {
+                return Err(bad(format!(
+                    "calcium tau = {:e} s must be > 0",
+                    c.trace.tau
+                )));
+            }
+        }
         if let UpdateMode::Continuous { tau_err } = spec.update {
             if !(tau_err.is_finite() && tau_err > 0.0) {
                 return Err(bad(format!("tau_err = {tau_err:e} s must be > 0")));
@@ -318,7 +328,7 @@ impl Learner {
                 for (spikes, sign) in [(pos_spikes, 1.0), (neg_spikes, -1.0)] {
                     for &i in spikes {
                         let i = i as usize;
-                        if self.gate_open(i) {
+                        if self.gate_open(i, sign) {
                             self.update_column(i, sign * eta, projections);
                         }
                     }
@@ -341,7 +351,7 @@ impl Learner {
                 for i in 0..self.n_post {
                     let e = self.err[i];
                     // Below a thousandth of one spike's peak the integrator's output is off.
-                    if e.abs() < 1e-3 * self.err_jump || !self.gate_open(i) {
+                    if e.abs() < 1e-3 * self.err_jump || !self.gate_open(i, e) {
                         continue;
                     }
                     self.update_column(i, eta * e, projections);
@@ -365,10 +375,11 @@ impl Learner {
         }
     }
 
-    /// Whether post neuron `i`'s calcium lies inside the stop-learning window (always without one).
-    fn gate_open(&self, i: usize) -> bool {
+    /// Whether an update of sign `sign` of post neuron `i` passes its stop-learning window (always
+    /// without one): the symmetric window and, if set, the direction's own calcium threshold.
+    fn gate_open(&self, i: usize, sign: f64) -> bool {
         match &self.spec.calcium {
-            Some(c) => c.open(self.ca[i]),
+            Some(c) => c.passes(self.ca[i], sign),
             None => true,
         }
     }

@@ -220,14 +220,14 @@ fn nbit_weights_stay_on_their_grid_and_in_bounds() {
 #[test]
 fn calcium_window_and_freezing_stop_learning() {
     // A window the calcium never enters: nothing changes.
-    let shut = CalciumWindow {
-        trace: TraceParams {
+    let shut = CalciumWindow::symmetric(
+        TraceParams {
             tau: 0.05,
             jump: 1.0,
         },
-        theta_low: 1e6,
-        theta_high: 2e6,
-    };
+        1e6,
+        2e6,
+    );
     let mut n = Network::build(&net(WeightStorage::Analog, 0.0, Some(shut)), 1e-4, 4).unwrap();
     n.run(0.5);
     assert!(weights(&mut n, 0).iter().all(|&v| v == 2e-10));
@@ -248,6 +248,54 @@ fn calcium_window_and_freezing_stop_learning() {
 }
 
 #[test]
+fn direction_windows_gate_only_their_sign() {
+    // The post neurons are held silent (calcium 0). `potentiate`: the firing error population is e+;
+    // otherwise it is e- (the other is the silent `en`).
+    let run = |potentiate: bool, up: Option<f64>, down: Option<f64>| {
+        let mut spec = net(WeightStorage::Analog, 0.0, None);
+        spec.dc.retain(|d| d.population != "post");
+        spec.dc.push(dc("post", -5e-9)); // held below threshold whatever the input
+        spec.record.spikes.as_mut().unwrap().push("post".into());
+        let l = &mut spec.learning[0];
+        if !potentiate {
+            l.err_pos = "en".into();
+            l.err_neg = "ep".into();
+        }
+        l.calcium = Some(CalciumWindow {
+            theta_up: up,
+            theta_down: down,
+            ..CalciumWindow::symmetric(
+                TraceParams {
+                    tau: 0.05,
+                    jump: 1.0,
+                },
+                -1.0,
+                1e6,
+            )
+        });
+        let mut n = Network::build(&spec, 1e-4, 4).unwrap();
+        n.run(0.3);
+        let w = weights(&mut n, 0);
+        assert!(
+            n.rec
+                .spikes
+                .iter()
+                .all(|e| e.group != n.rec.group("post").unwrap() as u32),
+            "post stays silent"
+        );
+        w.iter().sum::<f64>() / w.len() as f64
+    };
+    let w0 = 2e-10;
+    // Calcium 0 is below theta_up: potentiation passes; below theta_down: depression is stopped.
+    assert!(run(true, Some(0.5), None) > w0 * 1.01);
+    assert!(run(true, None, Some(0.5)) > w0 * 1.01);
+    assert!((run(false, None, Some(0.5)) / w0 - 1.0).abs() < 1e-12);
+    assert!(run(false, Some(0.5), None) < w0 * 0.99);
+    // Without direction thresholds both signs pass.
+    assert!(run(false, None, None) < w0 * 0.99);
+}
+
+#[test]
 fn bad_learning_specs_are_rejected() {
     let mut spec = net(WeightStorage::Analog, 0.0, None);
     spec.learning[0].err_pos = "hid".into(); // 8 neurons, post has 4
@@ -258,4 +306,19 @@ fn bad_learning_specs_are_rejected() {
     spec.projections[0].connect = Connectivity::Random { p: 0.5 };
     let e = Network::build(&spec, 1e-4, 1).unwrap_err().to_string();
     assert!(e.contains("must be dense"), "{e}");
+    // A direction threshold outside the window.
+    let mut spec = net(WeightStorage::Analog, 0.0, None);
+    spec.learning[0].calcium = Some(CalciumWindow {
+        theta_up: Some(20.0),
+        ..CalciumWindow::symmetric(
+            TraceParams {
+                tau: 0.05,
+                jump: 1.0,
+            },
+            0.0,
+            10.0,
+        )
+    });
+    let e = Network::build(&spec, 1e-4, 1).unwrap_err().to_string();
+    assert!(e.contains("theta_up = 20 must lie inside"), "{e}");
 }

@@ -8,7 +8,8 @@
 //! PRES, EVERY; NOHID = no hidden layer; EASY = a rate-coded control task; coincidence detectors:
 //! NCOINC, WCOINC, CFLO/CFHI, COINCINH; integrators NINTEG, WINTS, WINTF (fan-in range); RAMPG (ramp
 //! groups of the sequence detectors), RAMPLOCAL (group-local detectors), DZH (hidden error neurons' dead zone), W1CALO/W1CAHI/W1CATAU (the hidden layer's own calcium window:
-//! lower/upper threshold, trace time constant; unset: the shared window). PROFILE=dynapse2 with DIES=0-19 (or a comma list) runs
+//! lower/upper threshold, trace time constant; unset: the shared window); output-layer
+//! calcium window (`calcium_out`): CAOTAU (trace tau, s), CAUP / CADOWN (direction thresholds). PROFILE=dynapse2 with DIES=0-19 (or a comma list) runs
 //! the first seed on each die instead (learning-rate mismatch from the profile). Prints the learning
 //! curve of each seed (die) and the median final and best accuracies and the fraction of runs with
 //! final accuracy >= 0.85; MIXSIG_DEBUG_TRAIN=1 adds per-class scores.
@@ -122,6 +123,16 @@ fn main() {
         c.trace.tau = f("W1CATAU").unwrap_or(c.trace.tau);
         cfg.w1_calcium = Some(c);
     }
+    // Output-layer calcium window with direction-specific thresholds.
+    if f("CAUP").is_some() || f("CADOWN").is_some() || f("CAOTAU").is_some() {
+        let mut c = cfg.calcium_out.unwrap_or(cfg.calcium);
+        if let Some(v) = f("CAOTAU") {
+            c.trace.tau = v;
+        }
+        c.theta_up = f("CAUP").or(c.theta_up);
+        c.theta_down = f("CADOWN").or(c.theta_down);
+        cfg.calcium_out = Some(c);
+    }
     if std::env::var("NOHID").is_ok() {
         cfg.n_hidden = 0;
     }
@@ -155,6 +166,7 @@ fn main() {
         seeds.iter().map(|&s| (s, 0)).collect()
     };
     let (mut finals, mut bests, mut walls) = (vec![], vec![], vec![]);
+    let mut ratios = vec![];
     for &(seed, die) in &runs {
         let mut task = generate(pat, &PatternConfig::default(), 200, 40, seed).unwrap();
         if std::env::var("EASY").is_ok() {
@@ -209,9 +221,13 @@ fn main() {
             .map(|c| c.error_rate_out_hz)
             .find(|e| e.is_finite())
             .unwrap_or(f64::NAN);
+        ratios.push(r.error_rate_end_hz / r.error_rate_start_hz);
         println!(
-            "seed {seed} die {die}: acc {} | err {:.1} -> {:.1} Hz ({:.0}%) w1 {:.2e} w2 {:.2e} div {:.1e} | wall {:.1}s",
+            "seed {seed} die {die}: acc {} | err tenths {:.1} -> {:.1} Hz ({:.0}%) | err {:.1} -> {:.1} Hz ({:.0}%) w1 {:.2e} w2 {:.2e} div {:.1e} | wall {:.1}s",
             accs.join(" "),
+            r.error_rate_start_hz,
+            r.error_rate_end_hz,
+            100.0 * r.error_rate_end_hz / r.error_rate_start_hz,
             first_err,
             last.error_rate_out_hz,
             100.0 * last.error_rate_out_hz / first_err,
@@ -228,11 +244,12 @@ fn main() {
     let mut sorted = finals.clone();
     sorted.sort_by(f64::total_cmp);
     println!(
-        "median final {:.3} best {:.3} min {:.3} >=0.85: {good}/{} (finals {:?}) wall {:.1}s",
+        "median final {:.3} best {:.3} min {:.3} >=0.85: {good}/{} err end/start median {:.2} (finals {:?}) wall {:.1}s",
         median(finals.clone()),
         median(bests),
         sorted[0],
         finals.len(),
+        median(ratios),
         finals,
         median(walls)
     );

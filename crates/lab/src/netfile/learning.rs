@@ -49,6 +49,8 @@ struct RawCalcium {
     jump: Option<Q>,
     low: Q,
     high: Q,
+    up: Option<Q>,
+    down: Option<Q>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -236,10 +238,31 @@ pub(super) fn parse_learning(
                         format!("high = {high} must be > low = {low} (the window passes low < Ca < high)"),
                     ));
                 }
+                // Direction-specific thresholds: inside the window, or they would never act (or
+                // always shut their direction).
+                let dir = |q: &Option<Q>, name: &str, what: &str| match q {
+                    None => Ok(None),
+                    Some(q) => {
+                        let v =
+                            l.quantity(q, &ck(name), Dimension::Dimensionless, Constraint::Any)?;
+                        if v <= low || v >= high {
+                            return Err(l.err(
+                                q.span().start,
+                                &ck(name),
+                                format!("{name} = {v} must lie inside the window low = {low} < {name} < high = {high} ({what})"),
+                            ));
+                        }
+                        Ok(Some(v))
+                    }
+                };
+                let theta_up = dir(&ca.up, "up", "potentiation passes while Ca < up")?;
+                let theta_down = dir(&ca.down, "down", "depression passes while Ca > down")?;
                 Some(CalciumWindow {
                     trace: TraceParams { tau, jump },
                     theta_low: low,
                     theta_high: high,
+                    theta_up,
+                    theta_down,
                 })
             }
         };

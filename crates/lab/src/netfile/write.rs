@@ -299,6 +299,12 @@ pub fn network_toml(
                 q(c.theta_low, Dimension::Dimensionless),
                 q(c.theta_high, Dimension::Dimensionless),
             ));
+            if let Some(v) = c.theta_up {
+                t.push_str(&format!("up = {}\n", q(v, Dimension::Dimensionless)));
+            }
+            if let Some(v) = c.theta_down {
+                t.push_str(&format!("down = {}\n", q(v, Dimension::Dimensionless)));
+            }
         }
         t.push('\n');
     }

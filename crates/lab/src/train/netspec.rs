@@ -392,7 +392,12 @@ fn describe(
         cfg.twin_sigma_ln = l.twin_sigma_ln;
         cfg.update = l.update;
         if let Some(c) = l.calcium {
-            cfg.calcium = c;
+            // Direction-specific thresholds are the output layer's own window.
+            if c.theta_up.is_some() || c.theta_down.is_some() {
+                cfg.calcium_out = Some(c);
+            } else {
+                cfg.calcium = c;
+            }
         }
         cfg.feedback = match layout.feedback {
             None => FeedbackMode::None,
@@ -403,6 +408,9 @@ fn describe(
     if let Some(l) = layout.w1.and_then(learning_of) {
         cfg.w1_max = l.w_max;
         cfg.eta1 = l.eta;
+        if let Some(c) = l.calcium {
+            cfg.calcium = c;
+        }
     }
     if let Some(p) = hidden
         .as_ref()

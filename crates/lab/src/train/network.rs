@@ -155,6 +155,11 @@ pub struct NetConfig {
     /// feedback they send (weighted by `B`, of the order of `W2`) stays below the shared dead zone:
     /// the hidden layer then never learns.
     pub hidden_dead_zone: Option<f64>,
+    /// Calcium window of the output layer's learning circuits (W2 and the bias projection), e.g.
+    /// with direction-specific stop-learning thresholds (potentiation only while an output's
+    /// calcium is below `theta_up`, depression only while it is above `theta_down`); `None`: the
+    /// same window as the hidden layer ([`NetConfig::calcium`]).
+    pub calcium_out: Option<CalciumWindow>,
 }
 
 impl Default for NetConfig {
@@ -171,14 +176,14 @@ impl Default for NetConfig {
             eta1: 3e-13,
             eta2: 4e-12,
             tau_pre: 0.02,
-            calcium: CalciumWindow {
-                trace: TraceParams {
+            calcium: CalciumWindow::symmetric(
+                TraceParams {
                     tau: 0.05,
                     jump: 1.0,
                 },
-                theta_low: -1.0,
-                theta_high: 15.0,
-            },
+                -1.0,
+                15.0,
+            ),
             dead_zone: 3e-11,
             rate_teacher: 100.0,
             w_teacher: 3e-9,
@@ -205,6 +210,7 @@ impl Default for NetConfig {
             w1_calcium: None,
             ramp_group_local: false,
             hidden_dead_zone: None,
+            calcium_out: None,
         }
     }
 }
@@ -214,8 +220,10 @@ impl NetConfig {
     /// overrides. `sync` adds 16 coincidence detectors (fast weight 2.4e-10 A from 10–16 channels,
     /// balanced by 4e-10 A of slow inhibition from the same channels; both are weight levels 3 and 5
     /// of a `dynapse2` hidden core) and a 50 Hz teacher, which the outputs can reach: measured in
-    /// docs/train-tuning.md (ideal, seeds 1–3, `none`: 0.75 -> 0.95 median final). The other tasks
-    /// keep the defaults (the sequence-detector preset that learns `order`).
+    /// docs/train-tuning.md (ideal, seeds 1–3, `none`: 0.75 -> 0.95 median final), and
+    /// direction-specific stop-learning on the outputs ([`NetConfig::stop_learning_out`]: session 3
+    /// of docs/train-tuning.md). The other tasks keep the defaults (the sequence-detector preset
+    /// that learns `order`).
     pub fn for_task(task: &str) -> NetConfig {
         let d = NetConfig::default();
         match task {
@@ -225,6 +233,17 @@ impl NetConfig {
                 ..d
             },
             _ => d,
+        }
+    }
+
+    /// The output layer's calcium window: the symmetric window of [`NetConfig::calcium`] plus
+    /// direction-specific thresholds: potentiation stops once an output's calcium reaches `up`
+    /// (with the 50 ms trace, `up = 1` is ~20 Hz), depression once it falls to `down`.
+    pub fn stop_learning_out(&self, up: f64, down: f64) -> CalciumWindow {
+        CalciumWindow {
+            theta_up: Some(up),
+            theta_down: Some(down),
+            ..self.calcium
         }
     }
 }
@@ -612,32 +631,45 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
         feedback = Some((a, a + 1));
     }
 
-    let learn =
-        |projection: usize, ep: &str, en: &str, eta: f64, w_max: f64, mirrors: Vec<usize>| {
-            LearningSpec {
-                projection,
-                err_pos: ep.into(),
-                err_neg: en.into(),
-                pre_trace: TraceParams {
-                    tau: cfg.tau_pre,
-                    jump: 1.0,
-                },
-                calcium: Some(cfg.calcium),
-                eta,
-                w_max,
-                storage: cfg.storage,
-                mirrors,
-                eta_sigma_ln: cfg.eta_sigma_ln,
-                twin_sigma_ln: cfg.twin_sigma_ln,
-                update: cfg.update,
-            }
-        };
+    let calcium_out = cfg.calcium_out.unwrap_or(cfg.calcium);
+    let learn = |projection: usize,
+                 ep: &str,
+                 en: &str,
+                 eta: f64,
+                 w_max: f64,
+                 mirrors: Vec<usize>,
+                 calcium: CalciumWindow| {
+        LearningSpec {
+            projection,
+            err_pos: ep.into(),
+            err_neg: en.into(),
+            pre_trace: TraceParams {
+                tau: cfg.tau_pre,
+                jump: 1.0,
+            },
+            calcium: Some(calcium),
+            eta,
+            w_max,
+            storage: cfg.storage,
+            mirrors,
+            eta_sigma_ln: cfg.eta_sigma_ln,
+            twin_sigma_ln: cfg.twin_sigma_ln,
+            update: cfg.update,
+        }
+    };
     let mirrors = match (cfg.feedback, feedback) {
         (FeedbackMode::Mirrored, Some((a, b))) => vec![a, b],
         _ => Vec::new(),
     };
-    spec.learning
-        .push(learn(w2, "eo_p", "eo_n", cfg.eta2, cfg.w2_max, mirrors));
+    spec.learning.push(learn(
+        w2,
+        "eo_p",
+        "eo_n",
+        cfg.eta2,
+        cfg.w2_max,
+        mirrors,
+        calcium_out,
+    ));
     if let Some(b) = bias {
         spec.learning.push(learn(
             b,
@@ -646,14 +678,19 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
             cfg.eta2,
             cfg.w_bias_max,
             Vec::new(),
+            calcium_out,
         ));
     }
     if let (Some(w1), Some(_)) = (w1, feedback) {
-        let mut l = learn(w1, "eh_p", "eh_n", cfg.eta1, cfg.w1_max, Vec::new());
-        if let Some(c) = cfg.w1_calcium {
-            l.calcium = Some(c);
-        }
-        spec.learning.push(l);
+        spec.learning.push(learn(
+            w1,
+            "eh_p",
+            "eh_n",
+            cfg.eta1,
+            cfg.w1_max,
+            Vec::new(),
+            cfg.w1_calcium.unwrap_or(cfg.calcium),
+        ));
     }
     (
         spec,
