@@ -239,6 +239,11 @@ impl NetConfig {
                 rate_teacher: 50.0,
                 ..d
             },
+            "order" => NetConfig {
+                rate_teacher: 70.0,
+                teacher_window: Some((0.04, 0.09)),
+                ..d
+            },
             _ => d,
         }
     }

@@ -509,3 +509,29 @@ pub fn run(
         rasters,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::teacher_train;
+
+    #[test]
+    fn a_gated_teacher_fires_only_inside_its_window_and_keeps_the_phase() {
+        let full = teacher_train(1, 3, 0.2, 70.0, None);
+        let gated = teacher_train(1, 3, 0.2, 70.0, Some((0.04, 0.09)));
+        // 70 Hz over 200 ms: floor(14) spikes at (k + 1/2) / 70 s.
+        assert_eq!(full[1].len(), 14);
+        assert!(full[0].is_empty() && full[2].is_empty() && gated[0].is_empty());
+        assert!(!gated[1].is_empty());
+        assert!(gated[1].iter().all(|&t| (0.04..0.09).contains(&t)));
+        // Exactly the ungated train's spikes that fall in the window: 50, 64.3, 78.6 ms.
+        let inside: Vec<f64> = full[1]
+            .iter()
+            .copied()
+            .filter(|t| (0.04..0.09).contains(t))
+            .collect();
+        assert_eq!(gated[1], inside);
+        assert_eq!(gated[1].len(), 3);
+        // A window outside the presentation silences the teacher.
+        assert!(teacher_train(0, 2, 0.2, 100.0, Some((0.3, 0.4)))[0].is_empty());
+    }
+}
