@@ -166,6 +166,8 @@ fn a_learning_network_reads_as_written() {
         (t.n_per_class, t.rate_teacher, t.w2, t.w1, t.feedback),
         (1, 100.0, 0, None, None)
     );
+    // No teacher_on/teacher_off: the teacher fires for the whole presentation.
+    assert_eq!(t.teacher_window, None);
 }
 
 /// Apply `edit` (from, to) to BASE; the file must fail at the line of `at` (in the edited text) with
@@ -433,6 +435,30 @@ fn bad_train_values_are_located() {
         "feedback",
         "key `train.feedback`",
         &["3 projection(s)", "pair"],
+    );
+    bad(
+        ("w2 = \"w\"", "w2 = \"w\"\nteacher_on = \"40 ms\""),
+        "teacher_on",
+        "key `train.teacher_on`",
+        &["both teacher_on and teacher_off"],
+    );
+    bad(
+        (
+            "w2 = \"w\"",
+            "w2 = \"w\"\nteacher_on = \"90 ms\"\nteacher_off = \"40 ms\"",
+        ),
+        "teacher_off",
+        "key `train.teacher_off`",
+        &["must be after teacher_on"],
+    );
+    bad(
+        (
+            "w2 = \"w\"",
+            "w2 = \"w\"\nteacher_on = \"40 Hz\"\nteacher_off = \"90 ms\"",
+        ),
+        "teacher_on",
+        "key `train.teacher_on`",
+        &["Hz"],
     );
 }
 

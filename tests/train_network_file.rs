@@ -157,6 +157,7 @@ fn exported_preset_imports_to_the_same_network() {
             "{what}"
         );
         assert_eq!(a.hidden_thresholds.0, b.hidden_thresholds.0, "{what}");
+        assert_eq!(a.teacher_window, b.teacher_window, "{what}");
         assert_eq!(
             (a.update, a.twin_sigma_ln),
             (b.update, b.twin_sigma_ln),
@@ -213,6 +214,10 @@ fn training_from_the_exported_file_gives_the_preset_learning_curve() {
     // The weights moved, so equal curves are not two untrained networks agreeing.
     assert_ne!(a.result.curve[0].w2_mean, a.result.curve[2].w2_mean);
     assert_eq!(b.options.network.as_deref(), Some(file.as_path()));
+    // The `order` preset gates its teacher: the file carries the window (an import that dropped it
+    // would train with the teacher on for the whole presentation, and the curves above would differ).
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("teacher_on = ") && text.contains("teacher_off = "));
 }
 
 #[test]

@@ -146,6 +146,11 @@ fn main() {
     if let Some(v) = f("EVERY") {
         proto.test_every = v as usize;
     }
+    // Teacher window (TON, TOFF in s from the presentation start).
+    if f("TON").is_some() || f("TOFF").is_some() {
+        cfg.teacher_window = Some((f("TON").unwrap_or(0.0), f("TOFF").unwrap_or(f64::INFINITY)));
+    }
+    proto.teacher_window = cfg.teacher_window;
     let profile = std::env::var("PROFILE")
         .ok()
         .map(|p| ChipProfile::builtin_or_load(&p).unwrap());

@@ -58,6 +58,8 @@ struct RawCalcium {
 pub(super) struct RawTrain {
     n_per_class: Spanned<i64>,
     rate_teacher: Q,
+    teacher_on: Option<Q>,
+    teacher_off: Option<Q>,
     w1: Option<Spanned<String>>,
     w2: Spanned<String>,
     feedback: Option<Spanned<Vec<Spanned<String>>>>,
@@ -72,6 +74,9 @@ pub struct TrainSection {
     pub n_per_class: usize,
     /// Teacher rate, Hz.
     pub rate_teacher: f64,
+    /// The teacher fires only within `[t_on, t_off)` s of each training presentation (keys
+    /// `teacher_on`, `teacher_off`; both or neither); `None`: the whole presentation.
+    pub teacher_window: Option<(f64, f64)>,
     /// Index of the plastic input->hidden projection (role `w1`), if any.
     pub w1: Option<usize>,
     /// Index of the plastic ->output projection (role `w2`).
@@ -420,6 +425,45 @@ pub(super) fn parse_train(r: &RawTrain, c: &Ctx, text: &str) -> Result<TrainSect
         Constraint::NonNegative,
     )?;
     lines.push(("rate_teacher", line_of(text, r.rate_teacher.span().start)));
+    let teacher_window = match (&r.teacher_on, &r.teacher_off) {
+        (None, None) => None,
+        (Some(on), Some(off)) => {
+            let t_on = l.quantity(
+                on,
+                "train.teacher_on",
+                Dimension::Time,
+                Constraint::NonNegative,
+            )?;
+            let t_off = l.quantity(
+                off,
+                "train.teacher_off",
+                Dimension::Time,
+                Constraint::Positive,
+            )?;
+            if t_off <= t_on {
+                return Err(l.err(
+                    off.span().start,
+                    "train.teacher_off",
+                    format!("teacher_off = {t_off} s must be after teacher_on = {t_on} s"),
+                ));
+            }
+            lines.push(("teacher_on", line_of(text, on.span().start)));
+            lines.push(("teacher_off", line_of(text, off.span().start)));
+            Some((t_on, t_off))
+        }
+        (Some(q), None) | (None, Some(q)) => {
+            let key = if r.teacher_on.is_some() {
+                "train.teacher_on"
+            } else {
+                "train.teacher_off"
+            };
+            return Err(l.err(
+                q.span().start,
+                key,
+                "the teacher window needs both teacher_on and teacher_off (or neither: the whole presentation)",
+            ));
+        }
+    };
     let w2 = c.dense(&r.w2, "train.w2", "the role w2")?;
     lines.push(("w2", line_of(text, r.w2.span().start)));
     let w1 = match &r.w1 {
@@ -452,6 +496,7 @@ pub(super) fn parse_train(r: &RawTrain, c: &Ctx, text: &str) -> Result<TrainSect
     Ok(TrainSection {
         n_per_class: npc as usize,
         rate_teacher,
+        teacher_window,
         w1,
         w2,
         feedback,

@@ -9,7 +9,7 @@
 //! class), `eo_p` and `eo_n` (as many as `out`), whose spikes are recorded; and a `[train]` table with
 //! `n_per_class`, `rate_teacher` and the roles of the projections by name: `w2` (plastic, onto `out`),
 //! optionally `w1` (plastic, input -> hidden) and `feedback` (the pair e+_out -> e+_hid,
-//! e-_out -> e-_hid).
+//! e-_out -> e-_hid), and optionally the teacher window `teacher_on`/`teacher_off` (both or neither).
 
 use std::path::{Path, PathBuf};
 
@@ -66,6 +66,7 @@ pub fn to_files(
     layout: &Layout,
     n_per_class: usize,
     rate_teacher: f64,
+    teacher_window: Option<(f64, f64)>,
     sigmas_given: netfile::GivenSigmas,
     header: &str,
     table_dir: &str,
@@ -84,6 +85,14 @@ pub fn to_files(
         exact_quantity(rate_teacher, mixsig_circuits::units::Dimension::Frequency),
         toml_str(&names[layout.w2])
     ));
+    if let Some((on, off)) = teacher_window {
+        let time = mixsig_circuits::units::Dimension::Time;
+        t.push_str(&format!(
+            "teacher_on = {}\nteacher_off = {}\n",
+            exact_quantity(on, time),
+            exact_quantity(off, time)
+        ));
+    }
     if let Some(w1) = layout.w1 {
         t.push_str(&format!("w1 = {}\n", toml_str(&names[w1])));
     }
@@ -144,6 +153,7 @@ pub fn export(opts: &TrainOptions, target: &Path) -> Result<Vec<PathBuf>, TrainE
         &layout,
         cfg.n_per_class,
         cfg.rate_teacher,
+        cfg.teacher_window,
         netfile::GivenSigmas {
             eta: opts.eta_sigma_ln.is_some(),
             twin: opts.twin_sigma_ln.is_some(),
@@ -355,7 +365,13 @@ pub fn import(
         feedback: tr.feedback,
         n_classes: task.n_classes,
     };
-    let cfg = describe(&spec, &layout, tr.n_per_class, tr.rate_teacher);
+    let cfg = describe(
+        &spec,
+        &layout,
+        tr.n_per_class,
+        tr.rate_teacher,
+        tr.teacher_window,
+    );
     Ok(Imported {
         spec,
         layout,
@@ -370,10 +386,12 @@ fn describe(
     layout: &Layout,
     n_per_class: usize,
     rate_teacher: f64,
+    teacher_window: Option<(f64, f64)>,
 ) -> NetConfig {
     let mut cfg = NetConfig {
         n_per_class,
         rate_teacher,
+        teacher_window,
         ..NetConfig::default()
     };
     let learning_of = |idx: usize| spec.learning.iter().find(|l| l.projection == idx);

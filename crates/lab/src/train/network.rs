@@ -160,6 +160,12 @@ pub struct NetConfig {
     /// calcium is below `theta_up`, depression only while it is above `theta_down`); `None`: the
     /// same window as the hidden layer ([`NetConfig::calcium`]).
     pub calcium_out: Option<CalciumWindow>,
+    /// When the teacher fires within a training presentation, `(t_on, t_off)` in s from the
+    /// presentation start (`None`: the whole presentation). The outputs answer in bursts after the
+    /// input; a teacher gated to that response window asks for a rate they can reach there, so the
+    /// error pair can fall silent once they do (docs/train-tuning.md, session 3: teacher window).
+    /// The regular train keeps its phase: spikes at `(k + 1/2) / rate` that fall in the window.
+    pub teacher_window: Option<(f64, f64)>,
 }
 
 impl Default for NetConfig {
@@ -211,6 +217,7 @@ impl Default for NetConfig {
             ramp_group_local: false,
             hidden_dead_zone: None,
             calcium_out: None,
+            teacher_window: None,
         }
     }
 }
@@ -230,6 +237,11 @@ impl NetConfig {
             "sync" => NetConfig {
                 n_coinc: 16,
                 rate_teacher: 50.0,
+                ..d
+            },
+            "order" => NetConfig {
+                rate_teacher: 70.0,
+                teacher_window: Some((0.04, 0.09)),
                 ..d
             },
             _ => d,

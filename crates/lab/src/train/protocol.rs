@@ -27,6 +27,9 @@ pub struct Protocol {
     pub dt: f64,
     /// Learning-rate decay: `eta(n) = eta / (1 + n/eta_decay)` after `n` presentations (0: none).
     pub eta_decay: f64,
+    /// The teacher fires only within `(t_on, t_off)` s of each training presentation (`None`: the
+    /// whole presentation); set from [`super::network::NetConfig::teacher_window`].
+    pub teacher_window: Option<(f64, f64)>,
 }
 
 impl Default for Protocol {
@@ -37,6 +40,7 @@ impl Default for Protocol {
             gap: 0.1,
             dt: 1e-4,
             eta_decay: 100.0,
+            teacher_window: None,
         }
     }
 }
@@ -120,11 +124,24 @@ pub struct RasterSample {
     pub spikes: Vec<(f64, String, u32)>,
 }
 
-fn teacher_train(label: usize, n_classes: usize, duration: f64, rate: f64) -> Vec<Vec<f64>> {
+/// The teacher's spike trains for one presentation of class `label`: a regular train at `rate` on
+/// the label's channel, spikes at `(k + 1/2) / rate` inside the presentation, kept only inside
+/// `window` (`[t_on, t_off)`, s) when there is one; the other channels are silent.
+pub fn teacher_train(
+    label: usize,
+    n_classes: usize,
+    duration: f64,
+    rate: f64,
+    window: Option<(f64, f64)>,
+) -> Vec<Vec<f64>> {
     let mut t = vec![Vec::new(); n_classes];
     if rate > 0.0 {
         let n = (duration * rate).floor() as usize;
-        t[label] = (0..n).map(|k| (k as f64 + 0.5) / rate).collect();
+        let (on, off) = window.unwrap_or((0.0, duration));
+        t[label] = (0..n)
+            .map(|k| (k as f64 + 0.5) / rate)
+            .filter(|&s| s >= on && s < off)
+            .collect();
     }
     t
 }
@@ -134,14 +151,15 @@ fn teacher_train(label: usize, n_classes: usize, duration: f64, rate: f64) -> Ve
 fn present(
     net: &mut Network,
     p: &Presentation,
-    teacher: Option<f64>,
+    teacher: Option<(f64, Option<(f64, f64)>)>,
     layout: &Layout,
     n_per_class: usize,
     duration: f64,
     gap: f64,
 ) -> Result<(Vec<u64>, u64), BuildError> {
     net.present("in", &p.channels)?;
-    let t = teacher_train(p.label, layout.n_classes, duration, teacher.unwrap_or(0.0));
+    let (rate, window) = teacher.unwrap_or((0.0, None));
+    let t = teacher_train(p.label, layout.n_classes, duration, rate, window);
     net.present("teacher", &t)?;
     let start = net.rec.spikes.len();
     let out = net.rec.group("out").expect("out population");
@@ -161,6 +179,33 @@ fn present(
             err += 1;
             err_pn[e.neuron as usize / n_per_class][usize::from(g == en)] += 1;
         }
+    }
+    if teacher.is_some() && std::env::var_os("MIXSIG_DEBUG_TRAIN_BINS").is_some() {
+        // 20 ms bins of outputs, e+ and e- (summed over a class's neurons): the label's class,
+        // then the other classes.
+        let nb = ((duration / 0.02).ceil() as usize).max(1);
+        let mut bins = vec![[0u32; 6]; nb];
+        let k0 = net.k - (duration / net.dt).round() as u64;
+        for e in &net.rec.spikes[start..] {
+            let g = e.group as usize;
+            let other = if e.neuron as usize / n_per_class == p.label {
+                0
+            } else {
+                3
+            };
+            let b = (((e.step - k0) as f64 * net.dt / 0.02) as usize).min(nb - 1);
+            let which = if g == out {
+                0
+            } else if g == ep {
+                1
+            } else if g == en {
+                2
+            } else {
+                continue;
+            };
+            bins[b][which + other] += 1;
+        }
+        eprintln!("bins label {} out/e+/e- {bins:?}", p.label);
     }
     if teacher.is_some() && std::env::var_os("MIXSIG_DEBUG_TRAIN").is_some() {
         eprintln!(
@@ -412,7 +457,7 @@ pub fn run(
         let (_, err) = present(
             &mut net,
             p,
-            Some(rate_teacher),
+            Some((rate_teacher, proto.teacher_window)),
             layout,
             n_per_class,
             d,
@@ -463,4 +508,30 @@ pub fn run(
         curve,
         rasters,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::teacher_train;
+
+    #[test]
+    fn a_gated_teacher_fires_only_inside_its_window_and_keeps_the_phase() {
+        let full = teacher_train(1, 3, 0.2, 70.0, None);
+        let gated = teacher_train(1, 3, 0.2, 70.0, Some((0.04, 0.09)));
+        // 70 Hz over 200 ms: floor(14) spikes at (k + 1/2) / 70 s.
+        assert_eq!(full[1].len(), 14);
+        assert!(full[0].is_empty() && full[2].is_empty() && gated[0].is_empty());
+        assert!(!gated[1].is_empty());
+        assert!(gated[1].iter().all(|&t| (0.04..0.09).contains(&t)));
+        // Exactly the ungated train's spikes that fall in the window: 50, 64.3, 78.6 ms.
+        let inside: Vec<f64> = full[1]
+            .iter()
+            .copied()
+            .filter(|t| (0.04..0.09).contains(t))
+            .collect();
+        assert_eq!(gated[1], inside);
+        assert_eq!(gated[1].len(), 3);
+        // A window outside the presentation silences the teacher.
+        assert!(teacher_train(0, 2, 0.2, 100.0, Some((0.3, 0.4)))[0].is_empty());
+    }
 }

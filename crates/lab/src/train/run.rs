@@ -420,12 +420,16 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
         }
         None => (None, Vec::new()),
     };
+    let protocol = Protocol {
+        teacher_window: cfg.teacher_window,
+        ..protocol_of(opts)
+    };
     Ok(Prepared {
         task,
         spec,
         layout,
         cfg,
-        protocol: protocol_of(opts),
+        protocol,
         chip,
         warnings,
     })
