@@ -61,6 +61,7 @@ pub fn projection_names(spec: &NetworkSpec, layout: &Layout) -> Vec<String> {
 /// The network file of a training network: the TOML text (with its `[train]` table) and its CSV
 /// tables. `sigmas_given`: which mismatch spreads the learning tables carry (`eta_sigma_ln`,
 /// `twin_sigma_ln`; otherwise `mixsig train` takes them from the chip profile).
+#[allow(clippy::too_many_arguments)]
 pub fn to_files(
     spec: &NetworkSpec,
     layout: &Layout,
