@@ -1,6 +1,7 @@
 //! `mixsig train`: the error-propagation network of the reference paper on emulated silicon — the
 //! network preset ([`network`]) and the training protocol ([`protocol`]).
 
+pub mod config;
 pub mod netspec;
 pub mod network;
 pub mod outputs;

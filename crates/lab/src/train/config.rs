@@ -1,0 +1,254 @@
+//! The knobs of the training network preset: [`NetConfig`] (sizes, weights, biases, learning rates,
+//! stop-learning windows, teacher) with its defaults and per-task overrides ([`NetConfig::for_task`]),
+//! and the feedback mode ([`FeedbackMode`]). [`super::network::build`] turns a config into a network.
+
+use mixsig_circuits::learning::{CalciumWindow, TraceParams, UpdateMode, WeightStorage};
+
+/// How the error reaches the hidden layer (the paper's knob).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedbackMode {
+    /// Feedback synapses get the same local update as their forward twins (Kolen–Pollack style).
+    Mirrored,
+    /// Fixed random feedback (feedback alignment).
+    Random,
+    /// No feedback: the hidden layer is not trained.
+    None,
+}
+
+impl FeedbackMode {
+    /// Parse `mirrored | random | none`.
+    pub fn parse(s: &str) -> Option<FeedbackMode> {
+        Some(match s {
+            "mirrored" => FeedbackMode::Mirrored,
+            "random" => FeedbackMode::Random,
+            "none" => FeedbackMode::None,
+            _ => return None,
+        })
+    }
+}
+
+/// Knobs of the network and its learning circuits (SI units).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NetConfig {
+    /// Hidden neurons (0: no hidden layer, inputs project straight onto the outputs).
+    pub n_hidden: usize,
+    /// Output neurons per class.
+    pub n_per_class: usize,
+    /// Error propagation.
+    pub feedback: FeedbackMode,
+    /// Storage of the plastic weights.
+    pub storage: WeightStorage,
+    /// When the weight-update circuits act: at error spikes or continuously.
+    pub update: UpdateMode,
+    /// Lognormal spread of a mirrored feedback twin's learning rate relative to its forward synapse
+    /// (the mismatch of its own weight capacitor; the update circuit is shared).
+    pub twin_sigma_ln: f64,
+    /// Upper bound of input->hidden weights, A.
+    pub w1_max: f64,
+    /// Upper bound of hidden->output weights, A.
+    pub w2_max: f64,
+    /// Learning rate of W1 per error spike at pre trace 1, A.
+    pub eta1: f64,
+    /// Learning rate of W2, A.
+    pub eta2: f64,
+    /// Pre-synaptic trace time constant, s.
+    pub tau_pre: f64,
+    /// Calcium window on the post neurons (rates above ~`theta_high/tau` Hz stop learning).
+    pub calcium: CalciumWindow,
+    /// Dead zone of the error neurons: a constant current subtracted from their input, A.
+    pub dead_zone: f64,
+    /// Teacher rate, Hz.
+    pub rate_teacher: f64,
+    /// Teacher -> error-neuron weight, A.
+    pub w_teacher: f64,
+    /// Output -> error-neuron weight, A.
+    pub w_out_err: f64,
+    /// Mutual inhibition between classes (GABA), A.
+    pub w_inhibit: f64,
+    /// Fixed slow (NMDA) input->hidden weight bound, A.
+    pub w_slow_max: f64,
+    /// Hidden spike thresholds are log-spread over this range, A.
+    pub hidden_thresholds: (f64, f64),
+    /// NMDA voltage-gating threshold of the hidden neurons, A (NMDA passes once `I_mem` exceeds it).
+    pub nmda_thr: f64,
+    /// Lognormal spread of per-synapse learning rates (0 on ideal circuits).
+    pub eta_sigma_ln: f64,
+    /// Lateral (all-to-all, GABA) inhibition among hidden neurons, A (0: none).
+    pub w_hidden_inhibit: f64,
+    /// Contrastive error wiring, as a fraction of the own-class weights (0: none): every error pair
+    /// also sees the other classes' teacher and mean output with the opposite sign, so that it codes
+    /// `(T_own - T_other) - (O_own - O_other)` and the updates of competing classes are equal and
+    /// opposite (the common mode of the readout does not drift).
+    pub contrast: f64,
+    /// Fixed inhibitory (GABA) input->hidden ramp, A: each hidden neuron gets inhibition graded across
+    /// the channels like its slow ramp (> 0) or its mirror image (< 0); 0: none. With a slow hidden
+    /// GABA synapse this vetoes the non-preferred order (Barlow–Levick direction selectivity).
+    pub w_inh_ramp: f64,
+    /// Time constant of the hidden neurons' GABA synapse as a multiple of the 10 ms default.
+    pub hidden_gaba_tau: f64,
+    /// Rate of the always-on bias source, Hz (0: no bias). Its plastic excitatory projection onto the
+    /// outputs learns by the same rule as W2 and gives each output a learnable offset: without it two
+    /// outputs that see the same monotone hidden feature (e.g. total activity on `sync`) cannot cross.
+    pub bias_rate: f64,
+    /// Upper bound of the bias->output weights, A.
+    pub w_bias_max: f64,
+    /// Coincidence-detector hidden neurons, appended to the `n_hidden` sequence detectors (only
+    /// with a hidden layer): fast (AMPA-only) uniform input weights [`NetConfig::w_coinc`] from a
+    /// random subset of the channels, no slow or inhibitory input, the threshold of the middle of
+    /// the hidden range. A synchronous volley drives them far above rheobase; the same spikes spread
+    /// out in time stay below it, so they fire for `sync` and stay silent for `async`.
+    pub n_coinc: usize,
+    /// Input weight of the coincidence detectors, A (a multiple of `w_slow_max / 15` lands exactly
+    /// on a weight level of a `dynapse2` core).
+    pub w_coinc: f64,
+    /// Fan-in (number of input channels) of the coincidence detectors, spread linearly from the
+    /// first to the second value across them: it sets how synchronous a volley must be to drive
+    /// them, independently of weight quantization.
+    pub coinc_fanin: (usize, usize),
+    /// Fixed inhibitory (GABA) weight of the coincidence detectors from the same channels, as a
+    /// fraction of [`NetConfig::w_coinc`]. With the slow hidden GABA synapse this balances the
+    /// excitation on average (async input nets ~0) while a synchronous volley's fast excitation
+    /// outruns the slow inhibition (feed-forward inhibition makes the coincidence window).
+    pub coinc_inh: f64,
+    /// Integrator hidden neurons, appended after the coincidence detectors (only with a hidden
+    /// layer): uniform slow (NMDA) weights [`NetConfig::w_integ_slow`] and fast (AMPA) weights
+    /// [`NetConfig::w_integ_fast`] from every channel. Driven hard, a neuron's rate saturates, so the
+    /// same spikes spread out in time give more output spikes than one volley: they fire more for
+    /// `async` than for `sync` (the feature with the opposite sign of the coincidence detectors).
+    pub n_integ: usize,
+    /// Slow (NMDA) input weight of the integrator neurons, A.
+    pub w_integ_slow: f64,
+    /// Fast (AMPA) input weight of the integrator neurons, A (opens their NMDA gate).
+    pub w_integ_fast: f64,
+    /// Channel groups of the sequence detectors' ramps (1: one ramp across all channels). With
+    /// `k > 1` the channels split into `k` consecutive groups (`i * k / n_in`, as `xor` splits its
+    /// two groups) and each hidden neuron gets a slow ramp (and the inhibitory ramp and fast mirror
+    /// derived from it) within every group, rising or falling independently per group: a detector
+    /// of each group's direction instead of one detector dominated by the last group.
+    pub ramp_groups: usize,
+    /// Stop-learning window of the hidden layer's learning (W1) when it differs from
+    /// [`NetConfig::calcium`] (`None`: the shared window). A lower threshold above 0 lets a hidden
+    /// neuron learn only while it is active (calcium from its own recent spikes): the derivative of
+    /// a rectifying unit in back-propagation, which makes the hidden update depend on the
+    /// presentation's combination of features (conjunctions) rather than on the error alone.
+    pub w1_calcium: Option<CalciumWindow>,
+    /// With [`NetConfig::ramp_groups`] `k > 1`: each sequence detector `h` gets its fixed slow and
+    /// inhibitory ramps and its initial fast weights only from its own group `h % k`; its fast (W1)
+    /// weights from the other groups start at 0 and are left to learning. The frozen layer then codes
+    /// each group's direction separately (a neuron's count depends on one group only), so no readout
+    /// of it can solve `xor`; combinations across groups exist only if W1 learns them.
+    pub ramp_group_local: bool,
+    /// Dead zone of the hidden error neurons, A, when it differs from [`NetConfig::dead_zone`]
+    /// (`None`: the same). With a low teacher rate the output error neurons fire little, and the
+    /// feedback they send (weighted by `B`, of the order of `W2`) stays below the shared dead zone:
+    /// the hidden layer then never learns.
+    pub hidden_dead_zone: Option<f64>,
+    /// Calcium window of the output layer's learning circuits (W2 and the bias projection), e.g.
+    /// with direction-specific stop-learning thresholds (potentiation only while an output's
+    /// calcium is below `theta_up`, depression only while it is above `theta_down`); `None`: the
+    /// same window as the hidden layer ([`NetConfig::calcium`]).
+    pub calcium_out: Option<CalciumWindow>,
+    /// When the teacher fires within a training presentation, `(t_on, t_off)` in s from the
+    /// presentation start (`None`: the whole presentation). The outputs answer in bursts after the
+    /// input; a teacher gated to that response window asks for a rate they can reach there, so the
+    /// error pair can fall silent once they do (docs/train-tuning.md, session 3: teacher window).
+    /// The regular train keeps its phase: spikes at `(k + 1/2) / rate` that fall in the window.
+    pub teacher_window: Option<(f64, f64)>,
+}
+
+impl Default for NetConfig {
+    fn default() -> Self {
+        NetConfig {
+            n_hidden: 32,
+            n_per_class: 4,
+            feedback: FeedbackMode::Mirrored,
+            storage: WeightStorage::Analog,
+            update: UpdateMode::Event,
+            twin_sigma_ln: 0.0,
+            w1_max: 3e-10,
+            w2_max: 4e-10,
+            eta1: 3e-13,
+            eta2: 4e-12,
+            tau_pre: 0.02,
+            calcium: CalciumWindow::symmetric(
+                TraceParams {
+                    tau: 0.05,
+                    jump: 1.0,
+                },
+                -1.0,
+                15.0,
+            ),
+            dead_zone: 3e-11,
+            rate_teacher: 100.0,
+            w_teacher: 3e-9,
+            w_out_err: 3e-9,
+            w_inhibit: 3e-10,
+            w_slow_max: 1.2e-9,
+            hidden_thresholds: (1.5e-10, 1.2e-9),
+            nmda_thr: 2e-11,
+            eta_sigma_ln: 0.0,
+            w_hidden_inhibit: 0.0,
+            contrast: 0.0,
+            w_inh_ramp: 3e-10,
+            hidden_gaba_tau: 5.0,
+            bias_rate: 100.0,
+            w_bias_max: 1e-9,
+            n_coinc: 0,
+            w_coinc: 2.4e-10,
+            coinc_fanin: (10, 16),
+            coinc_inh: 5.0 / 3.0,
+            n_integ: 0,
+            w_integ_slow: 1.2e-9,
+            w_integ_fast: 8e-11,
+            ramp_groups: 1,
+            w1_calcium: None,
+            ramp_group_local: false,
+            hidden_dead_zone: None,
+            calcium_out: None,
+            teacher_window: None,
+        }
+    }
+}
+
+impl NetConfig {
+    /// The preset for a task (`TaskSet::name`: `order`, `sync`, ...): the defaults, plus per-pattern
+    /// overrides. `sync` adds 16 coincidence detectors (fast weight 2.4e-10 A from 10–16 channels,
+    /// balanced by 4e-10 A of slow inhibition from the same channels; both are weight levels 3 and 5
+    /// of a `dynapse2` hidden core) and a 50 Hz teacher, which the outputs can reach: measured in
+    /// docs/train-tuning.md (ideal, seeds 1–3, `none`: 0.75 -> 0.95 median final), and
+    /// direction-specific stop-learning on the outputs ([`NetConfig::stop_learning_out`]: session 3
+    /// of docs/train-tuning.md) stays a knob. `order` gates its teacher to the outputs' response
+    /// window, 40–90 ms of the 200 ms presentation, at 70 Hz ([`NetConfig::teacher_window`]): the
+    /// error pair then falls silent once the outputs answer (`mixsig train --profile none --seeds
+    /// 1..10`: error end/start median 0.098, accuracy median 1.00; docs/train-tuning.md, "Session 3:
+    /// teacher window and error ratio"). The other tasks keep the defaults (the sequence-detector
+    /// preset, teacher on for the whole presentation).
+    pub fn for_task(task: &str) -> NetConfig {
+        let d = NetConfig::default();
+        match task {
+            "sync" => NetConfig {
+                n_coinc: 16,
+                rate_teacher: 50.0,
+                ..d
+            },
+            "order" => NetConfig {
+                rate_teacher: 70.0,
+                teacher_window: Some((0.04, 0.09)),
+                ..d
+            },
+            _ => d,
+        }
+    }
+
+    /// The output layer's calcium window: the symmetric window of [`NetConfig::calcium`] plus
+    /// direction-specific thresholds: potentiation stops once an output's calcium reaches `up`
+    /// (with the 50 ms trace, `up = 1` is ~20 Hz), depression once it falls to `down`.
+    pub fn stop_learning_out(&self, up: f64, down: f64) -> CalciumWindow {
+        CalciumWindow {
+            theta_up: Some(up),
+            theta_down: Some(down),
+            ..self.calcium
+        }
+    }
+}
