@@ -240,106 +240,73 @@ fn montecarlo(trials: usize, n: usize, seconds: f64, threads: usize) {
     );
 }
 
-/// The bare update: [`dynapsim_step`] over structure-of-arrays state with a constant drive, no
-/// input events, spike list, routing or recording. Compiled for AVX2+FMA like the engine's loop.
-#[inline(always)]
-fn bare_loop(c: &DynapSimCoeffs, st: &mut [Vec<f64>; 6], i_dc: f64, steps: u64) -> u64 {
-    let n = st[0].len();
-    let [imem, vmem, isyn, iahp, timer, spiked] = st;
-    let (imem, vmem, isyn) = (&mut imem[..n], &mut vmem[..n], &mut isyn[..n]);
-    let (iahp, timer, spiked) = (&mut iahp[..n], &mut timer[..n], &mut spiked[..n]);
-    let mut count = 0u64;
-    for _ in 0..steps {
-        // Counted per step in 32 bits like the engine's loop (a 64-bit counter next to 32-bit
-        // lanes would halve the vector width the compiler picks).
-        let mut step_count = 0u32;
-        for i in 0..n {
-            let mut s = DynapSimState {
-                imem: imem[i],
-                vmem: vmem[i],
-                isyn: isyn[i],
-                iahp: iahp[i],
-                timer: timer[i],
-                spiked: spiked[i],
-            };
-            dynapsim_step(c, &mut s, 0.0, i_dc);
-            (imem[i], vmem[i], isyn[i]) = (s.imem, s.vmem, s.isyn);
-            (iahp[i], timer[i], spiked[i]) = (s.iahp, s.timer, s.spiked);
-            step_count += u32::from(s.spiked != 0.0);
+/// The bare update: the scalar DynapSim step over structure-of-arrays state with a constant drive,
+/// no input events, spike list, routing or recording; one generic copy (`$generic`, inlined) and two
+/// compiled for AVX-512 and AVX2+FMA like the engine's loop. Written once for `f64` and `f32`.
+macro_rules! bare_loops {
+    ($f:ty, $coeffs:ty, $state:ident, $step:path, $generic:ident, $avx512:ident, $avx2:ident) => {
+        #[inline(always)]
+        fn $generic(c: &$coeffs, st: &mut [Vec<$f>; 6], i_dc: $f, steps: u64) -> u64 {
+            let n = st[0].len();
+            let [imem, vmem, isyn, iahp, timer, spiked] = st;
+            let (imem, vmem, isyn) = (&mut imem[..n], &mut vmem[..n], &mut isyn[..n]);
+            let (iahp, timer, spiked) = (&mut iahp[..n], &mut timer[..n], &mut spiked[..n]);
+            let mut count = 0u64;
+            for _ in 0..steps {
+                // Counted per step in 32 bits like the engine's loop (a 64-bit counter next to
+                // 32-bit lanes would halve the vector width the compiler picks).
+                let mut step_count = 0u32;
+                for i in 0..n {
+                    let mut s = $state {
+                        imem: imem[i],
+                        vmem: vmem[i],
+                        isyn: isyn[i],
+                        iahp: iahp[i],
+                        timer: timer[i],
+                        spiked: spiked[i],
+                    };
+                    $step(c, &mut s, 0.0, i_dc);
+                    (imem[i], vmem[i], isyn[i]) = (s.imem, s.vmem, s.isyn);
+                    (iahp[i], timer[i], spiked[i]) = (s.iahp, s.timer, s.spiked);
+                    step_count += u32::from(s.spiked != 0.0);
+                }
+                count += u64::from(step_count);
+            }
+            count
         }
-        count += u64::from(step_count);
-    }
-    count
-}
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512vl,avx512dq,avx2,fma")]
-unsafe fn bare_loop_avx512(
-    c: &DynapSimCoeffs,
-    st: &mut [Vec<f64>; 6],
-    i_dc: f64,
-    steps: u64,
-) -> u64 {
-    bare_loop(c, st, i_dc, steps)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn bare_loop_avx2(c: &DynapSimCoeffs, st: &mut [Vec<f64>; 6], i_dc: f64, steps: u64) -> u64 {
-    bare_loop(c, st, i_dc, steps)
-}
-
-#[inline(always)]
-fn bare_loop_f32(c: &DynapSimCoeffsF32, st: &mut [Vec<f32>; 6], i_dc: f32, steps: u64) -> u64 {
-    let n = st[0].len();
-    let [imem, vmem, isyn, iahp, timer, spiked] = st;
-    let (imem, vmem, isyn) = (&mut imem[..n], &mut vmem[..n], &mut isyn[..n]);
-    let (iahp, timer, spiked) = (&mut iahp[..n], &mut timer[..n], &mut spiked[..n]);
-    let mut count = 0u64;
-    for _ in 0..steps {
-        // Counted per step in 32 bits like the engine's loop (a 64-bit counter next to 32-bit
-        // lanes would halve the vector width the compiler picks).
-        let mut step_count = 0u32;
-        for i in 0..n {
-            let mut s = DynapSimStateF32 {
-                imem: imem[i],
-                vmem: vmem[i],
-                isyn: isyn[i],
-                iahp: iahp[i],
-                timer: timer[i],
-                spiked: spiked[i],
-            };
-            dynapsim_step_f32(c, &mut s, 0.0, i_dc);
-            (imem[i], vmem[i], isyn[i]) = (s.imem, s.vmem, s.isyn);
-            (iahp[i], timer[i], spiked[i]) = (s.iahp, s.timer, s.spiked);
-            step_count += u32::from(s.spiked != 0.0);
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx2,fma")]
+        unsafe fn $avx512(c: &$coeffs, st: &mut [Vec<$f>; 6], i_dc: $f, steps: u64) -> u64 {
+            $generic(c, st, i_dc, steps)
         }
-        count += u64::from(step_count);
-    }
-    count
+
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx2,fma")]
+        unsafe fn $avx2(c: &$coeffs, st: &mut [Vec<$f>; 6], i_dc: $f, steps: u64) -> u64 {
+            $generic(c, st, i_dc, steps)
+        }
+    };
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512vl,avx512dq,avx2,fma")]
-unsafe fn bare_loop_f32_avx512(
-    c: &DynapSimCoeffsF32,
-    st: &mut [Vec<f32>; 6],
-    i_dc: f32,
-    steps: u64,
-) -> u64 {
-    bare_loop_f32(c, st, i_dc, steps)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn bare_loop_f32_avx2(
-    c: &DynapSimCoeffsF32,
-    st: &mut [Vec<f32>; 6],
-    i_dc: f32,
-    steps: u64,
-) -> u64 {
-    bare_loop_f32(c, st, i_dc, steps)
-}
+bare_loops!(
+    f64,
+    DynapSimCoeffs,
+    DynapSimState,
+    dynapsim_step,
+    bare_loop,
+    bare_loop_avx512,
+    bare_loop_avx2
+);
+bare_loops!(
+    f32,
+    DynapSimCoeffsF32,
+    DynapSimStateF32,
+    dynapsim_step_f32,
+    bare_loop_f32,
+    bare_loop_f32_avx512,
+    bare_loop_f32_avx2
+);
 
 fn limit(n: usize, steps: u64) {
     let p = NeuronParams::default();
