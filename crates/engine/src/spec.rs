@@ -182,6 +182,22 @@ pub struct NetworkSpec {
     pub learning: Vec<crate::plasticity::LearningSpec>,
 }
 
+impl NetworkSpec {
+    /// The size of the source or population called `name` (sources first), if there is one.
+    pub fn node_size(&self, name: &str) -> Option<usize> {
+        self.sources
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.size)
+            .or_else(|| {
+                self.populations
+                    .iter()
+                    .find(|p| p.name == name)
+                    .map(|p| p.size)
+            })
+    }
+}
+
 /// A network placed on a sampled die: every neuron sits at a (core, neuron) site of `instance`.
 ///
 /// With a binding, a neuron's parameters are the die's (bias generator and mismatch included; the

@@ -69,19 +69,7 @@ pub fn network_toml(
     let mut t = String::new();
     let mut tables = Vec::new();
     let q = exact_quantity;
-    let size_of = |n: &str| {
-        spec.sources
-            .iter()
-            .find(|s| s.name == n)
-            .map(|s| s.size)
-            .or_else(|| {
-                spec.populations
-                    .iter()
-                    .find(|p| p.name == n)
-                    .map(|p| p.size)
-            })
-            .unwrap_or(0)
-    };
+    let size_of = |n: &str| spec.node_size(n).unwrap_or(0);
 
     for s in &spec.sources {
         t.push_str(&format!(

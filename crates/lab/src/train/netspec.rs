@@ -304,19 +304,7 @@ pub fn import(
             format!("projects onto `{}`; w2 must project onto `out`", w2.to),
         ));
     }
-    let size_of = |n: &str| {
-        spec.sources
-            .iter()
-            .find(|s| s.name == n)
-            .map(|s| s.size)
-            .or_else(|| {
-                spec.populations
-                    .iter()
-                    .find(|p| p.name == n)
-                    .map(|p| p.size)
-            })
-            .unwrap_or(0)
-    };
+    let size_of = |n: &str| spec.node_size(n).unwrap_or(0);
     let n_h = size_of(&w2.from);
     if let Some((a, b)) = tr.feedback {
         for idx in [a, b] {
