@@ -226,6 +226,19 @@ pub fn parse_quantity(text: &str, d: Dimension) -> Result<f64, UnitError> {
     Ok(v)
 }
 
+/// Engineering prefixes, largest first, as the formatters use them (`u` for micro).
+pub const SI_PREFIXES: [(f64, &str); 9] = [
+    (1e9, "G"),
+    (1e6, "M"),
+    (1e3, "k"),
+    (1.0, ""),
+    (1e-3, "m"),
+    (1e-6, "u"),
+    (1e-9, "n"),
+    (1e-12, "p"),
+    (1e-15, "f"),
+];
+
 /// Format an SI value with an engineering prefix, 4 significant digits (trailing zeros trimmed) and
 /// the dimension's symbol: `5.319 pA`, `3 pF`, `20 ms`. Non-finite values print as `NaN`/`inf`.
 pub fn format_quantity(v: f64, d: Dimension) -> String {
@@ -236,20 +249,10 @@ pub fn format_quantity(v: f64, d: Dimension) -> String {
     let (f, p) = if v == 0.0 || sym.is_empty() || d == Dimension::Temperature {
         (1.0, "")
     } else {
-        [
-            (1e9, "G"),
-            (1e6, "M"),
-            (1e3, "k"),
-            (1.0, ""),
-            (1e-3, "m"),
-            (1e-6, "u"),
-            (1e-9, "n"),
-            (1e-12, "p"),
-            (1e-15, "f"),
-        ]
-        .into_iter()
-        .find(|(f, _)| v.abs() >= f * 0.999_95)
-        .unwrap_or((1e-15, "f"))
+        SI_PREFIXES
+            .into_iter()
+            .find(|(f, _)| v.abs() >= f * 0.999_95)
+            .unwrap_or((1e-15, "f"))
     };
     let x = v / f;
     let digits = if x == 0.0 {

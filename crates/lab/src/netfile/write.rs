@@ -4,7 +4,7 @@
 //! the same number, in SI otherwise.
 
 use mixsig_circuits::learning::UpdateMode;
-use mixsig_circuits::units::{parse_quantity, Dimension};
+use mixsig_circuits::units::{parse_quantity, Dimension, SI_PREFIXES};
 use mixsig_circuits::NeuronParams;
 use mixsig_engine::spec::{Connectivity, NetworkSpec, SourceKind};
 
@@ -17,22 +17,11 @@ pub fn exact_quantity(v: f64, d: Dimension) -> String {
     if sym.is_empty() {
         return format!("{v:?}");
     }
-    let prefixes = [
-        (1e9, "G"),
-        (1e6, "M"),
-        (1e3, "k"),
-        (1.0, ""),
-        (1e-3, "m"),
-        (1e-6, "u"),
-        (1e-9, "n"),
-        (1e-12, "p"),
-        (1e-15, "f"),
-    ];
     if v == 0.0 {
         return toml_str(&format!("0 {sym}"));
     }
     if d != Dimension::Temperature {
-        if let Some((f, p)) = prefixes.iter().find(|(f, _)| v.abs() >= f * 0.999_95) {
+        if let Some((f, p)) = SI_PREFIXES.iter().find(|(f, _)| v.abs() >= f * 0.999_95) {
             let text = format!("{} {p}{sym}", v / f);
             if parse_quantity(&text, d).ok() == Some(v) {
                 return toml_str(&text);
