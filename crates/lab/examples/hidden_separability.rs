@@ -7,6 +7,8 @@
 //! THRLO/THRHI (hidden threshold range), WIR (inhibitory ramp), GTAU
 //! (hidden GABA time constant factor), WLAT (lateral inhibition), N (presentations), coincidence
 //! detectors NCOINC, WCOINC, CFLO/CFHI, COINCINH; integrators NINTEG, WINTS, WINTF (they are listed last).
+#[path = "common/hidden_knobs.rs"]
+mod hidden_knobs;
 use mixsig_engine::Network;
 use mixsig_lab::tasks::{generate, Pattern, PatternConfig};
 use mixsig_lab::train::network::{build, NetConfig};
@@ -46,36 +48,7 @@ fn main() {
     if let Some(v) = f("WLAT") {
         cfg.w_hidden_inhibit = v;
     }
-    if let Some(v) = f("NCOINC") {
-        cfg.n_coinc = v as usize;
-    }
-    if let Some(v) = f("WCOINC") {
-        cfg.w_coinc = v;
-    }
-    if let Some(v) = f("CFLO") {
-        cfg.coinc_fanin.0 = v as usize;
-    }
-    if let Some(v) = f("CFHI") {
-        cfg.coinc_fanin.1 = v as usize;
-    }
-    if let Some(v) = f("COINCINH") {
-        cfg.coinc_inh = v;
-    }
-    if let Some(v) = f("NINTEG") {
-        cfg.n_integ = v as usize;
-    }
-    if let Some(v) = f("WINTS") {
-        cfg.w_integ_slow = v;
-    }
-    if let Some(v) = f("WINTF") {
-        cfg.w_integ_fast = v;
-    }
-    if let Some(v) = f("RAMPG") {
-        cfg.ramp_groups = v as usize;
-    }
-    if std::env::var("RAMPLOCAL").is_ok() {
-        cfg.ramp_group_local = true;
-    }
+    hidden_knobs::apply(&mut cfg);
     let (mut spec, _l) = build(task.n_channels, task.n_classes, &cfg, 1);
     spec.record.spikes = Some(vec!["hid".into()]);
     let mut net = Network::build(&spec, 1e-4, 1).unwrap();

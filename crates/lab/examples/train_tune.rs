@@ -13,6 +13,8 @@
 //! the first seed on each die instead (learning-rate mismatch from the profile). Prints the learning
 //! curve of each seed (die) and the median final and best accuracies and the fraction of runs with
 //! final accuracy >= 0.85; MIXSIG_DEBUG_TRAIN=1 adds per-class scores.
+#[path = "common/hidden_knobs.rs"]
+mod hidden_knobs;
 use mixsig_chip::ChipProfile;
 use mixsig_lab::tasks::{generate, Pattern, PatternConfig};
 use mixsig_lab::train::network::{build, FeedbackMode, NetConfig};
@@ -80,38 +82,9 @@ fn main() {
     if let Some(v) = f("NHID") {
         cfg.n_hidden = v as usize;
     }
-    if let Some(v) = f("NCOINC") {
-        cfg.n_coinc = v as usize;
-    }
-    if let Some(v) = f("WCOINC") {
-        cfg.w_coinc = v;
-    }
-    if let Some(v) = f("CFLO") {
-        cfg.coinc_fanin.0 = v as usize;
-    }
-    if let Some(v) = f("CFHI") {
-        cfg.coinc_fanin.1 = v as usize;
-    }
-    if let Some(v) = f("COINCINH") {
-        cfg.coinc_inh = v;
-    }
-    if let Some(v) = f("NINTEG") {
-        cfg.n_integ = v as usize;
-    }
-    if let Some(v) = f("WINTS") {
-        cfg.w_integ_slow = v;
-    }
-    if let Some(v) = f("WINTF") {
-        cfg.w_integ_fast = v;
-    }
-    if let Some(v) = f("RAMPG") {
-        cfg.ramp_groups = v as usize;
-    }
+    hidden_knobs::apply(&mut cfg);
     if let Some(v) = f("DZH") {
         cfg.hidden_dead_zone = Some(v);
-    }
-    if std::env::var("RAMPLOCAL").is_ok() {
-        cfg.ramp_group_local = true;
     }
     if ["W1CALO", "W1CAHI", "W1CATAU"]
         .iter()
