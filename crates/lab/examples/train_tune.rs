@@ -12,7 +12,11 @@
 //! calcium window (`calcium_out`): CAOTAU (trace tau, s), CAUP / CADOWN (direction thresholds). TON / TOFF: teacher window (s from the presentation start; `teacher_window`). PROFILE=dynapse2 with DIES=0-19 (or a comma list) runs
 //! the first seed on each die instead (learning-rate mismatch from the profile). Prints the learning
 //! curve of each seed (die) and the median final and best accuracies and the fraction of runs with
-//! final accuracy >= 0.85; MIXSIG_DEBUG_TRAIN=1 adds per-class scores.
+//! final accuracy >= 0.85; MIXSIG_DEBUG_TRAIN=1 adds per-class scores. W1CAUP / W1CADOWN:
+//! direction thresholds of the hidden layer's calcium window. `xor` probes: XDIAG prints, per
+//! group-A detector, its cross-group W1 mean and slope and its readout preference d; XW (with
+//! XRAMP = 1 rising, -1 falling, 2 alternating) hand-sets the group-A detectors' cross-group fast
+//! weights to a ramp of height XW (the conjunction control of docs/train-tuning.md, session 4).
 #[path = "common/hidden_knobs.rs"]
 mod hidden_knobs;
 use mixsig_chip::ChipProfile;
@@ -86,7 +90,7 @@ fn main() {
     if let Some(v) = f("DZH") {
         cfg.hidden_dead_zone = Some(v);
     }
-    if ["W1CALO", "W1CAHI", "W1CATAU"]
+    if ["W1CALO", "W1CAHI", "W1CATAU", "W1CAUP", "W1CADOWN"]
         .iter()
         .any(|k| f(k).is_some())
     {
@@ -94,6 +98,8 @@ fn main() {
         c.theta_low = f("W1CALO").unwrap_or(c.theta_low);
         c.theta_high = f("W1CAHI").unwrap_or(c.theta_high);
         c.trace.tau = f("W1CATAU").unwrap_or(c.trace.tau);
+        c.theta_up = f("W1CAUP").or(c.theta_up);
+        c.theta_down = f("W1CADOWN").or(c.theta_down);
         cfg.w1_calcium = Some(c);
     }
     // Output-layer calcium window with direction-specific thresholds.
@@ -173,6 +179,23 @@ fn main() {
             }
         }
         let (mut spec, layout) = build(task.n_channels, task.n_classes, &cfg, seed);
+        // Control (xor, group-local detectors): hand-set cross-group fast weights XW on the
+        // group-A detectors (even h) from group B, a ramp rising (XRAMP=1) or falling (-1) with
+        // the channel index (XRAMP=2: rising on h % 4 == 0, falling on h % 4 == 2).
+        if let (Some(xw), Some(w1)) = (f("XW"), layout.w1) {
+            let ramp = f("XRAMP").unwrap_or(1.0);
+            let n_in = task.n_channels;
+            let nh = cfg.n_hidden + cfg.n_coinc + cfg.n_integ;
+            if let mixsig_engine::spec::Connectivity::Dense(w) = &mut spec.projections[w1].connect {
+                for i in n_in / 2..n_in {
+                    let x = (i - n_in / 2) as f64 / (n_in - n_in / 2 - 1) as f64;
+                    for h in (0..cfg.n_hidden).step_by(2) {
+                        let up = ramp > 1.5 && h % 4 == 0 || (ramp > 0.0 && ramp < 1.5);
+                        w[i * nh + h] = xw * if up { x } else { 1.0 - x };
+                    }
+                }
+            }
+        }
         if let Some(p) = &profile {
             bind_to_die(&mut spec, &[], p, die, &[]).unwrap();
         }
@@ -214,6 +237,26 @@ fn main() {
             last.mirror_divergence,
             r.wall_s
         );
+        if std::env::var("XDIAG").is_ok() {
+            // xor: per group-A detector, its cross-group (group B) fast weights' mean and slope
+            // (last channel minus first, over the mean of the half) and the readout preference
+            // d = mean W2 to class `same` minus to `opposite`.
+            let w = &r.weights;
+            let (ni, nh, no) = w.dims;
+            for h in (0..cfg.n_hidden.min(nh)).step_by(2).take(8) {
+                let b: Vec<f64> = (ni / 2..ni).map(|i| w.w1[i * nh + h]).collect();
+                let mean = b.iter().sum::<f64>() / b.len() as f64;
+                let slope = b[b.len() - 1] - b[0];
+                let d: f64 = (0..no)
+                    .map(|o| {
+                        let s = if o / cfg.n_per_class == 0 { 1.0 } else { -1.0 };
+                        s * w.w2[h * no + o]
+                    })
+                    .sum::<f64>()
+                    / cfg.n_per_class as f64;
+                println!("  h{h}: cross mean {mean:.2e} slope {slope:+.2e} d {d:+.2e}");
+            }
+        }
         finals.push(r.test_accuracy);
         bests.push(r.best_accuracy);
         walls.push(r.wall_s);

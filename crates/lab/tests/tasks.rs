@@ -334,6 +334,11 @@ fn xor_label_is_same_versus_opposite_group_direction_and_no_single_group_tells()
             .flatten()
             .fold(1.0f64, |x, &y| x.min(y));
         assert!(a_end < b_start, "groups overlap: {a_end} >= {b_start}");
+        // The network needs time to answer the second group (outputs are counted during the
+        // presentation): every burst onset lies in the first 70% (as for order and sync), so with
+        // 2 ms jitter no spike comes after 70% + burst + 4 sigma (0.14 + 0.004 + 0.008 s).
+        let last = p.channels.iter().flatten().fold(0.0f64, |x, &y| x.max(y));
+        assert!(last < 0.152, "a spike at {last} s leaves no time to answer");
     }
     // All four combinations occur, about equally often.
     for (i, c) in combos.iter().enumerate() {

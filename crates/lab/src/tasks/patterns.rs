@@ -16,10 +16,14 @@ const ORDER_SPAN: f64 = 0.7;
 /// cannot be read from spike counts — not a timing difference any readout could use).
 const SYNC_SPAN: f64 = 0.7;
 /// `xor`: group A's onsets end before this fraction of the duration, group B's start after
-/// [`XOR_B_START`], so the two groups never overlap in time.
-const XOR_A_END: f64 = 0.45;
+/// [`XOR_B_START`] and end before [`XOR_B_END`], so the two groups never overlap in time and,
+/// as for `order` and `sync`, the last 30% leave the network time to answer the second group
+/// (with group B running to the very end, the outputs had ~10 ms to answer it).
+const XOR_A_END: f64 = 0.3;
 /// See [`XOR_A_END`].
-const XOR_B_START: f64 = 0.55;
+const XOR_B_START: f64 = 0.4;
+/// See [`XOR_A_END`].
+const XOR_B_END: f64 = 0.7;
 
 /// A counter-based random stream for one identity: draw `n` is `key(stream key, [n])`.
 struct Draws {
@@ -178,7 +182,7 @@ fn template(
             let h = n / 2;
             let (up_a, up_b) = xor_dirs(variant);
             let (a0, a1) = (m, XOR_A_END * dur - span);
-            let (b0, b1) = (XOR_B_START * dur, dur - m - span);
+            let (b0, b1) = (XOR_B_START * dur, XOR_B_END * dur - span);
             (0..n)
                 .map(|ch| {
                     let t0 = if ch < h {
@@ -276,14 +280,14 @@ fn validate(
         Pattern::Sync => vec![("the first 70% of the duration", m, SYNC_SPAN * dur - span)],
         Pattern::Xor => vec![
             (
-                "the first group's 45% of the duration",
+                "the first group's 30% of the duration",
                 m,
                 XOR_A_END * dur - span,
             ),
             (
-                "the second group's 45% of the duration",
+                "the second group's 30% of the duration (40% to 70%)",
                 XOR_B_START * dur,
-                dur - m - span,
+                XOR_B_END * dur - span,
             ),
         ],
         Pattern::FrozenPoisson => vec![],

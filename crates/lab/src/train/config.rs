@@ -222,8 +222,15 @@ impl NetConfig {
     /// window, 40–90 ms of the 200 ms presentation, at 70 Hz ([`NetConfig::teacher_window`]): the
     /// error pair then falls silent once the outputs answer (`mixsig train --profile none --seeds
     /// 1..10`: error end/start median 0.098, accuracy median 1.00; docs/train-tuning.md, "Session 3:
-    /// teacher window and error ratio"). The other tasks keep the defaults (the sequence-detector
-    /// preset, teacher on for the whole presentation).
+    /// teacher window and error ratio"). `xor` gives the sequence detectors a ramp per channel group
+    /// ([`NetConfig::ramp_groups`] = 2: each detector prefers one direction per group and fires
+    /// unless both groups run against it, a nonlinear unit a readout can combine), gates the 100 Hz
+    /// teacher to 100–160 ms (the answer to the second group, which ends by 70% of the
+    /// presentation) and wires the error pairs contrastively ([`NetConfig::contrast`] = 1: the two
+    /// classes' errors are equal and opposite) (`mixsig train --profile none --pattern xor --seeds
+    /// 1..10`: median 0.90 mirrored, 0.925 with the hidden layer fixed; docs/train-tuning.md,
+    /// "Session 4: xor"). `frozen-poisson` keeps the defaults (the sequence-detector preset,
+    /// teacher on for the whole presentation).
     pub fn for_task(task: &str) -> NetConfig {
         let d = NetConfig::default();
         match task {
@@ -235,6 +242,12 @@ impl NetConfig {
             "order" => NetConfig {
                 rate_teacher: 70.0,
                 teacher_window: Some((0.04, 0.09)),
+                ..d
+            },
+            "xor" => NetConfig {
+                ramp_groups: 2,
+                teacher_window: Some((0.1, 0.16)),
+                contrast: 1.0,
                 ..d
             },
             _ => d,
