@@ -6,7 +6,8 @@
 //! with knobs from the environment: WS (slow weight bound), W1 (fast weight bound), NT (NMDA gate),
 //! THRLO/THRHI (hidden threshold range), WIR (inhibitory ramp), GTAU
 //! (hidden GABA time constant factor), WLAT (lateral inhibition), N (presentations), coincidence
-//! detectors NCOINC, WCOINC, CFLO/CFHI, COINCINH; integrators NINTEG, WINTS, WINTF (they are listed last).
+//! detectors NCOINC, WCOINC, CFLO/CFHI, COINCINH; integrators NINTEG, WINTS, WINTF (they are listed last);
+//! SEED (task and network seed, default 1).
 #[path = "common/hidden_knobs.rs"]
 mod hidden_knobs;
 use mixsig_engine::Network;
@@ -22,7 +23,8 @@ fn main() {
     };
     let f = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<f64>().ok());
     let n = f("N").unwrap_or(60.0) as usize;
-    let task = generate(pat, &PatternConfig::default(), n, 4, 1).unwrap();
+    let seed = f("SEED").unwrap_or(1.0) as u64;
+    let task = generate(pat, &PatternConfig::default(), n, 4, seed).unwrap();
     let mut cfg = NetConfig::for_task(pat.name());
     if let Some(v) = f("WS") {
         cfg.w_slow_max = v;
@@ -49,7 +51,7 @@ fn main() {
         cfg.w_hidden_inhibit = v;
     }
     hidden_knobs::apply(&mut cfg);
-    let (mut spec, _l) = build(task.n_channels, task.n_classes, &cfg, 1);
+    let (mut spec, _l) = build(task.n_channels, task.n_classes, &cfg, seed);
     spec.record.spikes = Some(vec!["hid".into()]);
     let mut net = Network::build(&spec, 1e-4, 1).unwrap();
     net.learning_on = false;

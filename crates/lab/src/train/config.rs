@@ -155,6 +155,14 @@ pub struct NetConfig {
     /// error pair can fall silent once they do (docs/train-tuning.md, session 3: teacher window).
     /// The regular train keeps its phase: spikes at `(k + 1/2) / rate` that fall in the window.
     pub teacher_window: Option<(f64, f64)>,
+    /// Random-order detectors: each sequence detector's ramp runs over its own random permutation of
+    /// the channels (within each of the [`NetConfig::ramp_groups`]) instead of the channel index, so
+    /// that it prefers one random order of the channels rather than "low channels first" or "high
+    /// channels first". The inhibitory ramp and the initial fast weights follow the permuted slow
+    /// ramp. On `frozen-poisson` the index ramps all respond to the same coarse order of a template
+    /// (one class drives most detectors, the other is nearly silent); random orders split the
+    /// detectors between the classes. Off by default (no extra random draws).
+    pub ramp_shuffle: bool,
 }
 
 impl Default for NetConfig {
@@ -207,6 +215,7 @@ impl Default for NetConfig {
             hidden_dead_zone: None,
             calcium_out: None,
             teacher_window: None,
+            ramp_shuffle: false,
         }
     }
 }
