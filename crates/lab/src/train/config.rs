@@ -246,6 +246,12 @@ impl NetConfig {
                 teacher_window: Some((0.04, 0.09)),
                 ..d
             },
+            "frozen-poisson" => NetConfig {
+                n_hidden: 96,
+                ramp_shuffle: true,
+                rate_teacher: 50.0,
+                ..d
+            },
             _ => d,
         }
     }
