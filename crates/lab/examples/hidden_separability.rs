@@ -7,7 +7,7 @@
 //! THRLO/THRHI (hidden threshold range), WIR (inhibitory ramp), GTAU
 //! (hidden GABA time constant factor), WLAT (lateral inhibition), N (presentations), coincidence
 //! detectors NCOINC, WCOINC, CFLO/CFHI, COINCINH; integrators NINTEG, WINTS, WINTF (they are listed last);
-//! SEED (task and network seed, default 1).
+//! SEED (task and network seed, default 1); NHID (sequence detectors).
 #[path = "common/hidden_knobs.rs"]
 mod hidden_knobs;
 use mixsig_engine::Network;
@@ -46,6 +46,9 @@ fn main() {
     }
     if let Some(v) = f("GTAU") {
         cfg.hidden_gaba_tau = v;
+    }
+    if let Some(v) = f("NHID") {
+        cfg.n_hidden = v as usize;
     }
     if let Some(v) = f("WLAT") {
         cfg.w_hidden_inhibit = v;
