@@ -249,6 +249,7 @@ impl NetConfig {
             "frozen-poisson" => NetConfig {
                 n_hidden: 96,
                 ramp_shuffle: true,
+                w_inh_ramp: 2e-10,
                 rate_teacher: 50.0,
                 ..d
             },
