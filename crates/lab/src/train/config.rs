@@ -231,8 +231,12 @@ impl NetConfig {
     /// window, 40–90 ms of the 200 ms presentation, at 70 Hz ([`NetConfig::teacher_window`]): the
     /// error pair then falls silent once the outputs answer (`mixsig train --profile none --seeds
     /// 1..10`: error end/start median 0.098, accuracy median 1.00; docs/train-tuning.md, "Session 3:
-    /// teacher window and error ratio"). The other tasks keep the defaults (the sequence-detector
-    /// preset, teacher on for the whole presentation).
+    /// teacher window and error ratio"). `frozen-poisson` uses 96 random-order detectors
+    /// ([`NetConfig::ramp_shuffle`]) with a weaker inhibitory ramp (2e-10 A) and a 50 Hz teacher
+    /// (`mixsig train --profile none --pattern frozen-poisson --seeds 1..10 --presentations 300`:
+    /// 1.00 on every seed, was median 0.50; docs/train-tuning.md, "Session 4: frozen-poisson"). The
+    /// other tasks keep the defaults (the sequence-detector preset, teacher on for the whole
+    /// presentation).
     pub fn for_task(task: &str) -> NetConfig {
         let d = NetConfig::default();
         match task {
