@@ -93,7 +93,14 @@ fn shuffled_ramps_are_permutations_of_the_index_ramp_and_nothing_else_changes() 
 
 /// Mean spike count per hidden neuron and class over `n` test presentations of `frozen-poisson`.
 fn class_means(cfg: &NetConfig, seed: u64, n: usize) -> [Vec<f64>; 2] {
-    let task = generate(Pattern::FrozenPoisson, &PatternConfig::default(), 2, n, seed).unwrap();
+    let task = generate(
+        Pattern::FrozenPoisson,
+        &PatternConfig::default(),
+        2,
+        n,
+        seed,
+    )
+    .unwrap();
     let (mut spec, _) = build(task.n_channels, 2, cfg, seed);
     spec.record.spikes = Some(vec!["hid".into()]);
     let n_hid = hid_size(&spec);
@@ -124,8 +131,16 @@ fn class_means(cfg: &NetConfig, seed: u64, n: usize) -> [Vec<f64>; 2] {
 
 /// Detectors that fire at least half a spike more, on average, for class 0 / for class 1.
 fn preferring(m: &[Vec<f64>; 2]) -> (usize, usize) {
-    let p0 = m[0].iter().zip(&m[1]).filter(|(a, b)| **a >= **b + 0.5).count();
-    let p1 = m[0].iter().zip(&m[1]).filter(|(a, b)| **b >= **a + 0.5).count();
+    let p0 = m[0]
+        .iter()
+        .zip(&m[1])
+        .filter(|(a, b)| **a >= **b + 0.5)
+        .count();
+    let p1 = m[0]
+        .iter()
+        .zip(&m[1])
+        .filter(|(a, b)| **b >= **a + 0.5)
+        .count();
     (p0, p1)
 }
 
