@@ -234,7 +234,9 @@ impl NetConfig {
     /// teacher window and error ratio"). `frozen-poisson` uses 96 random-order detectors
     /// ([`NetConfig::ramp_shuffle`]) with a weaker inhibitory ramp (2e-10 A) and a 50 Hz teacher
     /// (`mixsig train --profile none --pattern frozen-poisson --seeds 1..10 --presentations 300`:
-    /// 1.00 on every seed, was median 0.50; docs/train-tuning.md, "Session 4: frozen-poisson"). The
+    /// 1.00 on every seed, was median 0.50; docs/train-tuning.md, "Session 4: frozen-poisson"; 96
+    /// detectors exceed a dynapse2 neuron's 64 synapses at the outputs, so it runs on ideal circuits
+    /// only). The
     /// other tasks keep the defaults (the sequence-detector preset, teacher on for the whole
     /// presentation).
     pub fn for_task(task: &str) -> NetConfig {
