@@ -7,7 +7,8 @@
 //! THRLO/THRHI (hidden threshold range), WIR (inhibitory ramp), GTAU
 //! (hidden GABA time constant factor), WLAT (lateral inhibition), N (presentations), coincidence
 //! detectors NCOINC, WCOINC, CFLO/CFHI, COINCINH; integrators NINTEG, WINTS, WINTF (they are listed last);
-//! XW/XRAMP: hand-set cross-group fast weights of the group-A detectors (xor; see train_tune).
+//! XW/XRAMP: hand-set cross-group fast weights of the group-A detectors (xor; see train_tune);
+//! SEED (task and network seed, default 1); NHID (sequence detectors).
 #[path = "common/hidden_knobs.rs"]
 mod hidden_knobs;
 use mixsig_engine::Network;
@@ -23,7 +24,8 @@ fn main() {
     };
     let f = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<f64>().ok());
     let n = f("N").unwrap_or(60.0) as usize;
-    let task = generate(pat, &PatternConfig::default(), n, 4, 1).unwrap();
+    let seed = f("SEED").unwrap_or(1.0) as u64;
+    let task = generate(pat, &PatternConfig::default(), n, 4, seed).unwrap();
     let mut cfg = NetConfig::for_task(pat.name());
     if let Some(v) = f("WS") {
         cfg.w_slow_max = v;
@@ -46,11 +48,14 @@ fn main() {
     if let Some(v) = f("GTAU") {
         cfg.hidden_gaba_tau = v;
     }
+    if let Some(v) = f("NHID") {
+        cfg.n_hidden = v as usize;
+    }
     if let Some(v) = f("WLAT") {
         cfg.w_hidden_inhibit = v;
     }
     hidden_knobs::apply(&mut cfg);
-    let (mut spec, _l) = build(task.n_channels, task.n_classes, &cfg, 1);
+    let (mut spec, _l) = build(task.n_channels, task.n_classes, &cfg, seed);
     // Representation probe (xor, group-local detectors): hand-set cross-group fast weights XW on
     // the group-A detectors (even h) from group B, as a ramp rising (XRAMP=1) or falling (-1) with
     // the channel index, or flat (0).

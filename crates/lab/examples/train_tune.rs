@@ -5,9 +5,10 @@
 //! (NMDA gate), THRLO/THRHI (hidden thresholds), WLAT (hidden lateral inhibition), CAHI (calcium upper
 //! threshold), CONTRAST (cross-class error wiring), BIAS/WBIAS (bias
 //! source rate and weight bound), WIR/GTAU (inhibitory ramp onto hidden), NPC (outputs per class), NHID; protocol: EDECAY,
-//! PRES, EVERY; NOHID = no hidden layer; EASY = a rate-coded control task; coincidence detectors:
+//! PRES, EVERY, NTRAIN / NTEST (generated train / test presentations, default 200 / 40; `mixsig
+//! train` generates PRES / 20); NOHID = no hidden layer; EASY = a rate-coded control task; coincidence detectors:
 //! NCOINC, WCOINC, CFLO/CFHI, COINCINH; integrators NINTEG, WINTS, WINTF (fan-in range); RAMPG (ramp
-//! groups of the sequence detectors), RAMPLOCAL (group-local detectors), DZH (hidden error neurons' dead zone), W1CALO/W1CAHI/W1CATAU (the hidden layer's own calcium window:
+//! groups of the sequence detectors), RAMPLOCAL (group-local detectors), RAMPSHUF (random-order detectors, 1 / 0), DZH (hidden error neurons' dead zone), W1CALO/W1CAHI/W1CATAU (the hidden layer's own calcium window:
 //! lower/upper threshold, trace time constant; unset: the shared window); output-layer
 //! calcium window (`calcium_out`): CAOTAU (trace tau, s), CAUP / CADOWN (direction thresholds). TON / TOFF: teacher window (s from the presentation start; `teacher_window`). PROFILE=dynapse2 with DIES=0-19 (or a comma list) runs
 //! the first seed on each die instead (learning-rate mismatch from the profile). Prints the learning
@@ -152,7 +153,9 @@ fn main() {
     let (mut finals, mut bests, mut walls) = (vec![], vec![], vec![]);
     let mut ratios = vec![];
     for &(seed, die) in &runs {
-        let mut task = generate(pat, &PatternConfig::default(), 200, 40, seed).unwrap();
+        let n_train = f("NTRAIN").map_or(200, |v| v as usize);
+        let n_test = f("NTEST").map_or(40, |v| v as usize);
+        let mut task = generate(pat, &PatternConfig::default(), n_train, n_test, seed).unwrap();
         if std::env::var("EASY").is_ok() {
             // Sanity: class c drives only its half of the channels (a rate code any readout can learn).
             for set in [&mut task.train, &mut task.test] {

@@ -1,6 +1,6 @@
 //! The hidden-layer structure knobs shared by the `hidden_separability` and `train_tune` examples,
 //! read from the environment: coincidence detectors NCOINC, WCOINC, CFLO/CFHI (fan-in range),
-//! COINCINH; integrators NINTEG, WINTS, WINTF; ramp groups RAMPG and group-local detectors RAMPLOCAL.
+//! COINCINH; integrators NINTEG, WINTS, WINTF; ramp groups RAMPG, group-local detectors RAMPLOCAL and random-order detectors RAMPSHUF (1 on, 0 off).
 use mixsig_lab::train::network::NetConfig;
 
 /// An environment variable parsed as a number (`None` when unset or not a number).
@@ -40,5 +40,8 @@ pub fn apply(cfg: &mut NetConfig) {
     }
     if std::env::var("RAMPLOCAL").is_ok() {
         cfg.ramp_group_local = true;
+    }
+    if let Ok(v) = std::env::var("RAMPSHUF") {
+        cfg.ramp_shuffle = v != "0";
     }
 }

@@ -13,6 +13,7 @@ use mixsig_engine::spec::{
     Connectivity, DcSpec, ModelKind, NetworkSpec, PopulationSpec, ProjectionSpec, RecordSpec,
     SourceKind, SourceSpec,
 };
+use rand::seq::SliceRandom;
 use rand::Rng;
 
 pub use super::config::{FeedbackMode, NetConfig};
@@ -192,12 +193,29 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
                     .collect()
             })
             .collect();
+        // Random-order detectors: position of channel i along neuron h's ramp, permuted within its
+        // group (drawn from their own stream, only when enabled).
+        let pos: Vec<Vec<usize>> = if cfg.ramp_shuffle {
+            let mut rp = rng::stream(seed, &[name_id("train-init-ramp-shuffle")]);
+            (0..n_seq)
+                .map(|_| {
+                    let mut p: Vec<usize> = (0..n_in).collect();
+                    for g in 0..k {
+                        p[starts[g]..starts[g + 1]].shuffle(&mut rp);
+                    }
+                    p
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         for h in 0..n_seq {
             for i in 0..n_in {
                 let g = (0..k).rev().find(|&g| starts[g] <= i).unwrap_or(0);
                 let (a, len) = (starts[g], starts[g + 1] - starts[g]);
+                let pi = pos.get(h).map_or(i, |p| p[i]);
                 let f = if len > 1 {
-                    (i - a) as f64 / (len - 1) as f64
+                    (pi - a) as f64 / (len - 1) as f64
                 } else {
                     0.5
                 };
