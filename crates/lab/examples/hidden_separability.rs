@@ -56,27 +56,8 @@ fn main() {
     }
     hidden_knobs::apply(&mut cfg);
     let (mut spec, _l) = build(task.n_channels, task.n_classes, &cfg, seed);
-    // Representation probe (xor, group-local detectors): hand-set cross-group fast weights XW on
-    // the group-A detectors (even h) from group B, as a ramp rising (XRAMP=1) or falling (-1) with
-    // the channel index, or flat (0).
-    if let (Some(xw), Some(w1)) = (f("XW"), _l.w1) {
-        let ramp = f("XRAMP").unwrap_or(0.0);
-        let n_in = task.n_channels;
-        let nh = cfg.n_hidden + cfg.n_coinc + cfg.n_integ;
-        if let mixsig_engine::spec::Connectivity::Dense(w) = &mut spec.projections[w1].connect {
-            for i in n_in / 2..n_in {
-                let x = (i - n_in / 2) as f64 / (n_in - n_in / 2 - 1) as f64;
-                let shape = match ramp {
-                    r if r > 0.0 => x,
-                    r if r < 0.0 => 1.0 - x,
-                    _ => 1.0,
-                };
-                for h in (0..cfg.n_hidden).step_by(2) {
-                    w[i * nh + h] = xw * shape;
-                }
-            }
-        }
-    }
+    // The xor conjunction probe (XW, XRAMP; flat by default).
+    hidden_knobs::cross_ramp(&mut spec, _l.w1, &cfg, task.n_channels, 0.0);
     spec.record.spikes = Some(vec!["hid".into()]);
     let mut net = Network::build(&spec, 1e-4, 1).unwrap();
     net.learning_on = false;

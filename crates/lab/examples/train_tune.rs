@@ -182,23 +182,8 @@ fn main() {
             }
         }
         let (mut spec, layout) = build(task.n_channels, task.n_classes, &cfg, seed);
-        // Control (xor, group-local detectors): hand-set cross-group fast weights XW on the
-        // group-A detectors (even h) from group B, a ramp rising (XRAMP=1) or falling (-1) with
-        // the channel index (XRAMP=2: rising on h % 4 == 0, falling on h % 4 == 2).
-        if let (Some(xw), Some(w1)) = (f("XW"), layout.w1) {
-            let ramp = f("XRAMP").unwrap_or(1.0);
-            let n_in = task.n_channels;
-            let nh = cfg.n_hidden + cfg.n_coinc + cfg.n_integ;
-            if let mixsig_engine::spec::Connectivity::Dense(w) = &mut spec.projections[w1].connect {
-                for i in n_in / 2..n_in {
-                    let x = (i - n_in / 2) as f64 / (n_in - n_in / 2 - 1) as f64;
-                    for h in (0..cfg.n_hidden).step_by(2) {
-                        let up = ramp > 1.5 && h % 4 == 0 || (ramp > 0.0 && ramp < 1.5);
-                        w[i * nh + h] = xw * if up { x } else { 1.0 - x };
-                    }
-                }
-            }
-        }
+        // The xor conjunction control (XW, XRAMP; rising by default).
+        hidden_knobs::cross_ramp(&mut spec, layout.w1, &cfg, task.n_channels, 1.0);
         if let Some(p) = &profile {
             bind_to_die(&mut spec, &[], p, die, &[]).unwrap();
         }

@@ -1,6 +1,7 @@
 //! The hidden-layer structure knobs shared by the `hidden_separability` and `train_tune` examples,
 //! read from the environment: coincidence detectors NCOINC, WCOINC, CFLO/CFHI (fan-in range),
 //! COINCINH; integrators NINTEG, WINTS, WINTF; ramp groups RAMPG, group-local detectors RAMPLOCAL and random-order detectors RAMPSHUF (1 on, 0 off).
+use mixsig_engine::spec::{Connectivity, NetworkSpec};
 use mixsig_lab::train::network::NetConfig;
 
 /// An environment variable parsed as a number (`None` when unset or not a number).
@@ -43,5 +44,43 @@ pub fn apply(cfg: &mut NetConfig) {
     }
     if let Ok(v) = std::env::var("RAMPSHUF") {
         cfg.ramp_shuffle = v != "0";
+    }
+}
+
+/// The `xor` conjunction probe (group-local detectors): with XW set, hand-set the fast (W1) weights
+/// of the group-A detectors (even `h`) from group B's channels to a ramp of height XW over the channel
+/// index, shaped by XRAMP (`default_shape` when unset): 1 rising, -1 falling, 0 flat, 2 rising on
+/// `h % 4 == 0` and falling on `h % 4 == 2`.
+pub fn cross_ramp(
+    spec: &mut NetworkSpec,
+    w1: Option<usize>,
+    cfg: &NetConfig,
+    n_in: usize,
+    default_shape: f64,
+) {
+    let (Some(xw), Some(w1)) = (env_f64("XW"), w1) else {
+        return;
+    };
+    let shape = env_f64("XRAMP").unwrap_or(default_shape);
+    let nh = cfg.n_hidden + cfg.n_coinc + cfg.n_integ;
+    if let Connectivity::Dense(w) = &mut spec.projections[w1].connect {
+        for i in n_in / 2..n_in {
+            let x = (i - n_in / 2) as f64 / (n_in - n_in / 2 - 1) as f64;
+            for h in (0..cfg.n_hidden).step_by(2) {
+                let f = match shape {
+                    s if s > 1.5 => {
+                        if h % 4 == 0 {
+                            x
+                        } else {
+                            1.0 - x
+                        }
+                    }
+                    s if s > 0.0 => x,
+                    s if s < 0.0 => 1.0 - x,
+                    _ => 1.0,
+                };
+                w[i * nh + h] = xw * f;
+            }
+        }
     }
 }
