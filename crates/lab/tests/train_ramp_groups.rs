@@ -26,16 +26,20 @@ fn cfg(groups: usize, local: bool) -> NetConfig {
     }
 }
 
+/// Size of the hidden population.
+fn hidden_size(spec: &NetworkSpec) -> usize {
+    spec.populations
+        .iter()
+        .find(|p| p.name == "hid")
+        .expect("hidden layer")
+        .size
+}
+
 /// (fast W1, slow NMDA, inhibitory GABA) input->hidden weight tables and the hidden size.
 fn tables(c: &NetConfig, seed: u64) -> (NetworkSpec, usize, usize) {
     let (spec, layout) = build(N_IN, 2, c, seed);
     let w1 = layout.w1.expect("hidden layer");
-    let n_hid = spec
-        .populations
-        .iter()
-        .find(|p| p.name == "hid")
-        .unwrap()
-        .size;
+    let n_hid = hidden_size(&spec);
     (spec, w1, n_hid)
 }
 
@@ -151,12 +155,7 @@ fn frozen_group_local_counts_ignore_the_other_group_but_see_their_own() {
     let c = cfg(2, true);
     let (mut spec, _) = build(N_IN, 2, &c, 2);
     spec.record.spikes = Some(vec!["hid".into()]);
-    let n_hid = spec
-        .populations
-        .iter()
-        .find(|p| p.name == "hid")
-        .unwrap()
-        .size;
+    let n_hid = hidden_size(&spec);
     let mut net = Network::build(&spec, 1e-4, 1).unwrap();
     net.learning_on = false;
     let uu = counts(&mut net, n_hid, true, true);
