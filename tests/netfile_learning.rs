@@ -10,6 +10,7 @@ use common::TempDir;
 use mixsig::circuits::learning::{UpdateMode, WeightStorage};
 use mixsig::engine::spec::{Connectivity, SourceKind};
 use mixsig::lab::netfile::{load, FileError, NetworkFile};
+use mixsig::lab::train::protocol::TeacherAnchor;
 
 const BASE: &str = r#"[[source]]
 name = "in"
@@ -460,6 +461,42 @@ fn bad_train_values_are_located() {
         "key `train.teacher_on`",
         &["Hz"],
     );
+    bad(
+        (
+            "w2 = \"w\"",
+            "w2 = \"w\"\nteacher_on = \"10 ms\"\nteacher_off = \"60 ms\"\nteacher_anchor = \"volley\"",
+        ),
+        "teacher_anchor",
+        "key `train.teacher_anchor`",
+        &["\"volley\"", "\"start\"", "\"first_input\""],
+    );
+    bad(
+        ("w2 = \"w\"", "w2 = \"w\"\nteacher_anchor = \"first_input\""),
+        "teacher_anchor",
+        "key `train.teacher_anchor`",
+        &["needs a teacher window"],
+    );
+}
+
+#[test]
+fn a_teacher_window_anchored_on_the_first_input_spike_reads() {
+    let text = BASE.replacen(
+        "w2 = \"w\"",
+        "w2 = \"w\"\nteacher_on = \"10 ms\"\nteacher_off = \"60 ms\"\nteacher_anchor = \"first_input\"",
+        1,
+    );
+    let dir = TempDir::new("nl-anchor");
+    let t = load(&write(&dir, &text)).unwrap().train.unwrap();
+    assert_eq!(t.teacher_window, Some((0.01, 0.06)));
+    assert_eq!(t.teacher_anchor, TeacherAnchor::FirstInput);
+    // Without the key the window counts from the presentation start.
+    let text = BASE.replacen(
+        "w2 = \"w\"",
+        "w2 = \"w\"\nteacher_on = \"10 ms\"\nteacher_off = \"60 ms\"",
+        1,
+    );
+    let t = load(&write(&dir, &text)).unwrap().train.unwrap();
+    assert_eq!(t.teacher_anchor, TeacherAnchor::Start);
 }
 
 #[test]

@@ -16,6 +16,7 @@ use mixsig::engine::Network;
 use mixsig::lab::tasks::Pattern;
 use mixsig::lab::train::netspec::{self, NETWORK_FILE};
 use mixsig::lab::train::network::FeedbackMode;
+use mixsig::lab::train::protocol::TeacherAnchor;
 use mixsig::lab::train::run::{self, TaskSource, TrainError, TrainOptions};
 
 fn ideal() -> TrainOptions {
@@ -76,7 +77,7 @@ fn exported_preset_imports_to_the_same_network() {
             },
         ),
         (
-            "sync preset (direction-specific stop-learning windows)",
+            "sync preset (teacher window anchored on the first input spike)",
             TrainOptions {
                 task: TaskSource::Pattern(Pattern::Sync),
                 ..ideal()
@@ -104,6 +105,13 @@ fn exported_preset_imports_to_the_same_network() {
             other => panic!("{what}: W2 is {other:?}"),
         }
         assert_eq!(imported.spec.sources, preset.spec.sources, "{what}");
+        // The protocol the file implies (teacher window and its anchor) is the preset's.
+        assert_eq!(imported.protocol, preset.protocol, "{what}");
+        if what.starts_with("sync") {
+            // Not vacuous: the sync preset's teacher window follows the first input spike.
+            assert_eq!(preset.protocol.teacher_anchor, TeacherAnchor::FirstInput);
+            assert!(preset.protocol.teacher_window.is_some());
+        }
         assert_eq!(imported.spec.populations, preset.spec.populations, "{what}");
         for (i, (a, b)) in imported
             .spec
@@ -157,7 +165,11 @@ fn exported_preset_imports_to_the_same_network() {
             "{what}"
         );
         assert_eq!(a.hidden_thresholds.0, b.hidden_thresholds.0, "{what}");
-        assert_eq!(a.teacher_window, b.teacher_window, "{what}");
+        assert_eq!(
+            (a.teacher_window, a.teacher_anchor),
+            (b.teacher_window, b.teacher_anchor),
+            "{what}"
+        );
         assert_eq!(
             (a.update, a.twin_sigma_ln),
             (b.update, b.twin_sigma_ln),

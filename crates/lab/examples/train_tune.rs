@@ -10,7 +10,7 @@
 //! NCOINC, WCOINC, CFLO/CFHI, COINCINH; integrators NINTEG, WINTS, WINTF (fan-in range); RAMPG (ramp
 //! groups of the sequence detectors), RAMPLOCAL (group-local detectors), RAMPSHUF (random-order detectors, 1 / 0), DZH (hidden error neurons' dead zone), W1CALO/W1CAHI/W1CATAU (the hidden layer's own calcium window:
 //! lower/upper threshold, trace time constant; unset: the shared window); output-layer
-//! calcium window (`calcium_out`): CAOTAU (trace tau, s), CAUP / CADOWN (direction thresholds). TON / TOFF: teacher window (s from the presentation start; `teacher_window`). PROFILE=dynapse2 with DIES=0-19 (or a comma list) runs
+//! calcium window (`calcium_out`): CAOTAU (trace tau, s), CAUP / CADOWN (direction thresholds). TON / TOFF: teacher window (s from the presentation start; `teacher_window`); TANCHOR=first counts them from the first input spike (`teacher_anchor`). PROFILE=dynapse2 with DIES=0-19 (or a comma list) runs
 //! the first seed on each die instead (learning-rate mismatch from the profile). Prints the learning
 //! curve of each seed (die) and the median final and best accuracies and the fraction of runs with
 //! final accuracy >= 0.85; MIXSIG_DEBUG_TRAIN=1 adds per-class scores. W1CAUP / W1CADOWN:
@@ -131,6 +131,10 @@ fn main() {
         cfg.teacher_window = Some((f("TON").unwrap_or(0.0), f("TOFF").unwrap_or(f64::INFINITY)));
     }
     proto.teacher_window = cfg.teacher_window;
+    if std::env::var("TANCHOR").as_deref() == Ok("first") {
+        cfg.teacher_anchor = mixsig_lab::train::protocol::TeacherAnchor::FirstInput;
+    }
+    proto.teacher_anchor = cfg.teacher_anchor;
     let profile = std::env::var("PROFILE")
         .ok()
         .map(|p| ChipProfile::builtin_or_load(&p).unwrap());

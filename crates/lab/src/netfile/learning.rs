@@ -11,6 +11,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::located::{line_of, Constraint, FileError, Located, Q};
+use crate::train::protocol::TeacherAnchor;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -60,6 +61,7 @@ pub(super) struct RawTrain {
     rate_teacher: Q,
     teacher_on: Option<Q>,
     teacher_off: Option<Q>,
+    teacher_anchor: Option<Spanned<String>>,
     w1: Option<Spanned<String>>,
     w2: Spanned<String>,
     feedback: Option<Spanned<Vec<Spanned<String>>>>,
@@ -77,6 +79,9 @@ pub struct TrainSection {
     /// The teacher fires only within `[t_on, t_off)` s of each training presentation (keys
     /// `teacher_on`, `teacher_off`; both or neither); `None`: the whole presentation.
     pub teacher_window: Option<(f64, f64)>,
+    /// What the window counts from (key `teacher_anchor`: `"start"`, the default, or
+    /// `"first_input"`, the presentation's first input spike); only with a window.
+    pub teacher_anchor: TeacherAnchor,
     /// Index of the plastic input->hidden projection (role `w1`), if any.
     pub w1: Option<usize>,
     /// Index of the plastic ->output projection (role `w2`).
@@ -464,6 +469,31 @@ pub(super) fn parse_train(r: &RawTrain, c: &Ctx, text: &str) -> Result<TrainSect
             ));
         }
     };
+    let teacher_anchor = match &r.teacher_anchor {
+        None => TeacherAnchor::Start,
+        Some(a) => {
+            let at = a.span().start;
+            let Some(anchor) = TeacherAnchor::parse(a.get_ref()) else {
+                return Err(l.err(
+                    at,
+                    "train.teacher_anchor",
+                    format!(
+                        "teacher_anchor = \"{}\" is not one of \"start\", \"first_input\"",
+                        a.get_ref()
+                    ),
+                ));
+            };
+            if teacher_window.is_none() {
+                return Err(l.err(
+                    at,
+                    "train.teacher_anchor",
+                    "teacher_anchor needs a teacher window (teacher_on and teacher_off)",
+                ));
+            }
+            lines.push(("teacher_anchor", line_of(text, at)));
+            anchor
+        }
+    };
     let w2 = c.dense(&r.w2, "train.w2", "the role w2")?;
     lines.push(("w2", line_of(text, r.w2.span().start)));
     let w1 = match &r.w1 {
@@ -497,6 +527,7 @@ pub(super) fn parse_train(r: &RawTrain, c: &Ctx, text: &str) -> Result<TrainSect
         n_per_class: npc as usize,
         rate_teacher,
         teacher_window,
+        teacher_anchor,
         w1,
         w2,
         feedback,

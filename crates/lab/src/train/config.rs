@@ -2,6 +2,7 @@
 //! stop-learning windows, teacher) with its defaults and per-task overrides ([`NetConfig::for_task`]),
 //! and the feedback mode ([`FeedbackMode`]). [`super::network::build`] turns a config into a network.
 
+use super::protocol::TeacherAnchor;
 use mixsig_circuits::learning::{CalciumWindow, TraceParams, UpdateMode, WeightStorage};
 
 /// How the error reaches the hidden layer (the paper's knob).
@@ -155,6 +156,10 @@ pub struct NetConfig {
     /// error pair can fall silent once they do (docs/train-tuning.md, session 3: teacher window).
     /// The regular train keeps its phase: spikes at `(k + 1/2) / rate` that fall in the window.
     pub teacher_window: Option<(f64, f64)>,
+    /// What [`NetConfig::teacher_window`] counts from: the presentation start (default) or the
+    /// presentation's first input spike, so that the window follows a cue that comes at a varying
+    /// time (docs/train-tuning.md, session 5).
+    pub teacher_anchor: TeacherAnchor,
     /// Random-order detectors: each sequence detector's ramp runs over its own random permutation of
     /// the channels (within each of the [`NetConfig::ramp_groups`]) instead of the channel index, so
     /// that it prefers one random order of the channels rather than "low channels first" or "high
@@ -215,6 +220,7 @@ impl Default for NetConfig {
             hidden_dead_zone: None,
             calcium_out: None,
             teacher_window: None,
+            teacher_anchor: TeacherAnchor::Start,
             ramp_shuffle: false,
         }
     }
@@ -224,10 +230,12 @@ impl NetConfig {
     /// The preset for a task (`TaskSet::name`: `order`, `sync`, ...): the defaults, plus per-pattern
     /// overrides. `sync` adds 16 coincidence detectors (fast weight 2.4e-10 A from 10–16 channels,
     /// balanced by 4e-10 A of slow inhibition from the same channels; both are weight levels 3 and 5
-    /// of a `dynapse2` hidden core) and a 50 Hz teacher, which the outputs can reach: measured in
-    /// docs/train-tuning.md (ideal, seeds 1–3, `none`: 0.75 -> 0.95 median final), and
-    /// direction-specific stop-learning on the outputs ([`NetConfig::stop_learning_out`]: session 3
-    /// of docs/train-tuning.md) stays a knob. `order` gates its teacher to the outputs' response
+    /// of a `dynapse2` hidden core) and a 70 Hz teacher gated to 10–50 ms after the presentation's
+    /// first input spike ([`NetConfig::teacher_anchor`]): the volley comes at a different time in
+    /// every presentation, and the outputs answer it within tens of ms, so the teacher asks for
+    /// two spikes where they can give them and the error pair falls silent once they do
+    /// (docs/train-tuning.md, session 5); direction-specific stop-learning on the outputs
+    /// ([`NetConfig::stop_learning_out`]: session 3 of docs/train-tuning.md) stays a knob. `order` gates its teacher to the outputs' response
     /// window, 40–90 ms of the 200 ms presentation, at 70 Hz ([`NetConfig::teacher_window`]): the
     /// error pair then falls silent once the outputs answer (`mixsig train --profile none --seeds
     /// 1..10`: error end/start median 0.098, accuracy median 1.00; docs/train-tuning.md, "Session 3:
@@ -249,7 +257,9 @@ impl NetConfig {
         match task {
             "sync" => NetConfig {
                 n_coinc: 16,
-                rate_teacher: 50.0,
+                rate_teacher: 70.0,
+                teacher_window: Some((0.01, 0.05)),
+                teacher_anchor: TeacherAnchor::FirstInput,
                 ..d
             },
             "order" => NetConfig {

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use mixsig_engine::spec::{Connectivity, NetworkSpec, SourceKind};
 
 use super::network::{self, FeedbackMode, Layout, NetConfig};
+use super::protocol::TeacherAnchor;
 use super::run::{load_task, net_config, storage_name, TrainError, TrainOptions};
 use crate::located::FileError;
 use crate::netfile::write::{exact_quantity, toml_str};
@@ -68,6 +69,7 @@ pub fn to_files(
     n_per_class: usize,
     rate_teacher: f64,
     teacher_window: Option<(f64, f64)>,
+    teacher_anchor: TeacherAnchor,
     sigmas_given: netfile::GivenSigmas,
     header: &str,
     table_dir: &str,
@@ -93,6 +95,12 @@ pub fn to_files(
             exact_quantity(on, time),
             exact_quantity(off, time)
         ));
+        if teacher_anchor != TeacherAnchor::Start {
+            t.push_str(&format!(
+                "teacher_anchor = {}\n",
+                toml_str(teacher_anchor.name())
+            ));
+        }
     }
     if let Some(w1) = layout.w1 {
         t.push_str(&format!("w1 = {}\n", toml_str(&names[w1])));
@@ -155,6 +163,7 @@ pub fn export(opts: &TrainOptions, target: &Path) -> Result<Vec<PathBuf>, TrainE
         cfg.n_per_class,
         cfg.rate_teacher,
         cfg.teacher_window,
+        cfg.teacher_anchor,
         netfile::GivenSigmas {
             eta: opts.eta_sigma_ln.is_some(),
             twin: opts.twin_sigma_ln.is_some(),
@@ -360,6 +369,7 @@ pub fn import(
         tr.n_per_class,
         tr.rate_teacher,
         tr.teacher_window,
+        tr.teacher_anchor,
     );
     Ok(Imported {
         spec,
@@ -376,11 +386,13 @@ fn describe(
     n_per_class: usize,
     rate_teacher: f64,
     teacher_window: Option<(f64, f64)>,
+    teacher_anchor: TeacherAnchor,
 ) -> NetConfig {
     let mut cfg = NetConfig {
         n_per_class,
         rate_teacher,
         teacher_window,
+        teacher_anchor,
         ..NetConfig::default()
     };
     let learning_of = |idx: usize| spec.learning.iter().find(|l| l.projection == idx);

@@ -30,6 +30,55 @@ pub struct Protocol {
     /// The teacher fires only within `(t_on, t_off)` s of each training presentation (`None`: the
     /// whole presentation); set from [`super::network::NetConfig::teacher_window`].
     pub teacher_window: Option<(f64, f64)>,
+    /// What the teacher window's times count from (the presentation start, or its first input
+    /// spike); set from [`super::network::NetConfig::teacher_anchor`].
+    pub teacher_anchor: TeacherAnchor,
+}
+
+/// What the teacher window `(t_on, t_off)` counts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TeacherAnchor {
+    /// The presentation start: the window is fixed in time (`order`, `xor`: the answer comes at a
+    /// known time).
+    #[default]
+    Start,
+    /// The first input spike of the presentation: the window follows the input, for tasks whose
+    /// cue comes at a varying time (`sync`: the volley falls anywhere in the first 70%). A
+    /// presentation without input spikes counts from its start.
+    FirstInput,
+}
+
+impl TeacherAnchor {
+    /// The anchor time of `p`, s from the presentation start.
+    pub fn time(self, p: &Presentation) -> f64 {
+        match self {
+            TeacherAnchor::Start => 0.0,
+            TeacherAnchor::FirstInput => p
+                .channels
+                .iter()
+                .filter_map(|c| c.iter().copied().reduce(f64::min))
+                .reduce(f64::min)
+                .unwrap_or(0.0),
+        }
+    }
+
+    /// The name used in network files and summaries (`start`, `first_input`).
+    pub fn name(self) -> &'static str {
+        match self {
+            TeacherAnchor::Start => "start",
+            TeacherAnchor::FirstInput => "first_input",
+        }
+    }
+
+    /// Parse [`TeacherAnchor::name`].
+    pub fn parse(s: &str) -> Option<TeacherAnchor> {
+        match s {
+            "start" => Some(TeacherAnchor::Start),
+            "first_input" => Some(TeacherAnchor::FirstInput),
+            _ => None,
+        }
+    }
 }
 
 impl Default for Protocol {
@@ -41,6 +90,7 @@ impl Default for Protocol {
             dt: 1e-4,
             eta_decay: 100.0,
             teacher_window: None,
+            teacher_anchor: TeacherAnchor::Start,
         }
     }
 }
@@ -125,25 +175,40 @@ pub struct RasterSample {
 }
 
 /// The teacher's spike trains for one presentation of class `label`: a regular train at `rate` on
-/// the label's channel, spikes at `(k + 1/2) / rate` inside the presentation, kept only inside
-/// `window` (`[t_on, t_off)`, s) when there is one; the other channels are silent.
+/// the label's channel, spikes at `anchor + (k + 1/2) / rate` inside the presentation, kept only
+/// inside `window` (`[anchor + t_on, anchor + t_off)`, s) when there is one; the other channels are
+/// silent. `anchor` is 0 for windows fixed in time ([`TeacherAnchor::time`]).
 pub fn teacher_train(
     label: usize,
     n_classes: usize,
     duration: f64,
     rate: f64,
     window: Option<(f64, f64)>,
+    anchor: f64,
 ) -> Vec<Vec<f64>> {
     let mut t = vec![Vec::new(); n_classes];
     if rate > 0.0 {
-        let n = (duration * rate).floor() as usize;
-        let (on, off) = window.unwrap_or((0.0, duration));
+        let (on, off) = match window {
+            Some((on, off)) => (anchor + on, (anchor + off).min(duration)),
+            None => (0.0, duration),
+        };
+        let phase = if window.is_some() { anchor } else { 0.0 };
+        let n = ((duration - phase).max(0.0) * rate).floor() as usize;
         t[label] = (0..n)
-            .map(|k| (k as f64 + 0.5) / rate)
+            .map(|k| phase + (k as f64 + 0.5) / rate)
             .filter(|&s| s >= on && s < off)
             .collect();
     }
     t
+}
+
+/// The teacher of a training presentation: its rate (Hz), window (s) and what the window counts
+/// from.
+#[derive(Debug, Clone, Copy)]
+struct Teacher {
+    rate: f64,
+    window: Option<(f64, f64)>,
+    anchor: TeacherAnchor,
 }
 
 /// Present `p` to `net` for `duration` then `gap` of silence; returns the output spike count per
@@ -151,15 +216,24 @@ pub fn teacher_train(
 fn present(
     net: &mut Network,
     p: &Presentation,
-    teacher: Option<(f64, Option<(f64, f64)>)>,
+    teacher: Option<Teacher>,
     layout: &Layout,
     n_per_class: usize,
     duration: f64,
     gap: f64,
 ) -> Result<(Vec<u64>, u64), BuildError> {
     net.present("in", &p.channels)?;
-    let (rate, window) = teacher.unwrap_or((0.0, None));
-    let t = teacher_train(p.label, layout.n_classes, duration, rate, window);
+    let t = match teacher {
+        Some(te) => teacher_train(
+            p.label,
+            layout.n_classes,
+            duration,
+            te.rate,
+            te.window,
+            te.anchor.time(p),
+        ),
+        None => vec![Vec::new(); layout.n_classes],
+    };
     net.present("teacher", &t)?;
     let start = net.rec.spikes.len();
     let out = net.rec.group("out").expect("out population");
@@ -457,7 +531,11 @@ pub fn run(
         let (_, err) = present(
             &mut net,
             p,
-            Some((rate_teacher, proto.teacher_window)),
+            Some(Teacher {
+                rate: rate_teacher,
+                window: proto.teacher_window,
+                anchor: proto.teacher_anchor,
+            }),
             layout,
             n_per_class,
             d,
@@ -512,12 +590,13 @@ pub fn run(
 
 #[cfg(test)]
 mod tests {
-    use super::teacher_train;
+    use super::{teacher_train, TeacherAnchor};
+    use crate::tasks::Presentation;
 
     #[test]
     fn a_gated_teacher_fires_only_inside_its_window_and_keeps_the_phase() {
-        let full = teacher_train(1, 3, 0.2, 70.0, None);
-        let gated = teacher_train(1, 3, 0.2, 70.0, Some((0.04, 0.09)));
+        let full = teacher_train(1, 3, 0.2, 70.0, None, 0.0);
+        let gated = teacher_train(1, 3, 0.2, 70.0, Some((0.04, 0.09)), 0.0);
         // 70 Hz over 200 ms: floor(14) spikes at (k + 1/2) / 70 s.
         assert_eq!(full[1].len(), 14);
         assert!(full[0].is_empty() && full[2].is_empty() && gated[0].is_empty());
@@ -532,6 +611,36 @@ mod tests {
         assert_eq!(gated[1], inside);
         assert_eq!(gated[1].len(), 3);
         // A window outside the presentation silences the teacher.
-        assert!(teacher_train(0, 2, 0.2, 100.0, Some((0.3, 0.4)))[0].is_empty());
+        assert!(teacher_train(0, 2, 0.2, 100.0, Some((0.3, 0.4)), 0.0)[0].is_empty());
+    }
+
+    #[test]
+    fn an_anchored_window_follows_the_first_input_spike() {
+        let p = Presentation {
+            channels: vec![vec![0.09, 0.1], vec![], vec![0.071, 0.15]],
+            label: 0,
+        };
+        assert_eq!(TeacherAnchor::FirstInput.time(&p), 0.071);
+        assert_eq!(TeacherAnchor::Start.time(&p), 0.0);
+        let silent = Presentation {
+            channels: vec![vec![], vec![]],
+            label: 1,
+        };
+        assert_eq!(TeacherAnchor::FirstInput.time(&silent), 0.0);
+        // 100 Hz from the anchor 71 ms, window 10-40 ms after it: 76 (outside), 86, 96, 106 ms.
+        let t = teacher_train(0, 2, 0.2, 100.0, Some((0.01, 0.04)), 0.071);
+        assert_eq!(t[0].len(), 3);
+        for (got, want) in t[0].iter().zip([0.086, 0.096, 0.106]) {
+            assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+        }
+        // Clipped at the presentation end: 100 Hz, anchor 180 ms, window 0-50 ms: 185, 195 ms.
+        let t = teacher_train(0, 2, 0.2, 100.0, Some((0.0, 0.05)), 0.18);
+        assert_eq!(t[0].len(), 2);
+        assert!(t[0].iter().all(|&s| s < 0.2));
+        assert_eq!(
+            TeacherAnchor::parse(TeacherAnchor::FirstInput.name()),
+            Some(TeacherAnchor::FirstInput)
+        );
+        assert_eq!(TeacherAnchor::parse("volley"), None);
     }
 }

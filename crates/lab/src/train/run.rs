@@ -422,6 +422,7 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
     };
     let protocol = Protocol {
         teacher_window: cfg.teacher_window,
+        teacher_anchor: cfg.teacher_anchor,
         ..protocol_of(opts)
     };
     Ok(Prepared {
