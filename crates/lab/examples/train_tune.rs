@@ -10,7 +10,7 @@
 //! NCOINC, WCOINC, CFLO/CFHI, COINCINH; integrators NINTEG, WINTS, WINTF (fan-in range); RAMPG (ramp
 //! groups of the sequence detectors), RAMPLOCAL (group-local detectors), RAMPSHUF (random-order detectors, 1 / 0), DZH (hidden error neurons' dead zone), W1CALO/W1CAHI/W1CATAU (the hidden layer's own calcium window:
 //! lower/upper threshold, trace time constant; unset: the shared window); output-layer
-//! calcium window (`calcium_out`): CAOTAU (trace tau, s), CAUP / CADOWN (direction thresholds). TON / TOFF: teacher window (s from the presentation start; `teacher_window`); TANCHOR=first counts them from the first input spike (`teacher_anchor`). PROFILE=dynapse2 with DIES=0-19 (or a comma list) runs
+//! calcium window (`calcium_out`): CAOTAU (trace tau, s), CAUP / CADOWN (direction thresholds). TON / TOFF: teacher window (s from the presentation start; `teacher_window`); TANCHOR=first counts them from the first input spike (`teacher_anchor`). STORAGE (`analog`, `nbit:4`, ...: weight storage, as `--storage`). PROFILE=dynapse2 with DIES=0-19 (or a comma list) runs
 //! the first seed on each die instead (learning-rate mismatch from the profile). Prints the learning
 //! curve of each seed (die) and the median final and best accuracies and the fraction of runs with
 //! final accuracy >= 0.85; MIXSIG_DEBUG_TRAIN=1 adds per-class scores. W1CAUP / W1CADOWN:
@@ -52,6 +52,9 @@ fn main() {
         feedback: fb,
         ..NetConfig::for_task(pat.name())
     };
+    if let Ok(st) = std::env::var("STORAGE") {
+        cfg.storage = mixsig_lab::train::run::parse_storage(&st).unwrap();
+    }
     let knobs: [(&str, &mut f64); 22] = [
         ("BIAS", &mut cfg.bias_rate),
         ("WBIAS", &mut cfg.w_bias_max),
