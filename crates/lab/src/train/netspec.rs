@@ -9,7 +9,8 @@
 //! class), `eo_p` and `eo_n` (as many as `out`), whose spikes are recorded; and a `[train]` table with
 //! `n_per_class`, `rate_teacher` and the roles of the projections by name: `w2` (plastic, onto `out`),
 //! optionally `w1` (plastic, input -> hidden) and `feedback` (the pair e+_out -> e+_hid,
-//! e-_out -> e-_hid), and optionally the teacher window `teacher_on`/`teacher_off` (both or neither).
+//! e-_out -> e-_hid), and optionally the teacher window `teacher_on`/`teacher_off` (both or neither)
+//! with what it counts from, `teacher_anchor` (`"start"` or `"first_input"`).
 
 use std::path::{Path, PathBuf};
 
