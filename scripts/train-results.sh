@@ -58,7 +58,7 @@ for task in $NBIT_TASKS; do
 done
 
 python3 - "$OUT" <<'PY'
-import json, sys, pathlib
+import json, pathlib, statistics, sys
 out = pathlib.Path(sys.argv[1])
 def load(name):
     p = out / name / "sweep.json"
@@ -86,8 +86,10 @@ for t in ["order", "sync"]:
     a, b = load(f"dynapse2-{t}-mirrored"), load(f"dynapse2-{t}-mirrored-nbit4")
     if a and b:
         ra = {(r['seed'], r['instance']): r['test_accuracy'] for r in a['rows']}
-        d = [abs(r['test_accuracy'] - ra[(r['seed'], r['instance'])]) for r in b['rows'] if (r['seed'], r['instance']) in ra]
-        lines.append(f"| {t} | 4-bit − analog, same dies | median diff {sorted(d)[len(d)//2]:.3f}, max {max(d):.3f} | | | | |")
+        d = [r['test_accuracy'] - ra[(r['seed'], r['instance'])] for r in b['rows'] if (r['seed'], r['instance']) in ra]
+        ad = [abs(x) for x in d]
+        near = sum(x <= 0.1 + 1e-9 for x in ad)
+        lines.append(f"| {t} | 4-bit − analog, same dies | signed median {statistics.median(d):+.3f} [{min(d):+.3f}, {max(d):+.3f}]; abs median {statistics.median(ad):.3f}, max {max(ad):.3f}; {near}/{len(d)} dies within 0.10 | | | | |")
 text = "\n".join(lines) + "\n"
 (out / "results.md").write_text(text)
 print(text)

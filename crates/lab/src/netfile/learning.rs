@@ -76,8 +76,9 @@ pub struct TrainSection {
     pub n_per_class: usize,
     /// Teacher rate, Hz.
     pub rate_teacher: f64,
-    /// The teacher fires only within `[t_on, t_off)` s of each training presentation (keys
-    /// `teacher_on`, `teacher_off`; both or neither); `None`: the whole presentation.
+    /// The teacher fires only within `[t_on, t_off)` s (counted from
+    /// [`TrainSection::teacher_anchor`]) of each training presentation (keys `teacher_on`,
+    /// `teacher_off`; both or neither); `None`: the whole presentation.
     pub teacher_window: Option<(f64, f64)>,
     /// What the window counts from (key `teacher_anchor`: `"start"`, the default, or
     /// `"first_input"`, the presentation's first input spike); only with a window.

@@ -150,15 +150,17 @@ pub struct NetConfig {
     /// calcium is below `theta_up`, depression only while it is above `theta_down`); `None`: the
     /// same window as the hidden layer ([`NetConfig::calcium`]).
     pub calcium_out: Option<CalciumWindow>,
-    /// When the teacher fires within a training presentation, `(t_on, t_off)` in s from the
-    /// presentation start (`None`: the whole presentation). The outputs answer in bursts after the
-    /// input; a teacher gated to that response window asks for a rate they can reach there, so the
-    /// error pair can fall silent once they do (docs/train-tuning.md, session 3: teacher window).
-    /// The regular train keeps its phase: spikes at `(k + 1/2) / rate` that fall in the window.
+    /// When the teacher fires within a training presentation, `(t_on, t_off)` in s from the anchor
+    /// ([`NetConfig::teacher_anchor`]: the presentation start by default) (`None`: the whole
+    /// presentation). The outputs answer in bursts after the input; a teacher gated to that response
+    /// window asks for a rate they can reach there, so the error pair can fall silent once they do
+    /// (docs/train-tuning.md, session 3: teacher window). The regular train keeps its phase from
+    /// the anchor: spikes at `anchor + (k + 1/2) / rate` that fall in the window.
     pub teacher_window: Option<(f64, f64)>,
     /// What [`NetConfig::teacher_window`] counts from: the presentation start (default) or the
     /// presentation's first input spike, so that the window follows a cue that comes at a varying
-    /// time (docs/train-tuning.md, session 5).
+    /// time (docs/train-tuning.md, session 5). The first spike of any channel opens it: with
+    /// recorded data, a stray early spike moves the window too.
     pub teacher_anchor: TeacherAnchor,
     /// Random-order detectors: each sequence detector's ramp runs over its own random permutation of
     /// the channels (within each of the [`NetConfig::ramp_groups`]) instead of the channel index, so
@@ -233,7 +235,7 @@ impl NetConfig {
     /// of a `dynapse2` hidden core) and a 70 Hz teacher gated to 10–50 ms after the presentation's
     /// first input spike ([`NetConfig::teacher_anchor`]): the volley comes at a different time in
     /// every presentation, and the outputs answer it within tens of ms, so the teacher asks for
-    /// two spikes where they can give them and the error pair falls silent once they do
+    /// two spikes where they can give them and the error pair falls nearly silent once they do
     /// (docs/train-tuning.md, session 5); direction-specific stop-learning on the outputs
     /// ([`NetConfig::stop_learning_out`]: session 3 of docs/train-tuning.md) stays a knob. `order` gates its teacher to the outputs' response
     /// window, 40–90 ms of the 200 ms presentation, at 70 Hz ([`NetConfig::teacher_window`]): the
@@ -257,6 +259,8 @@ impl NetConfig {
         match task {
             "sync" => NetConfig {
                 n_coinc: 16,
+                // Teacher spikes at +21.4 and +35.7 ms; the next, at exactly +50 ms, falls on the
+                // window's open end.
                 rate_teacher: 70.0,
                 teacher_window: Some((0.01, 0.05)),
                 teacher_anchor: TeacherAnchor::FirstInput,

@@ -27,8 +27,9 @@ pub struct Protocol {
     pub dt: f64,
     /// Learning-rate decay: `eta(n) = eta / (1 + n/eta_decay)` after `n` presentations (0: none).
     pub eta_decay: f64,
-    /// The teacher fires only within `(t_on, t_off)` s of each training presentation (`None`: the
-    /// whole presentation); set from [`super::network::NetConfig::teacher_window`].
+    /// The teacher fires only within `(t_on, t_off)` s (from [`Protocol::teacher_anchor`]) of each
+    /// training presentation (`None`: the whole presentation); set from
+    /// [`super::network::NetConfig::teacher_window`].
     pub teacher_window: Option<(f64, f64)>,
     /// What the teacher window's times count from (the presentation start, or its first input
     /// spike); set from [`super::network::NetConfig::teacher_anchor`].
