@@ -236,8 +236,11 @@ impl NetConfig {
     /// first input spike ([`NetConfig::teacher_anchor`]): the volley comes at a different time in
     /// every presentation, and the outputs answer it within tens of ms, so the teacher asks for
     /// two spikes where they can give them and the error pair falls nearly silent once they do
-    /// (docs/train-tuning.md, session 5); direction-specific stop-learning on the outputs
-    /// ([`NetConfig::stop_learning_out`]: session 3 of docs/train-tuning.md) stays a knob. `order` gates its teacher to the outputs' response
+    /// (docs/train-tuning.md, session 5). `sync` also stops an output's learning by direction
+    /// ([`NetConfig::stop_learning_out`]`(1.0, 0.5)`: no potentiation once its calcium is above 1,
+    /// ~20 Hz; no depression once it is below 0.5): the readout keeps what it learned instead of
+    /// jumping a whole 4-bit level on a late error spike (docs/train-tuning.md, session 6). `order`
+    /// gates its teacher to the outputs' response
     /// window, 40–90 ms of the 200 ms presentation, at 70 Hz ([`NetConfig::teacher_window`]): the
     /// error pair then falls silent once the outputs answer (`mixsig train --profile none --seeds
     /// 1..10`: error end/start median 0.098, accuracy median 1.00; docs/train-tuning.md, "Session 3:
@@ -264,6 +267,7 @@ impl NetConfig {
                 rate_teacher: 70.0,
                 teacher_window: Some((0.01, 0.05)),
                 teacher_anchor: TeacherAnchor::FirstInput,
+                calcium_out: Some(d.stop_learning_out(1.0, 0.5)),
                 ..d
             },
             "order" => NetConfig {
