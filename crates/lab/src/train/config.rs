@@ -238,8 +238,8 @@ impl NetConfig {
     /// two spikes where they can give them and the error pair falls nearly silent once they do
     /// (docs/train-tuning.md, session 5). `sync` also stops an output's learning by direction
     /// ([`NetConfig::stop_learning_out`]`(1.0, 0.5)`: no potentiation once its calcium is above 1,
-    /// ~20 Hz; no depression once it is below 0.5): the readout keeps what it learned instead of
-    /// jumping a whole 4-bit level on a late error spike (docs/train-tuning.md, session 6). `order`
+    /// ~20 Hz; no depression once it is below 0.5; docs/train-tuning.md, session 6: ideal median 0.95
+    /// -> 1.00, 4-bit median on dynapse2 0.825 -> 0.875, per die more scattered). `order`
     /// gates its teacher to the outputs' response
     /// window, 40–90 ms of the 200 ms presentation, at 70 Hz ([`NetConfig::teacher_window`]): the
     /// error pair then falls silent once the outputs answer (`mixsig train --profile none --seeds
