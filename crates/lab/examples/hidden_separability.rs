@@ -16,13 +16,8 @@ use mixsig_lab::tasks::{generate, Pattern, PatternConfig};
 use mixsig_lab::train::network::{build, NetConfig};
 
 fn main() {
-    let pat = match std::env::args().nth(1).as_deref() {
-        Some("sync") => Pattern::Sync,
-        Some("xor") => Pattern::Xor,
-        Some("frozen-poisson") => Pattern::FrozenPoisson,
-        _ => Pattern::Order,
-    };
-    let f = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<f64>().ok());
+    let pat = hidden_knobs::pattern_arg(std::env::args().nth(1).as_deref());
+    let f = hidden_knobs::env_f64;
     let n = f("N").unwrap_or(60.0) as usize;
     let seed = f("SEED").unwrap_or(1.0) as u64;
     let task = generate(pat, &PatternConfig::default(), n, 4, seed).unwrap();

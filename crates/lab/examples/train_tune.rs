@@ -21,7 +21,7 @@
 #[path = "common/hidden_knobs.rs"]
 mod hidden_knobs;
 use mixsig_chip::ChipProfile;
-use mixsig_lab::tasks::{generate, Pattern, PatternConfig};
+use mixsig_lab::tasks::{generate, PatternConfig};
 use mixsig_lab::train::network::{build, FeedbackMode, NetConfig};
 use mixsig_lab::train::placement::{bind_to_die, profile_eta_sigma};
 use mixsig_lab::train::protocol::{run, Protocol};
@@ -33,27 +33,35 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let pat = match args.get(1).map(|s| s.as_str()).unwrap_or("order") {
-        "sync" => Pattern::Sync,
-        "xor" => Pattern::Xor,
-        "frozen-poisson" => Pattern::FrozenPoisson,
-        _ => Pattern::Order,
+    let pat = hidden_knobs::pattern_arg(args.get(1).map(|s| s.as_str()));
+    let fb = match args.get(2) {
+        None => FeedbackMode::Mirrored,
+        Some(s) => FeedbackMode::parse(s).unwrap_or_else(|| {
+            hidden_knobs::fail(&format!(
+                "feedback {s:?} is not one of mirrored, random, none"
+            ))
+        }),
     };
-    let fb = args
-        .get(2)
-        .and_then(|s| FeedbackMode::parse(s))
-        .unwrap_or(FeedbackMode::Mirrored);
+    let u64_list = |what: &str, s: &str| -> Vec<u64> {
+        s.split(',')
+            .map(|x| {
+                x.trim().parse().unwrap_or_else(|_| {
+                    hidden_knobs::fail(&format!("{what} {s:?}: {x:?} is not an integer"))
+                })
+            })
+            .collect()
+    };
     let seeds: Vec<u64> = args
         .get(3)
-        .map(|s| s.split(',').filter_map(|x| x.parse().ok()).collect())
-        .unwrap_or_else(|| vec![1]);
-    let f = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<f64>().ok());
+        .map_or_else(|| vec![1], |s| u64_list("seeds", s));
+    let f = hidden_knobs::env_f64;
     let mut cfg = NetConfig {
         feedback: fb,
         ..NetConfig::for_task(pat.name())
     };
     if let Ok(st) = std::env::var("STORAGE") {
-        cfg.storage = mixsig_lab::train::run::parse_storage(&st).unwrap();
+        cfg.storage = mixsig_lab::train::run::parse_storage(&st)
+            .unwrap_or_else(|e| hidden_knobs::fail(&format!("environment STORAGE={st:?}: {e}")));
     }
     let knobs: [(&str, &mut f64); 22] = [
         ("BIAS", &mut cfg.bias_rate),
@@ -134,22 +142,29 @@ fn main() {
         cfg.teacher_window = Some((f("TON").unwrap_or(0.0), f("TOFF").unwrap_or(f64::INFINITY)));
     }
     proto.teacher_window = cfg.teacher_window;
-    if std::env::var("TANCHOR").as_deref() == Ok("first") {
-        cfg.teacher_anchor = mixsig_lab::train::protocol::TeacherAnchor::FirstInput;
+    match std::env::var("TANCHOR").as_deref() {
+        Err(_) | Ok("start") => {}
+        Ok("first") => cfg.teacher_anchor = mixsig_lab::train::protocol::TeacherAnchor::FirstInput,
+        Ok(v) => hidden_knobs::fail(&format!(
+            "environment TANCHOR={v:?} is not one of start, first"
+        )),
     }
     proto.teacher_anchor = cfg.teacher_anchor;
-    let profile = std::env::var("PROFILE")
-        .ok()
-        .map(|p| ChipProfile::builtin_or_load(&p).unwrap());
+    let profile = std::env::var("PROFILE").ok().map(|p| {
+        ChipProfile::builtin_or_load(&p)
+            .unwrap_or_else(|e| hidden_knobs::fail(&format!("environment PROFILE={p:?}: {e}")))
+    });
     if let Some(p) = &profile {
         cfg.eta_sigma_ln = profile_eta_sigma(p);
     }
     let dies: Vec<u64> = match std::env::var("DIES") {
-        Ok(d) if d.contains('-') => {
-            let (a, b) = d.split_once('-').unwrap();
-            (a.parse().unwrap()..=b.parse().unwrap()).collect()
-        }
-        Ok(d) => d.split(',').filter_map(|x| x.parse().ok()).collect(),
+        Ok(d) => match d.split_once('-') {
+            Some((a, b)) => {
+                let (a, b) = (u64_list("DIES", a)[0], u64_list("DIES", b)[0]);
+                (a..=b).collect()
+            }
+            None => u64_list("DIES", &d),
+        },
         Err(_) => vec![0],
     };
     let runs: Vec<(u64, u64)> = if profile.is_some() {

@@ -2,11 +2,37 @@
 //! read from the environment: coincidence detectors NCOINC, WCOINC, CFLO/CFHI (fan-in range),
 //! COINCINH; integrators NINTEG, WINTS, WINTF; ramp groups RAMPG, group-local detectors RAMPLOCAL and random-order detectors RAMPSHUF (1 on, 0 off).
 use mixsig_engine::spec::{Connectivity, NetworkSpec};
+use mixsig_lab::tasks::Pattern;
 use mixsig_lab::train::network::NetConfig;
 
-/// An environment variable parsed as a number (`None` when unset or not a number).
+/// Stop the harness with a message naming the bad knob (exit 2): a typo must not silently run the
+/// preset and be reported as a screen of the knob.
+pub fn fail(msg: &str) -> ! {
+    eprintln!("error: {msg}");
+    std::process::exit(2)
+}
+
+/// An environment variable parsed as a number (`None` when unset; exits with an error naming the
+/// variable and value when it is set but not a finite number).
 pub fn env_f64(k: &str) -> Option<f64> {
-    std::env::var(k).ok().and_then(|v| v.parse::<f64>().ok())
+    let v = std::env::var(k).ok()?;
+    match v.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() => Some(x),
+        _ => fail(&format!("environment {k}={v:?} is not a finite number")),
+    }
+}
+
+/// The task named by the first argument (`order` when absent; exits on an unknown name).
+pub fn pattern_arg(arg: Option<&str>) -> Pattern {
+    match arg.unwrap_or("order") {
+        "order" => Pattern::Order,
+        "sync" => Pattern::Sync,
+        "xor" => Pattern::Xor,
+        "frozen-poisson" => Pattern::FrozenPoisson,
+        other => fail(&format!(
+            "pattern {other:?} is not one of order, sync, frozen-poisson, xor"
+        )),
+    }
 }
 
 /// Override the hidden-layer structure fields of `cfg` that are set in the environment.
