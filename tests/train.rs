@@ -443,6 +443,25 @@ fn unknown_pattern_feedback_storage_list_valid_values() {
     let r = mixsig(&["train", "--export-network", "somewhere", "--seeds", "1..2"]);
     assert!(!r.ok(), "{r}");
     assert!(r.stderr.contains("cannot be used with"), "{r}");
+    // Too few presentations: the error quotes the numbers asked for (it once said 1 for 0).
+    let out = TempDir::new("train-too-few");
+    let dir = out.path().join("t");
+    let d = dir.to_str().unwrap();
+    let r = mixsig(&[
+        "train",
+        "--n-test",
+        "0",
+        "--presentations",
+        "10",
+        "--out",
+        d,
+    ]);
+    assert!(!r.ok(), "{r}");
+    assert!(r.stderr.contains("got 10 and 0"), "{r}");
+    let r = mixsig(&["train", "--presentations", "0", "--out", d]);
+    assert!(!r.ok(), "{r}");
+    assert!(r.stderr.contains("presentations must be > 0"), "{r}");
+    assert!(!dir.exists(), "nothing written on failure");
 }
 
 /// A sweep runs every (seed, instance) like a single run would, in parallel: the same rows on 1 and

@@ -281,8 +281,8 @@ pub fn load_task(opts: &TrainOptions) -> Result<TaskSet, TrainError> {
         TaskSource::Pattern(p) => Ok(tasks::generate(
             *p,
             &opts.pattern_config,
-            opts.presentations.max(1),
-            opts.n_test.max(1),
+            opts.presentations,
+            opts.n_test,
             opts.seed,
         )?),
         TaskSource::Data(dir) => Ok(tasks::load_dir(dir)?),
