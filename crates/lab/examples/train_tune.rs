@@ -36,11 +36,9 @@ fn main() {
     let pat = hidden_knobs::pattern_arg(args.get(1).map(|s| s.as_str()));
     let fb = match args.get(2) {
         None => FeedbackMode::Mirrored,
-        Some(s) => FeedbackMode::parse(s).unwrap_or_else(|| {
-            hidden_knobs::fail(&format!(
-                "feedback {s:?} is not one of mirrored, random, none"
-            ))
-        }),
+        Some(s) => {
+            mixsig_lab::train::run::parse_feedback(s).unwrap_or_else(|e| hidden_knobs::fail(&e))
+        }
     };
     let u64_list = |what: &str, s: &str| -> Vec<u64> {
         s.split(',')
@@ -167,6 +165,9 @@ fn main() {
         },
         Err(_) => vec![0],
     };
+    if dies.is_empty() {
+        hidden_knobs::fail("environment DIES names no die (a range a-b needs a <= b)");
+    }
     let runs: Vec<(u64, u64)> = if profile.is_some() {
         dies.iter().map(|&d| (seeds[0], d)).collect()
     } else {

@@ -22,17 +22,12 @@ pub fn env_f64(k: &str) -> Option<f64> {
     }
 }
 
-/// The task named by the first argument (`order` when absent; exits on an unknown name).
+/// The task named by the first argument (`order` when absent; exits on an unknown name, listing the
+/// valid ones: the library's `Pattern::from_str`).
 pub fn pattern_arg(arg: Option<&str>) -> Pattern {
-    match arg.unwrap_or("order") {
-        "order" => Pattern::Order,
-        "sync" => Pattern::Sync,
-        "xor" => Pattern::Xor,
-        "frozen-poisson" => Pattern::FrozenPoisson,
-        other => fail(&format!(
-            "pattern {other:?} is not one of order, sync, frozen-poisson, xor"
-        )),
-    }
+    arg.unwrap_or("order")
+        .parse()
+        .unwrap_or_else(|e: String| fail(&e))
 }
 
 /// Override the hidden-layer structure fields of `cfg` that are set in the environment.
