@@ -162,6 +162,13 @@ fn bind_chip(
     let mut run = mixsig_lab::chipnet::bind(&nf.spec, &nf.chip, &profile, seed, file_name)?;
     let mut instance = seed.to_string();
     if let Some(path) = &a.instance_file {
+        if nf.chip.calibrate {
+            bail!(
+                "{}: [chip] calibrate = true, but a die loaded from {} keeps the biases it was saved with",
+                file_name,
+                path.display()
+            );
+        }
         if !run.biases.is_empty() {
             bail!(
                 "{}: the network sets biases ({}), but a die loaded from {} keeps the biases it was saved with",
@@ -181,5 +188,6 @@ fn bind_chip(
         instance,
         placement: run.placement,
         biases: run.biases,
+        calibration: run.calibration,
     }))
 }

@@ -86,6 +86,12 @@ pub struct TrainArgs {
     /// network's bias requests on the die, per core; needs a profile.
     #[arg(long, value_name = "FILE.toml")]
     biases: Option<PathBuf>,
+    /// Calibrate the die before training, as on a real chip: every bias of each core the network
+    /// occupies is corrected for that core's die- and core-level mismatch, measured on the core's
+    /// median neuron (docs/network-format.md, Calibration); each device keeps its own mismatch.
+    /// Needs a profile.
+    #[arg(long)]
+    calibrate: bool,
     /// Write the preset network of these options as DIR/network.toml (+ weight CSVs) and exit; a
     /// path ending in .toml names the file (tables then go to a directory named after it).
     #[arg(long, value_name = "DIR|FILE.toml", conflicts_with_all = ["seeds", "instances"])]
@@ -193,6 +199,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
         biases: a.biases.clone(),
         twin_sigma_ln: a.twin_sigma,
         update: a.update,
+        calibrate: a.calibrate,
         ..defaults
     };
     if let Some(dir) = &a.export_network {
@@ -231,7 +238,12 @@ pub fn run(a: TrainArgs) -> Result<()> {
     let files = run::write_outputs(&o, &a.out)?;
 
     let on = match &o.chip {
-        Some(c) => format!("a `{}` die (instance {})", c.profile, c.instance),
+        Some(c) => format!(
+            "a `{}` die (instance {}{})",
+            c.profile,
+            c.instance,
+            if c.calibrated { ", calibrated" } else { "" }
+        ),
         None => "ideal circuits (no die)".into(),
     };
     println!(

@@ -208,7 +208,15 @@ fn main() {
         // The xor conjunction control (XW, XRAMP; rising by default).
         hidden_knobs::cross_ramp(&mut spec, layout.w1, &cfg, task.n_channels, 1.0);
         if let Some(p) = &profile {
-            bind_to_die(&mut spec, &[], p, die, &[]).unwrap();
+            bind_to_die(
+                &mut spec,
+                &[],
+                p,
+                die,
+                &[],
+                std::env::var_os("CALIB").is_some(),
+            )
+            .unwrap();
         }
         let r = run(
             &spec,

@@ -10,6 +10,8 @@
 //!   are not biases (capacitances, slope factors, ...) belong to the profile and are rejected.
 //! - Requests: a current, a (coarse, fine) code, a time (leak time constant or pulse width, through the
 //!   profile's nominal capacitance), or a gain ratio (times the same block's leak current on that core).
+//! - Calibration (`[chip] calibrate = true`): the requests of every core the network occupies are
+//!   corrected for that core's die- and core-level mismatch ([`crate::calibrate`]).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -21,6 +23,7 @@ use mixsig_circuits::transistor::{current_from_pulse_width, current_from_tau};
 use mixsig_circuits::NeuronParams;
 use mixsig_engine::spec::{ChipBinding, NetworkSpec};
 
+use crate::calibrate::{calibrate, Correction};
 use crate::located::FileError;
 use crate::netfile::{BiasRequest, ChipSection};
 
@@ -55,6 +58,8 @@ pub struct ChipRun {
     pub placement: Vec<PlacedPopulation>,
     /// Biases set by the network.
     pub biases: Vec<SetBias>,
+    /// What the per-die calibration changed (`[chip] calibrate`; empty without it).
+    pub calibration: Vec<Correction>,
 }
 
 /// Convert a time target into a current for `param`, using the profile's nominal layout.
@@ -289,6 +294,16 @@ pub fn bind(
             .map_err(|e| err(file, w.line, &w.origin, e.to_string()))?;
         set.push((core, bias, w.origin.clone()));
     }
+    let mut calibration = Vec::new();
+    if chip.calibrate {
+        let mut used: Vec<u32> = placement.iter().flat_map(|p| p.cores.clone()).collect();
+        used.sort_unstable();
+        used.dedup();
+        let (s, c) = calibrate(profile, seed, &settings, &used)
+            .map_err(|e| err(file, 0, "chip.calibrate", e.to_string()))?;
+        settings = s;
+        calibration = c;
+    }
     let instance = ChipInstance::with_biases(profile, seed, &settings)
         .map_err(|e| err(file, 0, "", e.to_string()))?;
     let biases = set
@@ -313,6 +328,7 @@ pub fn bind(
         },
         placement,
         biases,
+        calibration,
     })
 }
 

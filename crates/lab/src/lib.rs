@@ -2,6 +2,7 @@
 //! plots, and experiments composed of simulations (F–I curves, ...).
 #![deny(missing_docs)]
 
+pub mod calibrate;
 pub mod chipcmd;
 pub mod chipnet;
 pub mod fi;

@@ -60,6 +60,8 @@ pub struct ChipInfo {
     pub placement: Vec<crate::chipnet::PlacedPopulation>,
     /// Biases the network set, as realized.
     pub biases: Vec<crate::chipnet::SetBias>,
+    /// What the per-die calibration changed (`[chip] calibrate = true`; empty without it).
+    pub calibration: Vec<crate::calibrate::Correction>,
 }
 
 /// Per-population line of the summary.

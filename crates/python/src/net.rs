@@ -209,6 +209,13 @@ fn bind_chip(
         mixsig_lab::chipnet::bind(&nf.spec, &nf.chip, &profile, seed, file_name).map_err(py_err)?;
     let mut inst_name = seed.to_string();
     if let Some(path) = &instance_file {
+        if nf.chip.calibrate {
+            return Err(py_msg(format!(
+                "{}: [chip] calibrate = true, but a die loaded from {} keeps the biases it was saved with",
+                file_name,
+                path.display()
+            )));
+        }
         if !run.biases.is_empty() {
             return Err(py_msg(format!(
                 "{}: the network sets biases ({}), but a die loaded from {} keeps the biases it was saved with",
@@ -233,6 +240,7 @@ fn bind_chip(
         instance: inst_name,
         placement: run.placement,
         biases: run.biases,
+        calibration: run.calibration,
     }))
 }
 

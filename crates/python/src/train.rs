@@ -11,7 +11,7 @@ use crate::{chain, py_msg, to_json};
 
 /// Train; returns the outcome as JSON (`summary.json` of the CLI plus `group_sizes` and `w_max`).
 #[pyfunction]
-#[pyo3(signature = (pattern = None, data = None, profile = Some("dynapse2".to_string()), instance = 0, seed = 1, presentations = 200, feedback = "mirrored", storage = "analog", n_test = 20, test_every = 50, dt = None, no_hidden = false, eta_sigma = None, out = None))]
+#[pyo3(signature = (pattern = None, data = None, profile = Some("dynapse2".to_string()), instance = 0, seed = 1, presentations = 200, feedback = "mirrored", storage = "analog", n_test = 20, test_every = 50, dt = None, no_hidden = false, eta_sigma = None, calibrate = false, out = None))]
 #[allow(clippy::too_many_arguments)]
 fn train_json(
     py: Python<'_>,
@@ -28,6 +28,7 @@ fn train_json(
     dt: Option<Bound<'_, PyAny>>,
     no_hidden: bool,
     eta_sigma: Option<f64>,
+    calibrate: bool,
     out: Option<PathBuf>,
 ) -> PyResult<String> {
     let task = match (data, pattern) {
@@ -57,6 +58,7 @@ fn train_json(
             .unwrap_or(defaults.dt),
         no_hidden,
         eta_sigma_ln: eta_sigma,
+        calibrate,
         ..defaults
     };
     let o = py

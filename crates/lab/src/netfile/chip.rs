@@ -13,6 +13,7 @@ use crate::located::{line_of, Constraint, FileError, Located, Q};
 pub(super) struct RawChip {
     profile: Option<String>,
     instance: Option<u64>,
+    calibrate: Option<bool>,
     #[serde(default)]
     bias: Vec<RawBias>,
 }
@@ -68,6 +69,9 @@ pub struct ChipSection {
     pub profile: Option<String>,
     /// `[chip] instance` (die seed).
     pub instance: Option<u64>,
+    /// `[chip] calibrate`: calibrate the biases of every core the network uses on the die
+    /// ([`crate::calibrate`]).
+    pub calibrate: bool,
     /// `[[chip.bias]]` entries.
     pub biases: Vec<BiasEntry>,
     /// Requested core of each population (`core = N`), in population order.
@@ -86,6 +90,7 @@ pub(super) fn parse(
 ) -> Result<(), FileError> {
     section.profile = c.profile.clone();
     section.instance = c.instance;
+    section.calibrate = c.calibrate.unwrap_or(false);
     for (i, b) in c.bias.iter().enumerate() {
         let key = format!("chip.bias[{}]", i + 1);
         let at = b.name.span().start;

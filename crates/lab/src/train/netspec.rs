@@ -196,6 +196,8 @@ pub struct Imported {
     pub cfg: NetConfig,
     /// Requested core of each population (`core = N`).
     pub cores: Vec<Option<u32>>,
+    /// `[chip] calibrate = true`: calibrate the die before training.
+    pub calibrate: bool,
 }
 
 /// Read a training network from `path` for `task`. `eta_sigma` and `twin_sigma` are (command line,
@@ -377,6 +379,7 @@ pub fn import(
         layout,
         cfg,
         cores: nf.chip.cores.clone(),
+        calibrate: nf.chip.calibrate,
     })
 }
 

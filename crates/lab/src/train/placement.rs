@@ -27,6 +27,7 @@ use mixsig_engine::NetworkSpec;
 use serde::Serialize;
 
 use super::run::TrainError;
+use crate::calibrate::Correction;
 use crate::chipnet::{self, PlacedPopulation, SetBias};
 use crate::netfile::{BiasEntry, BiasRequest, ChipSection};
 
@@ -45,6 +46,10 @@ pub struct ChipInfo {
     pub placement: Vec<PlacedPopulation>,
     /// Biases the run set, as the generator realized them.
     pub biases: Vec<SetBias>,
+    /// Whether the die was calibrated ([`crate::calibrate`]).
+    pub calibrated: bool,
+    /// What the calibration changed, per core and bias (empty without calibration).
+    pub calibration: Vec<Correction>,
 }
 
 /// Lognormal sigma of a synapse's learning rate on `profile`: the per-device component of the weight
@@ -103,12 +108,15 @@ fn projection_max(spec: &NetworkSpec, i: usize) -> f64 {
 /// the die description and warnings. `cores[i]` (when given) places population `i` on that core;
 /// the others go by role (see the module docs). `extra` are bias settings from a bias file (`mixsig
 /// tune` writes one): each overrides what the network would request for that bias on its core(s).
+/// `calibrate`: correct the requests of every occupied core for the die's core-level mismatch
+/// ([`crate::calibrate`]), as a user calibrates a chip before running on it.
 pub fn bind_to_die(
     spec: &mut NetworkSpec,
     cores: &[Option<u32>],
     profile: &ChipProfile,
     instance: u64,
     extra: &[BiasEntry],
+    calibrate: bool,
 ) -> Result<(ChipInfo, Vec<String>), TrainError> {
     let n_cores = profile.architecture.cores;
     let mut warnings = Vec::new();
@@ -127,6 +135,7 @@ pub fn bind_to_die(
                 )
             })
             .collect(),
+        calibrate,
         ..ChipSection::default()
     };
     // Per-neuron parameters (the preset's hidden thresholds) cannot be biases; a core shares the
@@ -243,6 +252,8 @@ pub fn bind_to_die(
             weight_format: profile.weights.name().to_string(),
             placement: run.placement,
             biases: run.biases,
+            calibrated: calibrate,
+            calibration: run.calibration,
         },
         warnings,
     ))

@@ -85,6 +85,8 @@ pub struct TrainOptions {
     pub twin_sigma_ln: Option<f64>,
     /// When the weight-update circuits act.
     pub update: UpdateMode,
+    /// Calibrate the die's biases before training ([`crate::calibrate`]; needs a profile).
+    pub calibrate: bool,
 }
 
 impl Default for TrainOptions {
@@ -108,6 +110,7 @@ impl Default for TrainOptions {
             biases: None,
             twin_sigma_ln: None,
             update: UpdateMode::Event,
+            calibrate: false,
         }
     }
 }
@@ -367,7 +370,7 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
     let twin = opts
         .twin_sigma_ln
         .unwrap_or_else(|| profile.as_ref().map(profile_twin_sigma).unwrap_or(0.0));
-    let (mut spec, layout, cfg, cores) = match &opts.network {
+    let (mut spec, layout, cfg, cores, calibrate) = match &opts.network {
         Some(f) => {
             let n = super::netspec::import(
                 f,
@@ -376,15 +379,27 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
                 (opts.twin_sigma_ln, twin),
             )
             .map_err(TrainError::Network)?;
-            (n.spec, n.layout, n.cfg, n.cores)
+            (
+                n.spec,
+                n.layout,
+                n.cfg,
+                n.cores,
+                opts.calibrate || n.calibrate,
+            )
         }
         None => {
             let mut cfg = net_config(opts, sigma);
             cfg.twin_sigma_ln = twin;
             let (s, l) = network::build(task.n_channels, task.n_classes, &cfg, opts.seed);
-            (s, l, cfg, Vec::new())
+            (s, l, cfg, Vec::new(), opts.calibrate)
         }
     };
+    if calibrate && profile.is_none() {
+        return Err(TrainError::Invalid(
+            "calibration needs a chip profile (ideal circuits without a die have nothing to calibrate)"
+                .into(),
+        ));
+    }
     let extra = match (&opts.biases, &profile) {
         (Some(path), Some(_)) => {
             let biases = crate::netfile::load_bias_file(path)?.biases;
@@ -415,7 +430,7 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
     };
     let (chip, warnings) = match &profile {
         Some(p) => {
-            let (c, w) = bind_to_die(&mut spec, &cores, p, opts.instance, &extra)?;
+            let (c, w) = bind_to_die(&mut spec, &cores, p, opts.instance, &extra, calibrate)?;
             (Some(c), w)
         }
         None => (None, Vec::new()),

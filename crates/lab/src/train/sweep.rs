@@ -149,9 +149,10 @@ pub fn sweep(
     };
     Ok(SweepSummary {
         config: format!(
-            "{} on {}, {:?} feedback, {} weights, {} update, {} presentations{}",
+            "{} on {}{}, {:?} feedback, {} weights, {} update, {} presentations{}",
             base.task.describe(),
             base.profile.as_deref().unwrap_or("ideal circuits (no die)"),
+            if base.calibrate { " (calibrated)" } else { "" },
             base.feedback,
             super::run::storage_name(&base.storage),
             base.update.name(),

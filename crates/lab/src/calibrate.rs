@@ -1,0 +1,126 @@
+//! Per-die bias calibration: what a user does with a fresh chip before running a network on it.
+//!
+//! A bias current on a die differs from its design value by three factors:
+//!
+//! 1. the bias generator's DAC (its branch and coarse-range mismatch) — already handled when a
+//!    current is requested: the code is searched on the die's own generator;
+//! 2. the die- and core-level device mismatch that every neuron of a core shares (threshold-voltage
+//!    and capacitance-density gradients: the `global` and `core` components of the profile's
+//!    mismatch, and the process corner);
+//! 3. each device's own mismatch.
+//!
+//! Calibration measures (2) for every bias of a core — the median, over all neurons of the core, of
+//! the realized parameter relative to the core's nominal value, as measuring the core's median
+//! neuron on the bench would — and requests the bias again, divided by that factor. A leak or pulse
+//! bias (`i_tau_*`, `i_ref`, `i_pulse`, `i_pulse_ahp`) is also multiplied by the median factor of
+//! its capacitor, so that the time constant, not the current, is restored. Weight bases are divided
+//! by the median factor of the core's weight transistors. (3) stays: calibration moves each core's
+//! median neuron back to the design point, not every neuron. Biases given as explicit codes are
+//! left alone (the user chose the code).
+
+use mixsig_chip::instance::InstanceError;
+use mixsig_chip::names::{BiasTarget, BIASES};
+use mixsig_chip::{BiasSettings, BiasValue, ChipInstance, ChipProfile};
+use serde::Serialize;
+
+/// Synapse slots per neuron sampled for a core's weight-transistor factor.
+const WEIGHT_SLOTS: u32 = 8;
+
+/// One bias moved by the calibration.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Correction {
+    /// Core.
+    pub core: u32,
+    /// DYNAP-SE2 bias name.
+    pub bias: String,
+    /// The core's measured median factor of what the bias sets (current, or current over
+    /// capacitance for leak and pulse biases; the weight transistor for weight bases).
+    pub factor: f64,
+    /// Requested current before calibration, A.
+    pub requested: f64,
+    /// Requested current after calibration (`requested / factor`), A.
+    pub calibrated: f64,
+}
+
+/// The capacitor whose mismatch a leak or pulse bias must compensate (its time constant or width is
+/// `C U_T / (kappa I)` or `V C / I`).
+fn capacitor_of(param: &str) -> Option<&'static str> {
+    Some(match param {
+        "i_tau_mem" => "c_mem",
+        "i_tau_ampa" => "c_ampa",
+        "i_tau_nmda" => "c_nmda",
+        "i_tau_gaba" => "c_gaba",
+        "i_tau_shunt" => "c_shunt",
+        "i_tau_ahp" => "c_ahp",
+        "i_ref" => "c_ref",
+        "i_pulse" => "c_pulse",
+        "i_pulse_ahp" => "c_pulse_ahp",
+        _ => return None,
+    })
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n == 0 {
+        1.0
+    } else if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
+}
+
+/// The calibrated bias settings of die `seed` of `profile` for `settings` on `cores` (other cores
+/// keep their settings), with the corrections made. Every neuron of a core is measured.
+pub fn calibrate(
+    profile: &ChipProfile,
+    seed: u64,
+    settings: &BiasSettings,
+    cores: &[u32],
+) -> Result<(BiasSettings, Vec<Correction>), InstanceError> {
+    let die = ChipInstance::with_biases(profile, seed, settings)?;
+    let neurons = profile.architecture.neurons_per_core;
+    let mut out = settings.clone();
+    let mut corrections = Vec::new();
+    for &core in cores {
+        let factor_of = |name: &str| {
+            median(
+                (0..neurons)
+                    .map(|n| die.neuron_factor(core, n, name))
+                    .collect(),
+            )
+        };
+        let weight = median(
+            (0..neurons)
+                .flat_map(|n| (0..WEIGHT_SLOTS).map(move |s| (n, s)))
+                .map(|(n, s)| die.weight_factor(core, n, s))
+                .collect(),
+        );
+        for b in BIASES {
+            let Some(report) = die.core(core).report.iter().find(|r| r.bias == b.name) else {
+                continue;
+            };
+            let BiasValue::Current(requested) = report.requested else {
+                continue; // an explicit code: the user's choice
+            };
+            let factor = match b.target {
+                BiasTarget::Param(p) => factor_of(p) / capacitor_of(p).map_or(1.0, &factor_of),
+                BiasTarget::WeightBase(_) => weight,
+            };
+            if factor == 1.0 || !(factor.is_finite() && factor > 0.0) || requested <= 0.0 {
+                continue;
+            }
+            let calibrated = requested / factor;
+            out.set(Some(core), b.name, BiasValue::Current(calibrated))?;
+            corrections.push(Correction {
+                core,
+                bias: b.name.to_string(),
+                factor,
+                requested,
+                calibrated,
+            });
+        }
+    }
+    Ok((out, corrections))
+}
