@@ -240,6 +240,16 @@ def test_train_small_run():
     assert r.summary["chip"] is None
 
 
+def test_train_calibrate_on_a_die_and_its_error_without_one(cli, tmp_path):
+    r = mixsig.train("order", instance=3, presentations=2, test_every=2, n_test=2, calibrate=True)
+    assert r.summary["chip"]["calibrated"] is True
+    assert {c["core"] for c in r.summary["chip"]["calibration"]} == {0, 1, 2, 3}
+    with pytest.raises(mixsig.MixsigError) as e:
+        mixsig.train(profile=None, presentations=2, calibrate=True)
+    assert str(e.value) == cli_error(cli, "train", "--profile", "none", "--presentations", "2",
+                                     "--calibrate", "--out", str(tmp_path))
+
+
 def test_help_is_useful():
     text = pydoc.render_doc(mixsig.train, renderer=pydoc.plaintext)
     for word in ("feedback", "presentations", "profile", "learning curve", "MixsigError"):

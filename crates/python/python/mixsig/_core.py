@@ -391,6 +391,7 @@ def train(
     dt: Optional[Quantity] = None,
     no_hidden: bool = False,
     eta_sigma: Optional[float] = None,
+    calibrate: bool = False,
     out: Optional[PathLike] = None,
 ) -> TrainResult:
     """Train the error-propagation network on a spike-timing task, as `mixsig train`.
@@ -417,6 +418,8 @@ def train(
         no_hidden: no hidden layer (baseline).
         eta_sigma: lognormal sigma of the per-synapse learning rates (default: the profile's
             weight-transistor mismatch; 0 without a profile).
+        calibrate: calibrate the die's biases before training (``--calibrate``: each core's
+            biases corrected for its die- and core-level mismatch; needs a profile).
         out: also write the CLI's files there (summary.json, learning_curve.csv, plots).
 
     Returns:
@@ -445,6 +448,7 @@ def train(
             dt=dt,
             no_hidden=no_hidden,
             eta_sigma=eta_sigma,
+            calibrate=calibrate,
             out=None if out is None else Path(out),
         )
     )
