@@ -111,8 +111,13 @@ pub fn run(a: SimArgs) -> Result<()> {
         );
     }
     if let Some(c) = &summary.chip {
+        let cal = if c.calibration.is_empty() {
+            String::new()
+        } else {
+            format!(", calibrated: {} biases corrected", c.calibration.len())
+        };
         println!(
-            "on a die of profile `{}` (instance {}):",
+            "on a die of profile `{}` (instance {}{cal}):",
             c.profile, c.instance
         );
         for p in &c.placement {
