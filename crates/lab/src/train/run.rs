@@ -394,7 +394,9 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
             (s, l, cfg, Vec::new(), opts.calibrate)
         }
     };
-    if calibrate && profile.is_none() {
+    // Asked for on the command line without a die: an error. A network file's `[chip] calibrate`
+    // applies only when the run has a die (as in `mixsig sim`).
+    if opts.calibrate && profile.is_none() {
         return Err(TrainError::Invalid(
             "calibration needs a chip profile (ideal circuits without a die have nothing to calibrate)"
                 .into(),
