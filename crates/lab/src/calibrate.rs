@@ -9,22 +9,23 @@
 //!    mismatch, and the process corner);
 //! 3. each device's own mismatch.
 //!
-//! Calibration measures (2) for every bias of a core — the median, over the neurons of the core, of
-//! the realized parameter relative to the core's nominal value, as measuring the core's median
-//! neuron on the bench would — and requests the bias again, divided by that factor. A leak or pulse
-//! bias (`i_tau_*`, `i_ref`, `i_pulse`, `i_pulse_ahp`) is also multiplied by the median factor of
-//! its capacitor, so that the time constant, not the current, is restored. Weight bases are divided
-//! by the median factor of the core's weight transistors. (3) stays: calibration moves each core's
-//! median neuron back to the design point, not every neuron. Biases given as explicit codes are
-//! left alone (the user chose the code).
+//! Calibration measures (2) for every neuron and synapse-circuit bias of a core — the median, over
+//! the neurons of the core, of the realized parameter relative to the core's nominal value, as
+//! measuring the core's median neuron on the bench would — and requests the bias again, divided by
+//! that factor. Leak and pulse biases (`i_tau_*`, `i_ref`, `i_pulse`, `i_pulse_ahp`) and the gain
+//! biases (`i_gain_*`, whose circuits use `i_gain / i_tau`) are also multiplied by the median factor
+//! of their block's capacitor, so that time constants and gain ratios, not currents, are restored.
+//! (3) stays: calibration moves each core's median neuron back to the design point, not every
+//! neuron. Not calibrated: biases given as explicit codes (the user chose the code), and the weight
+//! bases (`SYAM_W*`): a weight is requested as a current and quantized over the core's bases, so
+//! rescaling the bases only changes which mask is picked, not the current the synapse's own
+//! transistor then makes; synaptic weights keep the die's weight-transistor mismatch, its shared
+//! part included.
 
 use mixsig_chip::instance::InstanceError;
 use mixsig_chip::names::{BiasTarget, BIASES};
 use mixsig_chip::{BiasSettings, BiasValue, ChipInstance, ChipProfile};
 use serde::Serialize;
-
-/// Synapse slots per neuron sampled for a core's weight-transistor factor.
-const WEIGHT_SLOTS: u32 = 8;
 
 /// Neurons measured per core at most (the median of 1024 lognormal factors is within ~0.5 % of the
 /// core's factor for a 14 % device spread).
@@ -37,8 +38,8 @@ pub struct Correction {
     pub core: u32,
     /// DYNAP-SE2 bias name.
     pub bias: String,
-    /// The core's measured median factor of what the bias sets (current, or current over
-    /// capacitance for leak and pulse biases; the weight transistor for weight bases).
+    /// The core's measured median factor of what the bias sets (its current, or the current over
+    /// its block's capacitance for leak, pulse and gain biases).
     pub factor: f64,
     /// Requested current before calibration, A.
     pub requested: f64,
@@ -46,16 +47,17 @@ pub struct Correction {
     pub calibrated: f64,
 }
 
-/// The capacitor whose mismatch a leak or pulse bias must compensate (its time constant or width is
-/// `C U_T / (kappa I)` or `V C / I`).
+/// The capacitor whose mismatch a bias must compensate: a leak's time constant is `C U_T / (kappa
+/// I)`, a pulse's width `V C / I`; a gain bias follows its block's leak so that `i_gain / i_tau`
+/// keeps its design value.
 fn capacitor_of(param: &str) -> Option<&'static str> {
     Some(match param {
-        "i_tau_mem" => "c_mem",
-        "i_tau_ampa" => "c_ampa",
-        "i_tau_nmda" => "c_nmda",
-        "i_tau_gaba" => "c_gaba",
-        "i_tau_shunt" => "c_shunt",
-        "i_tau_ahp" => "c_ahp",
+        "i_tau_mem" | "i_gain_mem" => "c_mem",
+        "i_tau_ampa" | "i_gain_ampa" => "c_ampa",
+        "i_tau_nmda" | "i_gain_nmda" => "c_nmda",
+        "i_tau_gaba" | "i_gain_gaba" => "c_gaba",
+        "i_tau_shunt" | "i_gain_shunt" => "c_shunt",
+        "i_tau_ahp" | "i_gain_ahp" => "c_ahp",
         "i_ref" => "c_ref",
         "i_pulse" => "c_pulse",
         "i_pulse_ahp" => "c_pulse_ahp",
@@ -96,12 +98,6 @@ pub fn calibrate(
                     .collect(),
             )
         };
-        let weight = median(
-            (0..neurons)
-                .flat_map(|n| (0..WEIGHT_SLOTS).map(move |s| (n, s)))
-                .map(|(n, s)| die.weight_factor(core, n, s))
-                .collect(),
-        );
         for b in BIASES {
             let Some(report) = die.core(core).report.iter().find(|r| r.bias == b.name) else {
                 continue;
@@ -111,7 +107,7 @@ pub fn calibrate(
             };
             let factor = match b.target {
                 BiasTarget::Param(p) => factor_of(p) / capacitor_of(p).map_or(1.0, &factor_of),
-                BiasTarget::WeightBase(_) => weight,
+                BiasTarget::WeightBase(_) => continue, // see the module docs
             };
             if factor == 1.0 || !(factor.is_finite() && factor > 0.0) || requested <= 0.0 {
                 continue;
