@@ -195,9 +195,14 @@ fn a_profile_without_mismatch_needs_no_correction() {
 fn a_malformed_calibrate_key_is_located() {
     let text = NET.replace("CAL", "\"yes\"");
     let e = parse(&text, "cal.toml", None).expect_err("calibrate must be a boolean");
+    let line = 1 + text
+        .lines()
+        .position(|l| l.starts_with("calibrate"))
+        .expect("the key is in the text");
     let msg = e.to_string();
-    assert!(msg.contains("cal.toml:"), "{msg}");
-    assert!(msg.contains("calibrate") || msg.contains("bool"), "{msg}");
+    assert!(msg.contains(&format!("cal.toml:{line}:")), "{msg}");
+    assert_eq!(e.line, line, "{msg}");
+    assert!(msg.contains("bool"), "{msg}");
 }
 
 #[test]
@@ -211,7 +216,7 @@ fn train_calibrate_needs_a_profile_and_is_recorded() {
         "2",
     ]);
     assert_eq!(r.code, Some(1), "{r}");
-    assert!(r.stderr.contains("calibration needs a chip profile"), "{r}");
+    assert!(r.stderr.contains("--calibrate needs a chip profile"), "{r}");
 
     let out = TempDir::new("train-calibrate");
     let r = mixsig(&[

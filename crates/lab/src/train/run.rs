@@ -398,7 +398,7 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
     // applies only when the run has a die (as in `mixsig sim`).
     if opts.calibrate && profile.is_none() {
         return Err(TrainError::Invalid(
-            "calibration needs a chip profile (ideal circuits without a die have nothing to calibrate)"
+            "--calibrate needs a chip profile: `--profile none` runs ideal circuits without a die, which have nothing to calibrate"
                 .into(),
         ));
     }
