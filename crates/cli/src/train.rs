@@ -86,10 +86,10 @@ pub struct TrainArgs {
     /// network's bias requests on the die, per core; needs a profile.
     #[arg(long, value_name = "FILE.toml")]
     biases: Option<PathBuf>,
-    /// Calibrate the die before training, as on a real chip: every bias of each core the network
-    /// occupies is corrected for that core's die- and core-level mismatch, measured on the core's
-    /// median neuron (docs/network-format.md, Calibration); each device keeps its own mismatch.
-    /// Needs a profile.
+    /// Calibrate the die before training, as on a real chip: every neuron and synapse-circuit bias
+    /// of each core the network occupies (not the weight bases) is corrected for that core's die-
+    /// and core-level mismatch, measured on the core's median neuron (docs/network-format.md,
+    /// Calibration); each device keeps its own mismatch. Needs a profile.
     #[arg(long)]
     calibrate: bool,
     /// Write the preset network of these options as DIR/network.toml (+ weight CSVs) and exit; a
