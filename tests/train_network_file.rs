@@ -179,6 +179,23 @@ fn exported_preset_imports_to_the_same_network() {
 }
 
 #[test]
+fn an_export_with_calibrate_carries_it_in_the_chip_table() {
+    let task = run::load_task(&ideal()).unwrap();
+    for calibrate in [false, true] {
+        let dir = TempDir::new("netspec-calibrate");
+        let file = export(
+            &TrainOptions {
+                calibrate,
+                ..ideal()
+            },
+            &dir,
+        );
+        let n = netspec::import(&file, &task, (None, 0.0), (None, 0.0)).unwrap();
+        assert_eq!(n.calibrate, calibrate);
+    }
+}
+
+#[test]
 fn mismatch_spreads_come_from_the_file_the_profile_default_or_the_command_line() {
     let task = run::load_task(&ideal()).unwrap();
     let dir = TempDir::new("netspec-sigma");

@@ -172,6 +172,13 @@ pub fn export(opts: &TrainOptions, target: &Path) -> Result<Vec<PathBuf>, TrainE
         &header,
         &table_dir,
     );
+    // `--calibrate` travels with the network: its `[chip]` table asks `mixsig train --network` (and
+    // `mixsig sim`) to calibrate the die.
+    let toml_text = if opts.calibrate {
+        format!("{toml_text}\n[chip]\ncalibrate = true\n")
+    } else {
+        toml_text
+    };
     let mut written = Vec::new();
     // Tables first, the network file last: a network file never refers to a missing table.
     for (name, text) in &tables {
