@@ -249,3 +249,62 @@ fn train_calibrate_needs_a_profile_and_is_recorded() {
         );
     }
 }
+
+#[test]
+fn a_saved_die_refuses_calibration() {
+    let dir = TempDir::new("calibrate-saved-die");
+    let die = dir.join("die");
+    let r = mixsig(&[
+        "chip",
+        "sample",
+        "dynapse2",
+        "--instance",
+        "2",
+        "--out",
+        die.to_str().unwrap(),
+    ]);
+    assert!(r.ok(), "{r}");
+    let net = dir.join("net.toml");
+    std::fs::write(
+        &net,
+        "[simulation]\nduration = \"20 ms\"\n\n[[population]]\nname = \"a\"\nsize = 2\n\n[chip]\nprofile = \"dynapse2\"\ncalibrate = true\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let r = mixsig(&[
+        "sim",
+        net.to_str().unwrap(),
+        "--instance-file",
+        die.join("instance.toml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, Some(1), "{r}");
+    assert!(
+        r.stderr
+            .contains("net.toml: [chip] calibrate = true, but a die loaded from"),
+        "{r}"
+    );
+    assert!(
+        r.stderr.contains("keeps the biases it was saved with"),
+        "{r}"
+    );
+    assert!(!out.exists(), "nothing written");
+    // Without calibration the same file runs on the saved die.
+    std::fs::write(
+        &net,
+        std::fs::read_to_string(&net)
+            .unwrap()
+            .replace("calibrate = true\n", ""),
+    )
+    .unwrap();
+    let r = mixsig(&[
+        "sim",
+        net.to_str().unwrap(),
+        "--instance-file",
+        die.join("instance.toml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(r.ok(), "{r}");
+}

@@ -167,20 +167,10 @@ fn bind_chip(
     let mut run = mixsig_lab::chipnet::bind(&nf.spec, &nf.chip, &profile, seed, file_name)?;
     let mut instance = seed.to_string();
     if let Some(path) = &a.instance_file {
-        if nf.chip.calibrate {
-            bail!(
-                "{}: [chip] calibrate = true, but a die loaded from {} keeps the biases it was saved with",
-                file_name,
-                path.display()
-            );
-        }
-        if !run.biases.is_empty() {
-            bail!(
-                "{}: the network sets biases ({}), but a die loaded from {} keeps the biases it was saved with",
-                file_name,
-                run.biases.iter().map(|b| b.report.bias.clone()).collect::<Vec<_>>().join(", "),
-                path.display()
-            );
+        if let Some(why) =
+            mixsig_lab::chipnet::instance_file_conflict(&nf.chip, &run, file_name, path)
+        {
+            bail!(why);
         }
         let inst = ChipInstance::load(path, &profile)
             .with_context(|| format!("loading instance {}", path.display()))?;

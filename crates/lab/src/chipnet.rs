@@ -332,6 +332,29 @@ pub fn bind(
     })
 }
 
+/// Why a die saved to `path` (`--instance-file`) cannot replace the die `run` bound for the network
+/// of `file`: a saved die keeps the biases it was saved with, so a network that sets biases, or asks
+/// for calibration, cannot run on it. `None` when it can.
+pub fn instance_file_conflict(
+    chip: &ChipSection,
+    run: &ChipRun,
+    file: &str,
+    path: &std::path::Path,
+) -> Option<String> {
+    let what = if chip.calibrate {
+        "[chip] calibrate = true".to_string()
+    } else if !run.biases.is_empty() {
+        let names: Vec<&str> = run.biases.iter().map(|b| b.report.bias.as_str()).collect();
+        format!("the network sets biases ({})", names.join(", "))
+    } else {
+        return None;
+    };
+    Some(format!(
+        "{file}: {what}, but a die loaded from {} keeps the biases it was saved with",
+        path.display()
+    ))
+}
+
 fn show(r: BiasRequest) -> String {
     use mixsig_circuits::units::{format_quantity, Dimension};
     match r {

@@ -209,20 +209,10 @@ fn bind_chip(
         mixsig_lab::chipnet::bind(&nf.spec, &nf.chip, &profile, seed, file_name).map_err(py_err)?;
     let mut inst_name = seed.to_string();
     if let Some(path) = &instance_file {
-        if nf.chip.calibrate {
-            return Err(py_msg(format!(
-                "{}: [chip] calibrate = true, but a die loaded from {} keeps the biases it was saved with",
-                file_name,
-                path.display()
-            )));
-        }
-        if !run.biases.is_empty() {
-            return Err(py_msg(format!(
-                "{}: the network sets biases ({}), but a die loaded from {} keeps the biases it was saved with",
-                file_name,
-                run.biases.iter().map(|b| b.report.bias.clone()).collect::<Vec<_>>().join(", "),
-                path.display()
-            )));
+        if let Some(why) =
+            mixsig_lab::chipnet::instance_file_conflict(&nf.chip, &run, file_name, path)
+        {
+            return Err(py_msg(why));
         }
         let inst = ChipInstance::load(path, &profile).map_err(|e| {
             py_msg(format!(
