@@ -26,9 +26,15 @@ use mixsig_lab::train::network::{build, FeedbackMode, NetConfig};
 use mixsig_lab::train::placement::{bind_to_die, profile_eta_sigma};
 use mixsig_lab::train::protocol::{run, Protocol};
 
+/// Median of `v` (the mean of the two middle values for an even count; NaN when empty).
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+    let n = v.len();
+    match n {
+        0 => f64::NAN,
+        _ if n % 2 == 1 => v[n / 2],
+        _ => 0.5 * (v[n / 2 - 1] + v[n / 2]),
+    }
 }
 
 fn main() {
