@@ -8,12 +8,15 @@
 //! (hidden GABA time constant factor), WLAT (lateral inhibition), N (presentations), coincidence
 //! detectors NCOINC, WCOINC, CFLO/CFHI, COINCINH; integrators NINTEG, WINTS, WINTF (they are listed last);
 //! XW/XRAMP: hand-set cross-group fast weights of the group-A detectors (xor; see train_tune);
-//! SEED (task and network seed, default 1); NHID (sequence detectors).
+//! SEED (task and network seed, default 1); NHID (sequence detectors). PROFILE=dynapse2 DIE=n puts
+//! the layer on that die (CALIB=1: calibrated first), with the die's mismatch and noise.
 #[path = "common/hidden_knobs.rs"]
 mod hidden_knobs;
+use mixsig_chip::ChipProfile;
 use mixsig_engine::Network;
 use mixsig_lab::tasks::{generate, Pattern, PatternConfig};
 use mixsig_lab::train::network::{build, NetConfig};
+use mixsig_lab::train::placement::bind_to_die;
 
 fn main() {
     let pat = hidden_knobs::pattern_arg(std::env::args().nth(1).as_deref());
@@ -53,6 +56,21 @@ fn main() {
     let (mut spec, _l) = build(task.n_channels, task.n_classes, &cfg, seed);
     // The xor conjunction probe (XW, XRAMP; flat by default).
     hidden_knobs::cross_ramp(&mut spec, _l.w1, &cfg, task.n_channels, 0.0);
+    // On a die (PROFILE=dynapse2 DIE=n, CALIB=1 calibrated): the same layer with that die's mismatch.
+    if let Ok(pname) = std::env::var("PROFILE") {
+        let p = ChipProfile::builtin_or_load(&pname)
+            .unwrap_or_else(|e| hidden_knobs::fail(&format!("environment PROFILE={pname:?}: {e}")));
+        let die = f("DIE").unwrap_or(0.0) as u64;
+        bind_to_die(
+            &mut spec,
+            &[],
+            &p,
+            die,
+            &[],
+            std::env::var_os("CALIB").is_some(),
+        )
+        .unwrap_or_else(|e| hidden_knobs::fail(&format!("PROFILE={pname:?} DIE={die}: {e}")));
+    }
     spec.record.spikes = Some(vec!["hid".into()]);
     let mut net = Network::build(&spec, 1e-4, 1).unwrap();
     net.learning_on = false;
