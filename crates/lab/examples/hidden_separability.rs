@@ -12,7 +12,6 @@
 //! the layer on that die (CALIB=1: calibrated first), with the die's mismatch and noise.
 #[path = "common/hidden_knobs.rs"]
 mod hidden_knobs;
-use mixsig_chip::ChipProfile;
 use mixsig_engine::Network;
 use mixsig_lab::tasks::{generate, Pattern, PatternConfig};
 use mixsig_lab::train::network::{build, NetConfig};
@@ -57,9 +56,7 @@ fn main() {
     // The xor conjunction probe (XW, XRAMP; flat by default).
     hidden_knobs::cross_ramp(&mut spec, _l.w1, &cfg, task.n_channels, 0.0);
     // On a die (PROFILE=dynapse2 DIE=n, CALIB=1 calibrated): the same layer with that die's mismatch.
-    if let Ok(pname) = std::env::var("PROFILE") {
-        let p = ChipProfile::builtin_or_load(&pname)
-            .unwrap_or_else(|e| hidden_knobs::fail(&format!("environment PROFILE={pname:?}: {e}")));
+    if let Some(p) = hidden_knobs::env_profile() {
         let die = f("DIE").unwrap_or(0.0) as u64;
         bind_to_die(
             &mut spec,
@@ -69,7 +66,7 @@ fn main() {
             &[],
             std::env::var_os("CALIB").is_some(),
         )
-        .unwrap_or_else(|e| hidden_knobs::fail(&format!("PROFILE={pname:?} DIE={die}: {e}")));
+        .unwrap_or_else(|e| hidden_knobs::fail(&format!("DIE={die}: {e}")));
     }
     spec.record.spikes = Some(vec!["hid".into()]);
     let mut net = Network::build(&spec, 1e-4, 1).unwrap();

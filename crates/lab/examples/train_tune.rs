@@ -20,7 +20,6 @@
 //! weights to a ramp of height XW (the conjunction control of docs/train-tuning.md, session 4).
 #[path = "common/hidden_knobs.rs"]
 mod hidden_knobs;
-use mixsig_chip::ChipProfile;
 use mixsig_lab::tasks::{generate, PatternConfig};
 use mixsig_lab::train::network::{build, FeedbackMode, NetConfig};
 use mixsig_lab::train::placement::{bind_to_die, profile_eta_sigma};
@@ -154,10 +153,7 @@ fn main() {
         )),
     }
     proto.teacher_anchor = cfg.teacher_anchor;
-    let profile = std::env::var("PROFILE").ok().map(|p| {
-        ChipProfile::builtin_or_load(&p)
-            .unwrap_or_else(|e| hidden_knobs::fail(&format!("environment PROFILE={p:?}: {e}")))
-    });
+    let profile = hidden_knobs::env_profile();
     if let Some(p) = &profile {
         cfg.eta_sigma_ln = profile_eta_sigma(p);
     }

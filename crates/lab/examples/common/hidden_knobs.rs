@@ -1,6 +1,7 @@
 //! The hidden-layer structure knobs shared by the `hidden_separability` and `train_tune` examples,
 //! read from the environment: coincidence detectors NCOINC, WCOINC, CFLO/CFHI (fan-in range),
 //! COINCINH; integrators NINTEG, WINTS, WINTF; ramp groups RAMPG, group-local detectors RAMPLOCAL and random-order detectors RAMPSHUF (1 on, 0 off).
+use mixsig_chip::ChipProfile;
 use mixsig_engine::spec::{Connectivity, NetworkSpec};
 use mixsig_lab::tasks::Pattern;
 use mixsig_lab::train::network::NetConfig;
@@ -20,6 +21,15 @@ pub fn env_f64(k: &str) -> Option<f64> {
         Ok(x) if x.is_finite() => Some(x),
         _ => fail(&format!("environment {k}={v:?} is not a finite number")),
     }
+}
+
+/// The chip profile named by the environment variable PROFILE (built-in name or TOML path), if set.
+pub fn env_profile() -> Option<ChipProfile> {
+    let name = std::env::var("PROFILE").ok()?;
+    Some(
+        ChipProfile::builtin_or_load(&name)
+            .unwrap_or_else(|e| fail(&format!("environment PROFILE={name:?}: {e}"))),
+    )
 }
 
 /// The task named by the first argument (`order` when absent; exits on an unknown name, listing the
