@@ -56,17 +56,25 @@ fn main() {
     // The xor conjunction probe (XW, XRAMP; flat by default).
     hidden_knobs::cross_ramp(&mut spec, _l.w1, &cfg, task.n_channels, 0.0);
     // On a die (PROFILE=dynapse2 DIE=n, CALIB=1 calibrated): the same layer with that die's mismatch.
-    if let Some(p) = hidden_knobs::env_profile() {
-        let die = f("DIE").unwrap_or(0.0) as u64;
-        bind_to_die(
-            &mut spec,
-            &[],
-            &p,
-            die,
-            &[],
-            std::env::var_os("CALIB").is_some(),
-        )
-        .unwrap_or_else(|e| hidden_knobs::fail(&format!("DIE={die}: {e}")));
+    let die = f("DIE").map(|d| {
+        if d < 0.0 || d.fract() != 0.0 {
+            hidden_knobs::fail(&format!(
+                "environment DIE={d} is not a die number (0, 1, 2, ...)"
+            ));
+        }
+        d as u64
+    });
+    let calibrate = hidden_knobs::env_flag("CALIB");
+    match hidden_knobs::env_profile() {
+        Some(p) => {
+            let die = die.unwrap_or(0);
+            bind_to_die(&mut spec, &[], &p, die, &[], calibrate)
+                .unwrap_or_else(|e| hidden_knobs::fail(&format!("DIE={die}: {e}")));
+        }
+        None if die.is_some() || calibrate => {
+            hidden_knobs::fail("environment DIE and CALIB need PROFILE (e.g. PROFILE=dynapse2)")
+        }
+        None => {}
     }
     spec.record.spikes = Some(vec!["hid".into()]);
     let mut net = Network::build(&spec, 1e-4, 1).unwrap();

@@ -127,7 +127,7 @@ fn main() {
         c.theta_down = f("CADOWN").or(c.theta_down);
         cfg.calcium_out = Some(c);
     }
-    if std::env::var("NOHID").is_ok() {
+    if hidden_knobs::env_flag("NOHID") {
         cfg.n_hidden = 0;
     }
     let mut proto = Protocol::default();
@@ -154,6 +154,10 @@ fn main() {
     }
     proto.teacher_anchor = cfg.teacher_anchor;
     let profile = hidden_knobs::env_profile();
+    let calibrate = hidden_knobs::env_flag("CALIB");
+    if profile.is_none() && (std::env::var("DIES").is_ok() || calibrate) {
+        hidden_knobs::fail("environment DIES and CALIB need PROFILE (e.g. PROFILE=dynapse2)");
+    }
     if let Some(p) = &profile {
         cfg.eta_sigma_ln = profile_eta_sigma(p);
     }
@@ -181,7 +185,7 @@ fn main() {
         let n_train = f("NTRAIN").map_or(200, |v| v as usize);
         let n_test = f("NTEST").map_or(40, |v| v as usize);
         let mut task = generate(pat, &PatternConfig::default(), n_train, n_test, seed).unwrap();
-        if std::env::var("EASY").is_ok() {
+        if hidden_knobs::env_flag("EASY") {
             // Sanity: class c drives only its half of the channels (a rate code any readout can learn).
             for set in [&mut task.train, &mut task.test] {
                 for p in set.iter_mut() {
@@ -194,7 +198,7 @@ fn main() {
                 }
             }
         }
-        if std::env::var("DUMPTEST").is_ok() {
+        if hidden_knobs::env_flag("DUMPTEST") {
             for (i, p) in task.test.iter().enumerate() {
                 let first: Vec<f64> = p
                     .channels
@@ -210,15 +214,7 @@ fn main() {
         // The xor conjunction control (XW, XRAMP; rising by default).
         hidden_knobs::cross_ramp(&mut spec, layout.w1, &cfg, task.n_channels, 1.0);
         if let Some(p) = &profile {
-            bind_to_die(
-                &mut spec,
-                &[],
-                p,
-                die,
-                &[],
-                std::env::var_os("CALIB").is_some(),
-            )
-            .unwrap();
+            bind_to_die(&mut spec, &[], p, die, &[], calibrate).unwrap();
         }
         let r = run(
             &spec,
@@ -258,7 +254,7 @@ fn main() {
             last.mirror_divergence,
             r.wall_s
         );
-        if std::env::var("XDIAG").is_ok() {
+        if hidden_knobs::env_flag("XDIAG") {
             // xor: per group-A detector, its cross-group (group B) fast weights' mean and slope
             // (last channel minus first, over the mean of the half) and the readout preference
             // d = mean W2 to class `same` minus to `opposite`.

@@ -23,6 +23,19 @@ pub fn env_f64(k: &str) -> Option<f64> {
     }
 }
 
+/// An on/off environment variable: unset or `0` is off, `1` is on; any other value exits with an
+/// error naming the variable (so that `RAMPLOCAL=0` cannot switch a knob on).
+pub fn env_flag(k: &str) -> bool {
+    match std::env::var(k) {
+        Err(_) => false,
+        Ok(v) => match v.trim() {
+            "0" => false,
+            "1" => true,
+            _ => fail(&format!("environment {k}={v:?} is not 0 or 1")),
+        },
+    }
+}
+
 /// The chip profile named by the environment variable PROFILE (built-in name or TOML path), if set.
 pub fn env_profile() -> Option<ChipProfile> {
     let name = std::env::var("PROFILE").ok()?;
@@ -71,10 +84,10 @@ pub fn apply(cfg: &mut NetConfig) {
         cfg.ramp_groups = v as usize;
     }
     if std::env::var("RAMPLOCAL").is_ok() {
-        cfg.ramp_group_local = true;
+        cfg.ramp_group_local = env_flag("RAMPLOCAL");
     }
-    if let Ok(v) = std::env::var("RAMPSHUF") {
-        cfg.ramp_shuffle = v != "0";
+    if std::env::var("RAMPSHUF").is_ok() {
+        cfg.ramp_shuffle = env_flag("RAMPSHUF");
     }
 }
 
