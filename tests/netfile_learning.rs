@@ -162,6 +162,8 @@ fn a_learning_network_reads_as_written() {
         (false, false)
     );
     assert_eq!(l.update, UpdateMode::Event);
+    // No error_group: each error pair trains only its own post neuron.
+    assert_eq!(l.error_group, 1);
     let t = nf.train.unwrap();
     assert_eq!(
         (t.n_per_class, t.rate_teacher, t.w2, t.w1, t.feedback),
@@ -198,8 +200,30 @@ fn bad(edit: (&str, &str), at: &str, key: &str, phrases: &[&str]) {
 }
 
 #[test]
+fn a_pooled_error_group_reads() {
+    let dir = TempDir::new("nl-group");
+    let text = BASE.replacen("mirrors = [\"b\"]", "mirrors = [\"b\"]\nerror_group = 2", 1);
+    let nf = load(&write(&dir, &text)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(nf.spec.learning[0].error_group, 2);
+}
+
+#[test]
 fn bad_learning_values_are_located() {
     let k = "key `learning[1].";
+    for g in ["0", "3", "-1"] {
+        bad(
+            (
+                "mirrors = [\"b\"]",
+                &format!("mirrors = [\"b\"]\nerror_group = {g}"),
+            ),
+            "error_group",
+            &format!("{k}error_group`"),
+            &[
+                &format!("error_group = {g} must be >= 1 and divide"),
+                "post `out`",
+            ],
+        );
+    }
     bad(
         ("projection = \"w\"", "projection = \"zz\""),
         "projection = \"zz\"",

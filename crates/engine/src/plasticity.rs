@@ -57,6 +57,12 @@ pub struct LearningSpec {
     pub twin_sigma_ln: f64,
     /// When the update circuit acts: at error spikes or continuously.
     pub update: UpdateMode,
+    /// Post neurons per error group (1: each error pair trains only its own post neuron). With
+    /// `g > 1` the post neurons fall into consecutive groups of `g` (e.g. the outputs of one class)
+    /// and every error spike of a group member updates all `g` post neurons of the group by
+    /// `eta / g`: each post neuron learns from the group's mean error, so one error neuron's
+    /// mismatch (a deaf or over-eager pair) is averaged over `g`. Must divide the post size.
+    pub error_group: usize,
 }
 
 /// Runtime state of one plastic projection.
@@ -164,6 +170,12 @@ impl Learner {
             Ok(i)
         };
         let (err_pos, err_neg) = (find(&spec.err_pos)?, find(&spec.err_neg)?);
+        if spec.error_group == 0 || !n_post.is_multiple_of(spec.error_group) {
+            return Err(bad(format!(
+                "error_group = {} must be >= 1 and divide the plastic projection's {n_post} post neurons",
+                spec.error_group
+            )));
+        }
         for (name, v) in [
             ("eta_sigma_ln", spec.eta_sigma_ln),
             ("twin_sigma_ln", spec.twin_sigma_ln),
@@ -324,12 +336,15 @@ impl Learner {
         }
         if let UpdateMode::Event = self.spec.update {
             if learn && eta_scale > 0.0 {
-                let eta = self.spec.eta * eta_scale;
+                let g = self.spec.error_group;
+                let eta = self.spec.eta * eta_scale / g as f64;
                 for (spikes, sign) in [(pos_spikes, 1.0), (neg_spikes, -1.0)] {
-                    for &i in spikes {
-                        let i = i as usize;
-                        if self.gate_open(i, sign) {
-                            self.update_column(i, sign * eta, projections);
+                    for &e in spikes {
+                        let first = e as usize / g * g;
+                        for i in first..first + g {
+                            if self.gate_open(i, sign) {
+                                self.update_column(i, sign * eta, projections);
+                            }
                         }
                     }
                 }
@@ -347,9 +362,11 @@ impl Learner {
                 self.err[i as usize] -= self.err_jump;
             }
             if learn && eta_scale > 0.0 {
+                let g = self.spec.error_group;
                 let eta = self.spec.eta * eta_scale * dt;
                 for i in 0..self.n_post {
-                    let e = self.err[i];
+                    let first = i / g * g;
+                    let e = self.err[first..first + g].iter().sum::<f64>() / g as f64;
                     // Below a thousandth of one spike's peak the integrator's output is off.
                     if e.abs() < 1e-3 * self.err_jump || !self.gate_open(i, e) {
                         continue;

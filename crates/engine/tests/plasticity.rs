@@ -68,6 +68,7 @@ fn net(storage: WeightStorage, eta_sigma: f64, calcium: Option<CalciumWindow>) -
             eta_sigma_ln: eta_sigma,
             twin_sigma_ln: 0.0,
             update: UpdateMode::Event,
+            error_group: 1,
         }],
     }
 }
@@ -76,13 +77,11 @@ fn weights(n: &mut Network, p: usize) -> Vec<f64> {
     dense_mut(&mut n.projections[p]).to_vec()
 }
 
-#[test]
-fn event_rule_matches_a_hand_computation() {
-    let spec = net(WeightStorage::Analog, 0.0, None);
-    let mut n = Network::build(&spec, 1e-4, 1).unwrap();
-    n.run(0.5);
-    // Recompute: x_j(t) = sum over pre spikes at or before t of exp(-(t - t_s)/tau) (the trace takes
-    // a step's spikes before the update of that step); every e+ spike of post i adds eta*x_j to W[j][i].
+/// The event rule recomputed from the recorded spikes: `x_j(t)` = sum over pre spikes at or before
+/// `t` of `exp(-(t - t_s)/tau)` (the trace takes a step's spikes before the update of that step);
+/// every `e+` spike of neuron `e` adds `eta/g * x_j` to `W[j][i]` for each post `i` of its group of
+/// `g` (`i / g == e / g`).
+fn hand_event_rule(n: &Network, group: usize, steps: u64) -> Vec<f64> {
     let dt = 1e-4;
     let decay = (-dt / 0.01f64).exp();
     let g_pre = n.rec.group("pre").unwrap() as u32;
@@ -90,7 +89,7 @@ fn event_rule_matches_a_hand_computation() {
     let mut expect = vec![2e-10; 32];
     let mut x = [0.0f64; 8];
     let mut events = n.rec.spikes.iter().peekable();
-    for k in 0..5000u64 {
+    for k in 0..steps {
         x.iter_mut().for_each(|v| *v *= decay);
         let mut eps = vec![];
         while let Some(e) = events.peek() {
@@ -104,22 +103,74 @@ fn event_rule_matches_a_hand_computation() {
             }
             events.next();
         }
-        for i in eps {
-            for j in 0..8 {
-                if x[j] >= 1e-9 {
-                    expect[j * 4 + i] = (expect[j * 4 + i] + 1e-11 * x[j]).clamp(0.0, 2e-9);
+        for e in eps {
+            for i in (e / group * group)..(e / group * group + group) {
+                for j in 0..8 {
+                    if x[j] >= 1e-9 {
+                        expect[j * 4 + i] =
+                            (expect[j * 4 + i] + 1e-11 / group as f64 * x[j]).clamp(0.0, 2e-9);
+                    }
                 }
             }
         }
     }
-    let w = weights(&mut n, 0);
+    expect
+}
+
+fn assert_close(w: &[f64], expect: &[f64]) {
     assert!(
         w.iter()
-            .zip(&expect)
+            .zip(expect)
             .all(|(a, b)| (a - b).abs() <= 1e-12 * b),
         "{w:?}\n{expect:?}"
     );
+}
+
+#[test]
+fn event_rule_matches_a_hand_computation() {
+    let spec = net(WeightStorage::Analog, 0.0, None);
+    let mut n = Network::build(&spec, 1e-4, 1).unwrap();
+    n.run(0.5);
+    let expect = hand_event_rule(&n, 1, 5000);
+    let w = weights(&mut n, 0);
+    assert_close(&w, &expect);
     assert!(w.iter().any(|&v| v > 2.5e-10), "potentiation happened");
+}
+
+/// Grouped errors (`error_group = 2`): only `e+_0` fires, so posts 0 and 1 (its group) both learn,
+/// each at half the rate, by the same amount per synapse; posts 2 and 3 stay put; the mirror twins
+/// follow.
+#[test]
+fn grouped_error_spreads_each_spike_over_its_group() {
+    let mut spec = net(WeightStorage::Analog, 0.0, None);
+    spec.learning[0].error_group = 2;
+    spec.dc[0].neurons = Some(vec![0]);
+    let mut n = Network::build(&spec, 1e-4, 1).unwrap();
+    n.run(0.5);
+    let expect = hand_event_rule(&n, 2, 5000);
+    let (w, b) = (weights(&mut n, 0), weights(&mut n, 1));
+    assert_close(&w, &expect);
+    for j in 0..8 {
+        assert!(w[j * 4] > 2.2e-10, "post 0 learned: {}", w[j * 4]);
+        assert_eq!(
+            w[j * 4],
+            w[j * 4 + 1],
+            "posts 0 and 1 share the group's update"
+        );
+        assert_eq!((w[j * 4 + 2], w[j * 4 + 3]), (2e-10, 2e-10));
+        for i in 0..4 {
+            assert_eq!(w[j * 4 + i], b[i * 8 + j]);
+        }
+    }
+    // The same e+ spikes with per-neuron errors move post 0 twice as far (rate eta, not eta/2).
+    let mut solo = spec.clone();
+    solo.learning[0].error_group = 1;
+    let mut m = Network::build(&solo, 1e-4, 1).unwrap();
+    m.run(0.5);
+    let ws = weights(&mut m, 0);
+    let (d1, d2) = (ws[0] - 2e-10, w[0] - 2e-10);
+    assert!((d1 / d2 - 2.0).abs() < 1e-9, "{d1:e} vs {d2:e}");
+    assert_eq!(ws[1], 2e-10);
 }
 
 /// Continuous update: every error spike moves the weight by `eta * x` in total (unit-area error
@@ -321,4 +372,13 @@ fn bad_learning_specs_are_rejected() {
     });
     let e = Network::build(&spec, 1e-4, 1).unwrap_err().to_string();
     assert!(e.contains("theta_up = 20 must lie inside"), "{e}");
+    for g in [0, 3] {
+        let mut spec = net(WeightStorage::Analog, 0.0, None);
+        spec.learning[0].error_group = g;
+        let e = Network::build(&spec, 1e-4, 1).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!("error_group = {g} must be >= 1 and divide")),
+            "{e}"
+        );
+    }
 }

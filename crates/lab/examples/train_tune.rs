@@ -8,7 +8,7 @@
 //! PRES, EVERY, NTRAIN / NTEST (generated train / test presentations, default 200 / 40; `mixsig
 //! train` generates PRES / 20); NOHID = no hidden layer; EASY = a rate-coded control task; coincidence detectors:
 //! NCOINC, WCOINC, CFLO/CFHI, COINCINH; integrators NINTEG, WINTS, WINTF (fan-in range); RAMPG (ramp
-//! groups of the sequence detectors), RAMPLOCAL (group-local detectors), RAMPSHUF (random-order detectors, 1 / 0), DZH (hidden error neurons' dead zone), W1CALO/W1CAHI/W1CATAU (the hidden layer's own calcium window:
+//! groups of the sequence detectors), RAMPLOCAL (group-local detectors), RAMPSHUF (random-order detectors, 1 / 0), EPOOL (class-pooled output errors, `error_pool`, 1 / 0), DZH (hidden error neurons' dead zone), W1CALO/W1CAHI/W1CATAU (the hidden layer's own calcium window:
 //! lower/upper threshold, trace time constant; unset: the shared window); output-layer
 //! calcium window (`calcium_out`): CAOTAU (trace tau, s), CAUP / CADOWN (direction thresholds). TON / TOFF: teacher window (s from the presentation start; `teacher_window`); TANCHOR=first counts them from the first input spike (`teacher_anchor`). STORAGE (`analog`, `nbit:4`, ...: weight storage, as `--storage`). PROFILE=dynapse2 with DIES=0-19 (or a comma list) runs
 //! the first seed on each die instead (learning-rate mismatch from the profile). Prints the learning
@@ -129,6 +129,9 @@ fn main() {
     }
     if hidden_knobs::env_flag("NOHID") {
         cfg.n_hidden = 0;
+    }
+    if std::env::var("EPOOL").is_ok() {
+        cfg.error_pool = hidden_knobs::env_flag("EPOOL");
     }
     let mut proto = Protocol::default();
     if let Some(v) = f("EDECAY") {

@@ -31,6 +31,7 @@ pub(super) struct RawLearning {
     twin_sigma_ln: Option<Q>,
     update: Option<Spanned<String>>,
     tau_err: Option<Q>,
+    error_group: Option<Spanned<i64>>,
 }
 
 /// Which mismatch spreads a `[[learning]]` table gave (those it omits carry 0 in the spec and
@@ -389,6 +390,22 @@ pub(super) fn parse_learning(
                 ))
             }
         };
+        let error_group = match &r.error_group {
+            None => 1,
+            Some(g) => {
+                let v = *g.get_ref();
+                if v < 1 || n_post % v as usize != 0 {
+                    return Err(l.err(
+                        g.span().start,
+                        &kk("error_group"),
+                        format!(
+                            "error_group = {v} must be >= 1 and divide the {n_post} neurons of the plastic projection's post `{post_name}`"
+                        ),
+                    ));
+                }
+                v as usize
+            }
+        };
         given.push(GivenSigmas {
             eta: sigma.is_some(),
             twin: twin.is_some(),
@@ -406,6 +423,7 @@ pub(super) fn parse_learning(
             eta_sigma_ln: sigma.unwrap_or(0.0),
             twin_sigma_ln: twin.unwrap_or(0.0),
             update,
+            error_group,
         });
     }
     Ok((specs, given))

@@ -268,6 +268,9 @@ pub fn network_toml(
                 q(tau_err, Dimension::Time)
             )),
         }
+        if l.error_group != 1 {
+            t.push_str(&format!("error_group = {}\n", l.error_group));
+        }
         if let Some(c) = &l.calcium {
             t.push_str(&format!(
                 "[learning.calcium]\ntau = {}\njump = {}\nlow = {}\nhigh = {}\n",

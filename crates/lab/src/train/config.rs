@@ -170,6 +170,12 @@ pub struct NetConfig {
     /// (one class drives most detectors, the other is nearly silent); random orders split the
     /// detectors between the classes. Off by default (no extra random draws).
     pub ramp_shuffle: bool,
+    /// Class-pooled output errors: every error spike of an output's pair updates all
+    /// [`NetConfig::n_per_class`] outputs of its class by `eta2 / n_per_class`
+    /// (`LearningSpec::error_group`), so each output learns from its class's mean error and one
+    /// error pair's mismatch (a deaf `e-`, an over-eager `e+`) is averaged over the class.
+    /// Off by default (each pair trains only its own output).
+    pub error_pool: bool,
 }
 
 impl Default for NetConfig {
@@ -224,6 +230,7 @@ impl Default for NetConfig {
             teacher_window: None,
             teacher_anchor: TeacherAnchor::Start,
             ramp_shuffle: false,
+            error_pool: false,
         }
     }
 }

@@ -425,7 +425,8 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
                  eta: f64,
                  w_max: f64,
                  mirrors: Vec<usize>,
-                 calcium: CalciumWindow| {
+                 calcium: CalciumWindow,
+                 error_group: usize| {
         LearningSpec {
             projection,
             err_pos: ep.into(),
@@ -442,8 +443,10 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
             eta_sigma_ln: cfg.eta_sigma_ln,
             twin_sigma_ln: cfg.twin_sigma_ln,
             update: cfg.update,
+            error_group,
         }
     };
+    let out_group = if cfg.error_pool { cfg.n_per_class } else { 1 };
     let mirrors = match (cfg.feedback, feedback) {
         (FeedbackMode::Mirrored, Some((a, b))) => vec![a, b],
         _ => Vec::new(),
@@ -456,6 +459,7 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
         cfg.w2_max,
         mirrors,
         calcium_out,
+        out_group,
     ));
     if let Some(b) = bias {
         spec.learning.push(learn(
@@ -466,6 +470,7 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
             cfg.w_bias_max,
             Vec::new(),
             calcium_out,
+            out_group,
         ));
     }
     if let (Some(w1), Some(_)) = (w1, feedback) {
@@ -477,6 +482,7 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
             cfg.w1_max,
             Vec::new(),
             cfg.w1_calcium.unwrap_or(cfg.calcium),
+            1,
         ));
     }
     (
