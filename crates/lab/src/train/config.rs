@@ -249,7 +249,11 @@ impl NetConfig {
     /// -> 1.00, 4-bit median on dynapse2 0.825 -> 0.875, per die more scattered) and widens the
     /// error neurons' dead zone to 4e-11 A (docs/train-tuning.md, session 7; 100 test presentations:
     /// ideal 10 seeds median 0.99 either way, min 0.89 -> 0.97, error end/start 0.30 -> 0.20;
-    /// dynapse2 dies 0–19: 14/20 >= 0.85 either way, error end/start 0.35 -> 0.30). `order`
+    /// dynapse2 dies 0–19: 14/20 >= 0.85 either way, error end/start 0.35 -> 0.30) and pools each
+    /// class's output errors ([`NetConfig::error_pool`]: every error spike updates the class's four
+    /// outputs at a quarter of the rate, averaging the error pairs' mismatch; docs/train-tuning.md,
+    /// session 12: `train_tune` screens over dies 0–19, seeds 1–3, 47/60 runs >= 0.85 against the
+    /// unpooled 38/60; die 3 fails on every seed). `order`
     /// gates its teacher to the outputs' response
     /// window, 40–90 ms of the 200 ms presentation, at 70 Hz ([`NetConfig::teacher_window`]): the
     /// error pair then falls silent once the outputs answer (`mixsig train --profile none --seeds
@@ -282,6 +286,7 @@ impl NetConfig {
                 teacher_anchor: TeacherAnchor::FirstInput,
                 calcium_out: Some(d.stop_learning_out(1.0, 0.5)),
                 dead_zone: 4e-11,
+                error_pool: true,
                 ..d
             },
             "order" => NetConfig {
