@@ -175,6 +175,9 @@ fn exported_preset_imports_to_the_same_network() {
             (b.update, b.twin_sigma_ln),
             "{what}"
         );
+        // The readout's pooled error (the `sync` preset's) reads back from `error_group`.
+        assert_eq!(a.error_pool, b.error_pool, "{what}");
+        assert_eq!(b.error_pool, what.starts_with("sync"), "{what}");
     }
 }
 

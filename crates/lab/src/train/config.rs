@@ -174,7 +174,8 @@ pub struct NetConfig {
     /// [`NetConfig::n_per_class`] outputs of its class by `eta2 / n_per_class`
     /// (`LearningSpec::error_group`), so each output learns from its class's mean error and one
     /// error pair's mismatch (a deaf `e-`, an over-eager `e+`) is averaged over the class.
-    /// Off by default (each pair trains only its own output).
+    /// Off by default (each pair trains only its own output). Read back from a network file as
+    /// on when the readout's `error_group` equals `n_per_class` (> 1).
     pub error_pool: bool,
 }
 

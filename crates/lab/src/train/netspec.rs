@@ -421,6 +421,7 @@ fn describe(
         cfg.eta_sigma_ln = l.eta_sigma_ln;
         cfg.twin_sigma_ln = l.twin_sigma_ln;
         cfg.update = l.update;
+        cfg.error_pool = n_per_class > 1 && l.error_group == n_per_class;
         if let Some(c) = l.calcium {
             // Direction-specific thresholds are the output layer's own window.
             if c.theta_up.is_some() || c.theta_down.is_some() {
