@@ -173,6 +173,31 @@ fn grouped_error_spreads_each_spike_over_its_group() {
     assert_eq!(ws[1], 2e-10);
 }
 
+/// Grouped errors with the continuous update: each post integrates its group's mean error trace, so
+/// posts 0 and 1 move identically, 2 and 3 stay, and post 0 moves half as far as with its own trace
+/// (up to the traces' cut-off below 1e-3 of a spike's peak, which the halved mean reaches sooner).
+#[test]
+fn grouped_error_averages_the_continuous_error_traces() {
+    let run = |group: usize| {
+        let mut spec = net(WeightStorage::Analog, 0.0, None);
+        spec.learning[0].update = UpdateMode::Continuous { tau_err: 0.005 };
+        spec.learning[0].error_group = group;
+        spec.dc[0].neurons = Some(vec![0]);
+        let mut n = Network::build(&spec, 1e-4, 3).unwrap();
+        n.run(0.5);
+        weights(&mut n, 0)
+    };
+    let (g, solo) = (run(2), run(1));
+    for j in 0..8 {
+        assert_eq!(g[j * 4], g[j * 4 + 1], "synapse from {j}: posts 0 and 1");
+        assert_eq!((g[j * 4 + 2], g[j * 4 + 3]), (2e-10, 2e-10));
+        assert_eq!(solo[j * 4 + 1], 2e-10);
+    }
+    let (d_solo, d_g) = (solo[0] - 2e-10, g[0] - 2e-10);
+    assert!(d_g > 0.0, "post 0 learned");
+    assert!((d_solo / d_g - 2.0).abs() < 0.01, "{d_solo:e} vs {d_g:e}");
+}
+
 /// Continuous update: every error spike moves the weight by `eta * x` in total (unit-area error
 /// trace), spread over `tau_err`. With a slow pre trace (x nearly constant over tau_err) the total
 /// change must match the event rule's; with a short one it falls as x decays under the error trace,
