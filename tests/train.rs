@@ -290,6 +290,72 @@ fn short_run_on_ideal_circuits_learns_order() {
     assert!(o.result.test_accuracy >= 0.95, "{curve:?}");
 }
 
+/// The initial (requested) W1 of the network `opts` builds.
+fn initial_w1(opts: &TrainOptions) -> Vec<f64> {
+    let prep = run::prepare(opts).unwrap();
+    let w1 = prep.layout.w1.expect("a hidden layer");
+    match &prep.spec.projections[w1].connect {
+        mixsig::engine::spec::Connectivity::Dense(w) => w.clone(),
+        c => panic!("W1 is dense: {c:?}"),
+    }
+}
+
+/// `hidden_updates` counts the hidden layer's weight updates, and a run whose hidden layer never
+/// learned says so: on ideal circuits the `order` preset's hidden error neurons stay under their
+/// dead zone (W1 ends exactly where it started, and the warning names it); on a die some of them
+/// fire (W1 moves, no warning); without feedback there is nothing to count.
+#[test]
+fn hidden_updates_are_counted_and_a_hidden_layer_that_never_learned_is_reported() {
+    let said = |o: &run::TrainOutcome| {
+        o.warnings
+            .iter()
+            .any(|w| w.starts_with("the hidden layer did not learn"))
+    };
+    let ideal = TrainOptions {
+        presentations: 20,
+        test_every: 20,
+        ..short(None)
+    };
+    let die = TrainOptions {
+        profile: Some("dynapse2".into()),
+        ..ideal.clone()
+    };
+    for (opts, learns) in [(&ideal, false), (&die, true)] {
+        let o = run::train(opts, |_, _| {}).unwrap();
+        let n = o
+            .result
+            .hidden_updates
+            .expect("mirrored feedback trains W1");
+        let moved = initial_w1(opts)
+            .iter()
+            .zip(&o.result.weights.w1)
+            .filter(|(a, b)| a != b)
+            .count();
+        eprintln!(
+            "profile {:?}: {n} hidden updates, {moved} W1 weights moved",
+            opts.profile
+        );
+        assert_eq!(n > 0, learns, "{:?}: {n} updates", opts.profile);
+        assert_eq!(
+            moved > 0,
+            learns,
+            "{:?}: {moved} W1 weights moved",
+            opts.profile
+        );
+        assert_eq!(said(&o), !learns, "{:?}: {:?}", opts.profile, o.warnings);
+    }
+    let none = run::train(
+        &TrainOptions {
+            feedback: FeedbackMode::None,
+            ..ideal.clone()
+        },
+        |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(none.result.hidden_updates, None);
+    assert!(!said(&none), "{:?}", none.warnings);
+}
+
 #[test]
 fn continuous_update_trains_and_bad_modes_are_refused() {
     let o = run::train(

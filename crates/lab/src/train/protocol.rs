@@ -155,6 +155,11 @@ pub struct TrainResult {
     pub error_rate_end_hz: f64,
     /// Output error-neuron spikes per training presentation.
     pub error_spikes: Vec<u64>,
+    /// Weight updates the hidden layer's learning circuits applied over training (one per synapse
+    /// an error spike moved through the gates); `None` when the hidden layer is not trained (no
+    /// hidden layer, or `feedback = none`). Zero means W1 kept its initial weights: the hidden
+    /// error neurons never fired past their dead zone, and only the readout learned.
+    pub hidden_updates: Option<u64>,
     /// Stored weights at the end.
     #[serde(skip)]
     pub weights: FinalWeights,
@@ -583,6 +588,12 @@ pub fn run(
         error_rate_start_hz,
         error_rate_end_hz,
         error_spikes,
+        hidden_updates: layout.w1.and_then(|w1| {
+            net.learners
+                .iter()
+                .find(|l| l.spec.projection == w1)
+                .map(|l| l.updates)
+        }),
         weights: stored_weights(&net, layout),
         curve,
         rasters,

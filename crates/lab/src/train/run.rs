@@ -453,6 +453,19 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
     })
 }
 
+/// The warning for a trained hidden layer that never learned: with feedback on, its learning
+/// circuits applied no update, so the run trained the readout only (what `feedback = none` does).
+pub fn hidden_learning_warning(result: &TrainResult, presentations: usize) -> Option<String> {
+    (result.hidden_updates == Some(0)).then(|| {
+        format!(
+            "the hidden layer did not learn: its learning circuits applied no weight update in \
+             {presentations} training presentations (the hidden error neurons never fired past \
+             their dead zone), so W1 kept its initial weights and only the readout was trained, as \
+             with --feedback none"
+        )
+    })
+}
+
 /// Train: build the task and network of `opts` and run the protocol. `progress(done, total)` is
 /// called after every training presentation.
 pub fn train(
@@ -473,6 +486,7 @@ pub fn train(
         opts.seed,
         progress,
     )?;
+    warnings.extend(hidden_learning_warning(&result, opts.presentations));
     let group_sizes = prep
         .spec
         .sources
