@@ -556,6 +556,7 @@ fn sweep_rows_equal_single_runs_on_any_thread_count() {
                     r.test_accuracy.to_bits(),
                     r.error_rate_end_hz.to_bits(),
                     r.mirror_divergence_effective.to_bits(),
+                    r.hidden_updates,
                 )
             })
             .collect::<Vec<_>>()
@@ -578,6 +579,8 @@ fn sweep_rows_equal_single_runs_on_any_thread_count() {
     .unwrap();
     assert_eq!(one[3].2, single.result.test_accuracy.to_bits());
     assert_eq!(one[3].3, single.result.error_rate_end_hz.to_bits());
+    assert_eq!(one[3].5, single.result.hidden_updates);
+    assert!(one[3].5.is_some(), "mirrored feedback trains W1");
     // Different dies are different runs.
     assert_ne!(one[0].4, one[1].4);
 }
@@ -600,9 +603,21 @@ fn cli_sweep_writes_distribution_and_refuses_dies_without_profile() {
     ]);
     assert!(r.ok(), "{r}");
     assert!(r.stdout.contains("2 runs: median test accuracy"), "{r}");
+    assert!(
+        r.stderr
+            .contains("warning: the hidden layer did not learn in 2 of 2 runs"),
+        "{r}"
+    );
     let csv = out.read("sweep.csv");
     assert_eq!(csv.lines().count(), 3, "{csv}");
     assert!(csv.starts_with(mixsig::lab::train::sweep::SWEEP_HEADER));
+    for row in csv.lines().skip(1) {
+        // Ideal circuits, two presentations: the hidden layer is trained but never learns.
+        assert!(
+            row.ends_with(",0"),
+            "hidden_updates is the last column: {row}"
+        );
+    }
     let j: serde_json::Value = serde_json::from_str(&out.read("sweep.json")).unwrap();
     assert_eq!(j["runs"], 2);
     for f in ["accuracy_distribution.svg", "accuracy_distribution.png"] {

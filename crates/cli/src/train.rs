@@ -162,6 +162,19 @@ fn run_sweep(
         f(s.max_mirror_divergence, 4),
         f(s.median_mirror_divergence_effective, 4)
     );
+    let still = s
+        .rows
+        .iter()
+        .filter(|r| r.hidden_updates == Some(0))
+        .count();
+    if still > 0 {
+        eprintln!(
+            "warning: the hidden layer did not learn in {still} of {} runs (hidden_updates = 0 in \
+             sweep.csv): their hidden error neurons never fired past their dead zone, so only the \
+             readout was trained, as with --feedback none",
+            s.runs
+        );
+    }
     println!(
         "outputs in {}/ ({} files: sweep.json, sweep.csv, accuracy_distribution.svg/png)",
         out.display(),

@@ -34,6 +34,9 @@ pub struct SweepRow {
     pub mirror_divergence_effective: f64,
     /// Wall time of the run, s.
     pub wall_s: f64,
+    /// Weight updates of the hidden layer's learning circuits (`None` without a trained hidden
+    /// layer; 0: the hidden layer never learned).
+    pub hidden_updates: Option<u64>,
 }
 
 /// Distribution of a sweep's results.
@@ -130,6 +133,7 @@ pub fn sweep(
                     .map(|c| c.mirror_divergence_effective)
                     .unwrap_or(f64::NAN),
                 wall_s: o.result.wall_s,
+                hidden_updates: o.result.hidden_updates,
             })
         })
         .collect::<Result<Vec<SweepRow>, TrainError>>()?;
@@ -183,7 +187,7 @@ pub fn sweep(
 
 /// Header of `sweep.csv`.
 pub const SWEEP_HEADER: &str = "seed,instance,test_accuracy,best_accuracy,error_rate_start_hz,\
-error_rate_end_hz,mirror_divergence,mirror_divergence_effective,wall_s";
+error_rate_end_hz,mirror_divergence,mirror_divergence_effective,wall_s,hidden_updates";
 
 fn num(x: f64) -> String {
     if x.is_finite() {
@@ -199,7 +203,7 @@ pub fn sweep_csv(s: &SweepSummary) -> String {
     out.push('\n');
     for r in &s.rows {
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{}\n",
             r.seed,
             r.instance,
             num(r.test_accuracy),
@@ -208,7 +212,8 @@ pub fn sweep_csv(s: &SweepSummary) -> String {
             num(r.error_rate_end_hz),
             num(r.mirror_divergence),
             num(r.mirror_divergence_effective),
-            num(r.wall_s)
+            num(r.wall_s),
+            r.hidden_updates.map(|n| n.to_string()).unwrap_or_default()
         ));
     }
     out
