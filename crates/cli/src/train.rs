@@ -170,8 +170,8 @@ fn run_sweep(
     if still > 0 {
         eprintln!(
             "warning: the hidden layer did not learn in {still} of {} runs (hidden_updates = 0 in \
-             sweep.csv): their hidden error neurons never fired past their dead zone, so only the \
-             readout was trained, as with --feedback none",
+             sweep.csv): their hidden error neurons never fired past their dead zone, or found the \
+             learning gates closed, so only the readout was trained, as with --feedback none",
             s.runs
         );
     }

@@ -156,9 +156,10 @@ pub struct TrainResult {
     /// Output error-neuron spikes per training presentation.
     pub error_spikes: Vec<u64>,
     /// Weight updates the hidden layer's learning circuits applied over training (one per synapse
-    /// an error spike moved through the gates); `None` when the hidden layer is not trained (no
-    /// hidden layer, or `feedback = none`). Zero means W1 kept its initial weights: the hidden
-    /// error neurons never fired past their dead zone, and only the readout learned.
+    /// and hidden error spike that passed the learning gates, whether or not a weight bound clipped
+    /// it); `None` when the hidden layer is not trained (no hidden layer, or `feedback = none`).
+    /// Zero means W1 kept its initial weights and only the readout learned: the hidden error
+    /// neurons never fired past their dead zone, or their spikes found the learning gates closed.
     pub hidden_updates: Option<u64>,
     /// Stored weights at the end.
     #[serde(skip)]

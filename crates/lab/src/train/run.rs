@@ -460,8 +460,8 @@ pub fn hidden_learning_warning(result: &TrainResult, presentations: usize) -> Op
         format!(
             "the hidden layer did not learn: its learning circuits applied no weight update in \
              {presentations} training presentations (the hidden error neurons never fired past \
-             their dead zone), so W1 kept its initial weights and only the readout was trained, as \
-             with --feedback none"
+             their dead zone, or found the learning gates closed), so W1 kept its initial weights \
+             and only the readout was trained, as with --feedback none"
         )
     })
 }
