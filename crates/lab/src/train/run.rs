@@ -267,8 +267,9 @@ pub struct TrainOutcome {
     /// The learning curve, accuracies, times and rasters.
     #[serde(flatten)]
     pub result: TrainResult,
-    /// Things the build did that a user should know (weights the chip cannot represent, biases out of
-    /// the generator's range).
+    /// Things a user should know about the run: what the build did (weights the chip cannot
+    /// represent, biases out of the generator's range) and a trained hidden layer that never
+    /// learned ([`hidden_learning_warning`]).
     pub warnings: Vec<String>,
     /// Population and source sizes, for rasters.
     #[serde(skip)]
