@@ -79,7 +79,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// The calibrated bias settings of die `seed` of `profile` for `settings` on `cores` (other cores
 /// keep their settings), with the corrections made. Every neuron of a core is measured (the first
-/// [`MAX_NEURONS`] on larger cores).
+/// 1024 on larger cores).
 pub fn calibrate(
     profile: &ChipProfile,
     seed: u64,
