@@ -130,7 +130,7 @@ fn exported_preset_imports_to_the_same_network() {
         assert_eq!(imported.spec, preset.spec, "{what}");
         assert_eq!(imported.layout, preset.layout, "{what}");
         let (a, b) = (&imported.cfg, &preset.cfg);
-        // A file's hidden layer is one population: sequence, coincidence and integrator neurons.
+        // A file's detector layer is one population: sequence, coincidence and integrator neurons.
         assert_eq!(
             (a.n_hidden, a.n_per_class, a.storage),
             (b.n_hidden + b.n_coinc + b.n_integ, b.n_per_class, b.storage),
@@ -141,6 +141,25 @@ fn exported_preset_imports_to_the_same_network() {
             (b.calcium, b.calcium_out),
             "{what}"
         );
+        // The `xor` preset's conjunction layer and W1's own rule read back from the file.
+        assert_eq!(
+            (
+                a.n_conj,
+                a.w_conj_max,
+                a.w1_zero_sum,
+                a.tau_pre_w1,
+                a.w1_calcium
+            ),
+            (
+                b.n_conj,
+                b.w_conj_max,
+                b.w1_zero_sum,
+                b.tau_pre_w1,
+                b.w1_calcium
+            ),
+            "{what}"
+        );
+        assert_eq!(b.n_conj > 0, what.contains("xor"), "{what}");
         // Without a hidden layer the preset keeps the requested mode; the file has no feedback.
         if b.n_hidden > 0 {
             assert_eq!(a.feedback, b.feedback, "{what}");

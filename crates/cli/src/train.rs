@@ -266,10 +266,17 @@ pub fn run(a: TrainArgs) -> Result<()> {
         o.task.class_names.len(),
         o.task.class_names.join(", ")
     );
+    let hidden = if o.network.n_conj > 0 {
+        format!(
+            "{} fixed detectors -> {} hidden",
+            o.network.n_hidden, o.network.n_conj
+        )
+    } else {
+        format!("{} hidden", o.network.n_hidden)
+    };
     println!(
-        "  {} neurons, {} hidden, {} feedback, {} weights, learning-rate mismatch sigma_ln {:.3} (twins {:.4})",
+        "  {} neurons, {hidden}, {} feedback, {} weights, learning-rate mismatch sigma_ln {:.3} (twins {:.4})",
         o.neurons,
-        o.network.n_hidden,
         format!("{:?}", o.options.feedback).to_lowercase(),
         o.options.storage,
         o.options.eta_sigma_ln,

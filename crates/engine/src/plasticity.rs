@@ -63,6 +63,13 @@ pub struct LearningSpec {
     /// `eta / g`: each post neuron learns from the group's mean error, so one error neuron's
     /// mismatch (a deaf or over-eager pair) is averaged over `g`. Must divide the post size.
     pub error_group: usize,
+    /// Zero-sum updates (heterosynaptic normalization): each update uses the pre trace minus its
+    /// mean over all pre neurons, `x_j - mean(x)`, so an error spike moves weight from the synapses
+    /// of inactive inputs to those of active ones and leaves the post neuron's summed weight
+    /// unchanged (up to the bounds). In a circuit: one shared line carrying the mean trace current,
+    /// subtracted in every update circuit of the row. Without it a rule whose errors do not cancel
+    /// exactly drifts every weight of an active post neuron the same way.
+    pub zero_sum: bool,
 }
 
 /// Runtime state of one plastic projection.
@@ -414,9 +421,15 @@ impl Learner {
         let (storage, w_max) = (self.spec.storage, self.spec.w_max);
         let stochastic = matches!(storage, WeightStorage::NBit { .. });
         let f = |v: &[f64], idx: usize| v.get(idx).copied().unwrap_or(1.0);
+        let zero_sum = self.spec.zero_sum;
+        let x_mean = if zero_sum {
+            self.x.iter().sum::<f64>() / n_pre.max(1) as f64
+        } else {
+            0.0
+        };
         for j in 0..n_pre {
-            let x = self.x[j];
-            if x < 1e-9 {
+            let x = self.x[j] - x_mean;
+            if !zero_sum && x < 1e-9 {
                 continue;
             }
             let s = j * n_post + i;

@@ -69,6 +69,7 @@ fn net(storage: WeightStorage, eta_sigma: f64, calcium: Option<CalciumWindow>) -
             twin_sigma_ln: 0.0,
             update: UpdateMode::Event,
             error_group: 1,
+            zero_sum: false,
         }],
     }
 }
@@ -80,8 +81,8 @@ fn weights(n: &mut Network, p: usize) -> Vec<f64> {
 /// The event rule recomputed from the recorded spikes: `x_j(t)` = sum over pre spikes at or before
 /// `t` of `exp(-(t - t_s)/tau)` (the trace takes a step's spikes before the update of that step);
 /// every `e+` spike of neuron `e` adds `eta/g * x_j` to `W[j][i]` for each post `i` of its group of
-/// `g` (`i / g == e / g`).
-fn hand_event_rule(n: &Network, group: usize, steps: u64) -> Vec<f64> {
+/// `g` (`i / g == e / g`). With `zero_sum` the update uses `x_j - mean(x)` for every `j`.
+fn hand_event_rule(n: &Network, group: usize, steps: u64, zero_sum: bool) -> Vec<f64> {
     let dt = 1e-4;
     let decay = (-dt / 0.01f64).exp();
     let g_pre = n.rec.group("pre").unwrap() as u32;
@@ -103,12 +104,18 @@ fn hand_event_rule(n: &Network, group: usize, steps: u64) -> Vec<f64> {
             }
             events.next();
         }
+        let mean = if zero_sum {
+            x.iter().sum::<f64>() / 8.0
+        } else {
+            0.0
+        };
         for e in eps {
             for i in (e / group * group)..(e / group * group + group) {
                 for j in 0..8 {
-                    if x[j] >= 1e-9 {
-                        expect[j * 4 + i] =
-                            (expect[j * 4 + i] + 1e-11 / group as f64 * x[j]).clamp(0.0, 2e-9);
+                    if zero_sum || x[j] >= 1e-9 {
+                        expect[j * 4 + i] = (expect[j * 4 + i]
+                            + 1e-11 / group as f64 * (x[j] - mean))
+                            .clamp(0.0, 2e-9);
                     }
                 }
             }
@@ -131,10 +138,46 @@ fn event_rule_matches_a_hand_computation() {
     let spec = net(WeightStorage::Analog, 0.0, None);
     let mut n = Network::build(&spec, 1e-4, 1).unwrap();
     n.run(0.5);
-    let expect = hand_event_rule(&n, 1, 5000);
+    let expect = hand_event_rule(&n, 1, 5000, false);
     let w = weights(&mut n, 0);
     assert_close(&w, &expect);
     assert!(w.iter().any(|&v| v > 2.5e-10), "potentiation happened");
+}
+
+/// Zero-sum updates (`LearningSpec::zero_sum`): each `e+` spike adds `eta * (x_j - mean x)` to
+/// every synapse of its post neuron (the hand computation), so weight moves from the inputs that
+/// fired least recently to those that fired most, while every post neuron's summed weight stays at
+/// its start (no weight reaches a bound here). The plain rule on the same spikes raises the sum.
+#[test]
+fn zero_sum_updates_move_weight_between_inputs_and_keep_each_sum() {
+    let mut spec = net(WeightStorage::Analog, 0.0, None);
+    spec.learning[0].zero_sum = true;
+    let mut n = Network::build(&spec, 1e-4, 1).unwrap();
+    n.run(0.3);
+    let expect = hand_event_rule(&n, 1, 3000, true);
+    let w = weights(&mut n, 0);
+    assert!(
+        w.iter().all(|&v| v > 0.0 && v < 2e-9),
+        "no bound reached: {w:?}"
+    );
+    assert_close(&w, &expect);
+    for i in 0..4 {
+        let sum: f64 = (0..8).map(|j| w[j * 4 + i]).sum();
+        assert!(
+            (sum - 8.0 * 2e-10).abs() < 1e-12 * sum,
+            "post {i}: sum {sum}"
+        );
+        let (lo, hi) = (0..8)
+            .map(|j| w[j * 4 + i])
+            .fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(v), b.max(v)));
+        assert!(hi - lo > 1e-11, "post {i}: the weights moved ({lo}..{hi})");
+    }
+    let plain = hand_event_rule(&n, 1, 3000, false);
+    let plain_sum: f64 = (0..8).map(|j| plain[j * 4]).sum();
+    assert!(
+        plain_sum > 8.0 * 2e-10 * 1.05,
+        "the plain rule drifts up: {plain_sum}"
+    );
 }
 
 /// Grouped errors (`error_group = 2`): only `e+_0` fires, so posts 0 and 1 (its group) both learn,
@@ -147,7 +190,7 @@ fn grouped_error_spreads_each_spike_over_its_group() {
     spec.dc[0].neurons = Some(vec![0]);
     let mut n = Network::build(&spec, 1e-4, 1).unwrap();
     n.run(0.5);
-    let expect = hand_event_rule(&n, 2, 5000);
+    let expect = hand_event_rule(&n, 2, 5000, false);
     let (w, b) = (weights(&mut n, 0), weights(&mut n, 1));
     assert_close(&w, &expect);
     for j in 0..8 {

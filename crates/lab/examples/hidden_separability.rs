@@ -80,7 +80,12 @@ fn main() {
     let mut net = Network::build(&spec, 1e-4, 1).unwrap();
     net.learning_on = false;
     let g = net.rec.group("hid").unwrap() as u32;
-    let nh = cfg.n_hidden + cfg.n_coinc + cfg.n_integ;
+    // The trained hidden layer: the conjunction layer when there is one, else the detectors.
+    let nh = if cfg.n_conj > 0 {
+        cfg.n_conj
+    } else {
+        cfg.n_hidden + cfg.n_coinc + cfg.n_integ
+    };
     let mut rows: Vec<(usize, Vec<f64>)> = vec![];
     let mut variants: Vec<(bool, bool)> = vec![];
     for p in &task.train {

@@ -18,10 +18,13 @@ fn dense(spec: &NetworkSpec, idx: usize) -> &[f64] {
     }
 }
 
+/// The `xor` preset's detectors as the trained hidden layer (no conjunction layer behind them;
+/// that one is `train_conjunction.rs`).
 fn cfg(groups: usize, local: bool) -> NetConfig {
     NetConfig {
         ramp_groups: groups,
         ramp_group_local: local,
+        n_conj: 0,
         ..NetConfig::for_task("xor")
     }
 }

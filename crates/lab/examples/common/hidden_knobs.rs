@@ -1,6 +1,8 @@
 //! The hidden-layer structure knobs shared by the `hidden_separability` and `train_tune` examples,
 //! read from the environment: coincidence detectors NCOINC, WCOINC, CFLO/CFHI (fan-in range),
-//! COINCINH; integrators NINTEG, WINTS, WINTF; ramp groups RAMPG, group-local detectors RAMPLOCAL and random-order detectors RAMPSHUF (1 on, 0 off).
+//! COINCINH; integrators NINTEG, WINTS, WINTF; ramp groups RAMPG, group-local detectors RAMPLOCAL and random-order detectors RAMPSHUF (1 on, 0 off);
+//! the conjunction layer NCONJ (0: none), WCONJ, CONJSPREAD, WCONJINH, WCONJMAX; W1's zero-sum
+//! updates W1ZS (1 on, 0 off) and pre trace TAUPRE1 (s).
 use mixsig_chip::ChipProfile;
 use mixsig_engine::spec::{Connectivity, NetworkSpec};
 use mixsig_lab::tasks::Pattern;
@@ -89,6 +91,25 @@ pub fn apply(cfg: &mut NetConfig) {
     if std::env::var("RAMPSHUF").is_ok() {
         cfg.ramp_shuffle = env_flag("RAMPSHUF");
     }
+    if let Some(v) = f("NCONJ") {
+        cfg.n_conj = v as usize;
+    }
+    for (k, v) in [
+        ("WCONJ", &mut cfg.w_conj),
+        ("CONJSPREAD", &mut cfg.conj_spread),
+        ("WCONJINH", &mut cfg.w_conj_inh),
+        ("WCONJMAX", &mut cfg.w_conj_max),
+    ] {
+        if let Some(x) = f(k) {
+            *v = x;
+        }
+    }
+    if std::env::var("W1ZS").is_ok() {
+        cfg.w1_zero_sum = env_flag("W1ZS");
+    }
+    if let Some(v) = f("TAUPRE1") {
+        cfg.tau_pre_w1 = Some(v);
+    }
 }
 
 /// The `xor` conjunction probe (group-local detectors): with XW set, hand-set the fast (W1) weights
@@ -105,6 +126,9 @@ pub fn cross_ramp(
     let (Some(xw), Some(w1)) = (env_f64("XW"), w1) else {
         return;
     };
+    if cfg.n_conj > 0 {
+        fail("XW sets the detectors' cross-group W1 weights: it needs NCONJ=0 (no conjunction layer)");
+    }
     let shape = env_f64("XRAMP").unwrap_or(default_shape);
     let nh = cfg.n_hidden + cfg.n_coinc + cfg.n_integ;
     if let Connectivity::Dense(w) = &mut spec.projections[w1].connect {

@@ -32,6 +32,8 @@ pub(super) struct RawLearning {
     update: Option<Spanned<String>>,
     tau_err: Option<Q>,
     error_group: Option<Spanned<i64>>,
+    #[serde(default)]
+    zero_sum: bool,
 }
 
 /// Which mismatch spreads a `[[learning]]` table gave (those it omits carry 0 in the spec and
@@ -424,6 +426,7 @@ pub(super) fn parse_learning(
             twin_sigma_ln: twin.unwrap_or(0.0),
             update,
             error_group,
+            zero_sum: r.zero_sum,
         });
     }
     Ok((specs, given))

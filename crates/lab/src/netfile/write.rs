@@ -271,6 +271,9 @@ pub fn network_toml(
         if l.error_group != 1 {
             t.push_str(&format!("error_group = {}\n", l.error_group));
         }
+        if l.zero_sum {
+            t.push_str("zero_sum = true\n");
+        }
         if let Some(c) = &l.calcium {
             t.push_str(&format!(
                 "[learning.calcium]\ntau = {}\njump = {}\nlow = {}\nhigh = {}\n",

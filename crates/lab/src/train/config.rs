@@ -177,6 +177,34 @@ pub struct NetConfig {
     /// Off by default (each pair trains only its own output). Read back from a network file as
     /// on when the readout's `error_group` equals `n_per_class` (> 1).
     pub error_pool: bool,
+    /// A plastic conjunction layer behind the detectors (0: none, the detectors are the trained
+    /// hidden layer). With `n_conj > 0` the detectors (the `n_hidden` sequence detectors and any
+    /// coincidence detectors or integrators) become a fixed layer `ds` whose input weights never
+    /// learn, and the hidden layer `hid` is `n_conj` neurons fed by every detector through W1
+    /// (their AMPA synapse slowed to 80 ms and not voltage-gated, so a detector's spike early in the
+    /// presentation still counts when a later one arrives; plastic) and through a fixed uniform inhibition
+    /// [`NetConfig::w_conj_inh`] with the same time course. The inhibition subtracts the same
+    /// amount per detector spike, so a conjunction neuron's drive is `sum_j (w_j - w_inh) x_j`: an
+    /// effective weight of either sign, learning.md's fixed inhibitory path. With group-local
+    /// detectors ([`NetConfig::ramp_group_local`]) the fixed layer codes each group's direction
+    /// separately and W1 must learn which combinations to join (`xor`).
+    pub n_conj: usize,
+    /// Mean initial W1 weight of the conjunction layer, A (uniform in `w_conj * (1 ± conj_spread)`).
+    pub w_conj: f64,
+    /// Relative spread of the conjunction layer's initial W1 weights.
+    pub conj_spread: f64,
+    /// Fixed inhibitory (GABA) weight from every detector to every conjunction neuron, A.
+    pub w_conj_inh: f64,
+    /// Upper bound of the conjunction layer's W1 weights, A (with [`NetConfig::n_conj`] > 0; the
+    /// detectors' fixed fast weights keep their scale from [`NetConfig::w1_max`]).
+    pub w_conj_max: f64,
+    /// Zero-sum W1 updates (`LearningSpec::zero_sum`): each hidden update moves weight from the
+    /// synapses of inactive inputs to those of active ones, so the hidden layer's summed weight
+    /// does not drift with errors that do not cancel exactly.
+    pub w1_zero_sum: bool,
+    /// Time constant of W1's pre-synaptic trace, s, when it differs from [`NetConfig::tau_pre`]
+    /// (`None`: the same).
+    pub tau_pre_w1: Option<f64>,
 }
 
 impl Default for NetConfig {
@@ -232,6 +260,13 @@ impl Default for NetConfig {
             teacher_anchor: TeacherAnchor::Start,
             ramp_shuffle: false,
             error_pool: false,
+            n_conj: 0,
+            w_conj: 3e-10,
+            conj_spread: 0.5,
+            w_conj_inh: 2e-10,
+            w_conj_max: 5e-10,
+            w1_zero_sum: false,
+            tau_pre_w1: None,
         }
     }
 }
@@ -259,17 +294,23 @@ impl NetConfig {
     /// window, 40–90 ms of the 200 ms presentation, at 70 Hz ([`NetConfig::teacher_window`]): the
     /// error pair then falls silent once the outputs answer (`mixsig train --profile none --seeds
     /// 1..10`: error end/start median 0.098, accuracy median 1.00; docs/train-tuning.md, "Session 3:
-    /// teacher window and error ratio"). `xor` gives the sequence detectors a ramp per channel group
-    /// ([`NetConfig::ramp_groups`] = 2: each detector prefers one direction per group and fires
-    /// unless both groups run against it, a nonlinear unit a readout can combine), gates the 100 Hz
-    /// teacher to 100–160 ms (the answer to the second group, which ends by 70% of the
-    /// presentation) and wires the error pairs contrastively ([`NetConfig::contrast`] = 1: the two
+    /// teacher window and error ratio"). `xor` has two hidden stages: fixed group-local direction detectors
+    /// ([`NetConfig::ramp_groups`] = 2, [`NetConfig::ramp_group_local`]: each fires ~1 spike for
+    /// one direction of its own group whatever the other group does, so no readout of them can
+    /// solve `xor`) feed a plastic conjunction layer of 48 neurons ([`NetConfig::n_conj`]: W1
+    /// uniform in 3e-10 A ± 50 % up to 5e-10 A, a fixed 2e-10 A inhibition from every detector,
+    /// so each neuron's drive is a signed sum of its detectors) that learns from the propagated
+    /// error with zero-sum updates ([`NetConfig::w1_zero_sum`]), a 100 ms pre trace (the first
+    /// group's detectors fire ~80 ms before the answer), learning only while it fires (calcium
+    /// above 0.3: the derivative of a rectifier) and no hidden dead zone (eta 2e-10 A). The readout
+    /// gates the 100 Hz teacher to 100–160 ms (the answer to the second group, which ends by 70% of
+    /// the presentation), wires the error pairs contrastively ([`NetConfig::contrast`] = 1: the two
     /// classes' errors are equal and opposite) and doubles the output -> error-neuron weight
     /// ([`NetConfig::w_out_err`] = 6e-9 A: an output cancels the 100 Hz teacher at ~50 Hz, a rate
-    /// the outputs reach in the answer window, where they fell short of 100 Hz) (`mixsig train
-    /// --profile none --pattern xor --seeds 1..10 --presentations 300 --n-test 100`: median 0.955
-    /// mirrored, 0.965 with the hidden layer fixed; with 3e-9 A 0.895 and 0.92;
-    /// docs/train-tuning.md, "Session 4: xor", "Session 6" and "Session 9"). `frozen-poisson` uses 48 random-order detectors
+    /// the outputs reach in the answer window) (`mixsig train --profile none --pattern xor --seeds
+    /// 1..10 --presentations 300 --n-test 100 --test-every 300`: median 0.935 mirrored, 0.42 with
+    /// the conjunction layer fixed; docs/train-tuning.md, "Session 14"; the one-stage preset
+    /// before it: 0.955 and 0.965, sessions 4, 6 and 9). `frozen-poisson` uses 48 random-order detectors
     /// ([`NetConfig::ramp_shuffle`]; 48 + the bias + 4 inhibitory synapses fit a dynapse2 neuron's
     /// 64) with a weaker inhibitory ramp (2e-10 A) and a 50 Hz teacher (`mixsig train --profile
     /// none --pattern frozen-poisson --seeds 1..10 --presentations 300`: median 1.00, min 0.85, was
@@ -297,6 +338,13 @@ impl NetConfig {
             },
             "xor" => NetConfig {
                 ramp_groups: 2,
+                ramp_group_local: true,
+                n_conj: 48,
+                eta1: 2e-10,
+                tau_pre_w1: Some(0.1),
+                w1_zero_sum: true,
+                w1_calcium: Some(CalciumWindow::symmetric(d.calcium.trace, 0.3, 15.0)),
+                hidden_dead_zone: Some(0.0),
                 teacher_window: Some((0.1, 0.16)),
                 contrast: 1.0,
                 w_out_err: 6e-9,

@@ -147,7 +147,7 @@ pub fn export(opts: &TrainOptions, target: &Path) -> Result<Vec<PathBuf>, TrainE
     let (spec, layout) = network::build(task.n_channels, task.n_classes, &cfg, opts.seed);
     let header = format!(
         "mixsig train network, exported by `mixsig train --export-network` from the preset for task `{}`\n\
-         ({} channels, {} classes), feedback {}, storage {}, hidden {}, initial weights of seed {}.\n\
+         ({} channels, {} classes), feedback {}, storage {}, {}, initial weights of seed {}.\n\
          Train it with `mixsig train --network THIS_FILE` (format: docs/network-format.md, section Learning).\n\
          Weight tables (*.csv) are in A: dense ones one row per pre neuron, explicit ones pre,post,weight_a.",
         task.name,
@@ -155,7 +155,14 @@ pub fn export(opts: &TrainOptions, target: &Path) -> Result<Vec<PathBuf>, TrainE
         task.n_classes,
         format!("{:?}", cfg.feedback).to_lowercase(),
         storage_name(&cfg.storage),
-        cfg.n_hidden,
+        if cfg.n_conj > 0 {
+            format!(
+                "{} fixed detectors `ds` -> hidden {} (plastic W1)",
+                cfg.n_hidden, cfg.n_conj
+            )
+        } else {
+            format!("hidden {}", cfg.n_hidden)
+        },
         opts.seed
     );
     let (toml_text, tables) = to_files(
@@ -408,11 +415,25 @@ fn describe(
     };
     let learning_of = |idx: usize| spec.learning.iter().find(|l| l.projection == idx);
     let hidden = layout.w1.map(|i| spec.projections[i].to.clone());
+    let pop_of = |name: &str| spec.populations.iter().find(|p| p.name == name);
     cfg.n_hidden = hidden
-        .as_ref()
-        .and_then(|h| spec.populations.iter().find(|p| &p.name == h))
+        .as_deref()
+        .and_then(pop_of)
         .map(|p| p.size)
         .unwrap_or(0);
+    // W1 from a population rather than the inputs: fixed detectors in front of a conjunction
+    // layer (`NetConfig::n_conj`); the detectors count as the preset's `n_hidden`.
+    let detectors = layout
+        .w1
+        .map(|i| spec.projections[i].from.clone())
+        .filter(|f| f != "in")
+        .and_then(|f| pop_of(&f));
+    if let Some(d) = detectors {
+        cfg.n_conj = cfg.n_hidden;
+        cfg.n_hidden = d.size;
+        cfg.nmda_thr = d.params.i_nmda_thr;
+    }
+    let mut w2_window = false;
     if let Some(l) = learning_of(layout.w2) {
         cfg.w2_max = l.w_max;
         cfg.eta2 = l.eta;
@@ -428,6 +449,7 @@ fn describe(
                 cfg.calcium_out = Some(c);
             } else {
                 cfg.calcium = c;
+                w2_window = true;
             }
         }
         cfg.feedback = match layout.feedback {
@@ -437,10 +459,23 @@ fn describe(
         };
     }
     if let Some(l) = layout.w1.and_then(learning_of) {
-        cfg.w1_max = l.w_max;
+        if detectors.is_some() {
+            cfg.w_conj_max = l.w_max;
+        } else {
+            cfg.w1_max = l.w_max;
+        }
         cfg.eta1 = l.eta;
+        cfg.w1_zero_sum = l.zero_sum;
+        if l.pre_trace.tau != cfg.tau_pre {
+            cfg.tau_pre_w1 = Some(l.pre_trace.tau);
+        }
         if let Some(c) = l.calcium {
-            cfg.calcium = c;
+            // W1's own window when the readout set the shared one and W1's differs.
+            if w2_window && c != cfg.calcium {
+                cfg.w1_calcium = Some(c);
+            } else {
+                cfg.calcium = c;
+            }
         }
     }
     if let Some(p) = hidden
@@ -455,7 +490,9 @@ fn describe(
             thr.iter().copied().fold(f64::INFINITY, f64::min),
             thr.iter().copied().fold(0.0, f64::max),
         );
-        cfg.nmda_thr = p.params.i_nmda_thr;
+        if detectors.is_none() {
+            cfg.nmda_thr = p.params.i_nmda_thr;
+        }
     }
     if let Some(d) = spec.dc.iter().find(|d| d.population == "eo_p") {
         if let Some(&(_, i)) = d.steps.first() {

@@ -1,7 +1,9 @@
 //! The error-propagation network of learning.md as a preset: inputs -> hidden -> outputs (a population
 //! per class), a teacher per class, an error-neuron pair per output and per hidden neuron, feedback
 //! projections from the output error neurons to the hidden error neurons, and the plastic projections
-//! with their local learning circuits.
+//! with their local learning circuits. With a conjunction layer ([`NetConfig::n_conj`], the `xor`
+//! preset) the hidden stage is two layers: fixed detectors `ds` (inputs -> `ds`, never plastic) and
+//! the trained hidden layer `hid` behind them (`ds` -> `hid` is W1).
 //!
 //! Projection indices (the learning specs refer to them): see [`Layout`].
 
@@ -21,7 +23,8 @@ pub use super::config::{FeedbackMode, NetConfig};
 /// Projection indices of the preset.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Layout {
-    /// Plastic input->hidden (AMPA), if there is a hidden layer.
+    /// Plastic ->hidden: input->hidden (AMPA), or detectors->conjunction layer (slow AMPA) with
+    /// [`NetConfig::n_conj`]; if there is a hidden layer.
     pub w1: Option<usize>,
     /// Plastic ->output (AMPA).
     pub w2: usize,
@@ -73,11 +76,16 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
     let hidden = cfg.n_hidden > 0;
     // Sequence detectors first, then the coincidence detectors.
     let n_seq = cfg.n_hidden;
-    let n_hid = if hidden {
+    let n_det = if hidden {
         n_seq + cfg.n_coinc + cfg.n_integ
     } else {
         0
     };
+    // The trained hidden layer `hid`: the detectors themselves, or a conjunction layer behind
+    // them, the detectors then forming the fixed layer `ds`.
+    let conj = hidden && cfg.n_conj > 0;
+    let n_hid = if conj { cfg.n_conj } else { n_det };
+    let det = if conj { "ds" } else { "hid" };
     let n_cd = cfg.n_coinc;
     let mut r = rng::stream(seed, &[name_id("train-init")]);
     let mut uniform =
@@ -115,7 +123,7 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
     };
     let (lo, hi) = cfg.hidden_thresholds;
     if hidden {
-        let per_neuron: Vec<NeuronParams> = (0..n_hid)
+        let per_neuron: Vec<NeuronParams> = (0..n_det)
             .map(|i| {
                 let mut p = base;
                 let f = if i >= n_seq {
@@ -135,13 +143,40 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
         spec.populations.push(PopulationSpec {
             per_neuron: Some(per_neuron),
             // The shared parameters (what a die's core gets) carry everything but the thresholds.
-            ..pop("hid", n_hid, {
+            ..pop(det, n_det, {
                 let mut p = base;
                 p.i_nmda_thr = cfg.nmda_thr;
                 p.i_tau_gaba /= cfg.hidden_gaba_tau;
                 p.i_gain_gaba /= cfg.hidden_gaba_tau;
                 p
             })
+        });
+    }
+    if conj {
+        // Conjunction neurons: their AMPA synapse (W1) slowed to the NMDA time course, 80 ms, and
+        // not voltage-gated (an NMDA synapse would stay shut at rest: a unit driven only by slow
+        // input never fires), and GABA with the same time course, so the fixed inhibition
+        // subtracts in proportion to the excitation; thresholds log-spread like the detectors'.
+        let mut p = base;
+        p.i_tau_ampa = base.i_tau_nmda;
+        p.i_gain_ampa = base.i_gain_nmda;
+        p.i_tau_gaba = base.i_tau_nmda;
+        p.i_gain_gaba = base.i_gain_nmda;
+        let per_neuron: Vec<NeuronParams> = (0..n_hid)
+            .map(|i| {
+                let mut q = p;
+                let f = if n_hid > 1 {
+                    i as f64 / (n_hid - 1) as f64
+                } else {
+                    0.5
+                };
+                q.i_spkthr = lo * (hi / lo).powf(f);
+                q
+            })
+            .collect();
+        spec.populations.push(PopulationSpec {
+            per_neuron: Some(per_neuron),
+            ..pop("hid", n_hid, p)
         });
     }
     spec.populations.push(pop("out", n_out, base));
@@ -173,8 +208,8 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
         // The fixed slow path: each hidden neuron gets a random ramp of NMDA weights across the input
         // channels (rising or falling), so that with an 80 ms synapse the order in which channels fire
         // changes how much of their charge lands inside the presentation: timing becomes counts.
-        let mut slow = vec![0.0; n_in * n_hid];
-        let noise = uniform(n_in * n_hid + n_hid, 1.0);
+        let mut slow = vec![0.0; n_in * n_det];
+        let noise = uniform(n_in * n_det + n_det, 1.0);
         // Channel groups: the first group's direction is the draw of the one-ramp preset, the
         // others come from their own stream (the one-group preset draws nothing more).
         let k = cfg.ramp_groups.clamp(1, n_in.max(1));
@@ -185,7 +220,7 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
                 (0..k)
                     .map(|g| {
                         if g == 0 {
-                            noise[n_in * n_hid + h] < 0.5
+                            noise[n_in * n_det + h] < 0.5
                         } else {
                             rg.gen::<f64>() < 0.5
                         }
@@ -221,7 +256,7 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
                 };
                 let up = group_up[h][g];
                 let ramp = if up { f } else { 1.0 - f };
-                slow[i * n_hid + h] = cfg.w_slow_max * (0.8 * ramp + 0.2 * noise[i * n_hid + h]);
+                slow[i * n_det + h] = cfg.w_slow_max * (0.8 * ramp + 0.2 * noise[i * n_det + h]);
             }
         }
         // Group-local detectors: no fixed input from the other groups.
@@ -234,7 +269,7 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
         for i in 0..n_in {
             for h in 0..n_seq {
                 if foreign(i, h) {
-                    slow[i * n_hid + h] = 0.0;
+                    slow[i * n_det + h] = 0.0;
                 }
             }
         }
@@ -245,7 +280,7 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
             .iter()
             .enumerate()
             .map(|(s, w)| {
-                if foreign(s / n_hid, s % n_hid) {
+                if foreign(s / n_det, s % n_det) {
                     return 0.0;
                 }
                 0.5 * cfg.w1_max * (1.0 - w / cfg.w_slow_max).clamp(0.0, 1.0)
@@ -266,32 +301,34 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
             chans.sort_by(|&x, &y| order_noise[c * n_in + x].total_cmp(&order_noise[c * n_in + y]));
             let h = n_seq + c;
             for (rank, &i) in chans.iter().enumerate() {
-                fast[i * n_hid + h] = if rank < k { cfg.w_coinc } else { 0.0 };
+                fast[i * n_det + h] = if rank < k { cfg.w_coinc } else { 0.0 };
             }
         }
-        for h in n_seq + n_c..n_hid {
+        for h in n_seq + n_c..n_det {
             for i in 0..n_in {
-                fast[i * n_hid + h] = cfg.w_integ_fast;
-                slow[i * n_hid + h] = cfg.w_integ_slow;
+                fast[i * n_det + h] = cfg.w_integ_fast;
+                slow[i * n_det + h] = cfg.w_integ_slow;
             }
         }
-        w1 = Some(spec.projections.len());
+        if !conj {
+            w1 = Some(spec.projections.len());
+        }
         spec.projections
-            .push(dense("in", "hid", SynapseType::Ampa, fast.clone()));
+            .push(dense("in", det, SynapseType::Ampa, fast.clone()));
         spec.projections
-            .push(dense("in", "hid", SynapseType::Nmda, slow.clone()));
+            .push(dense("in", det, SynapseType::Nmda, slow.clone()));
         if cfg.w_inh_ramp != 0.0 || (n_c > 0 && cfg.coinc_inh > 0.0) {
             let inh: Vec<f64> = slow
                 .iter()
                 .enumerate()
                 .map(|(s, w)| {
-                    if s % n_hid >= n_seq + n_c {
+                    if s % n_det >= n_seq + n_c {
                         return 0.0;
                     }
-                    if s % n_hid >= n_seq {
+                    if s % n_det >= n_seq {
                         return cfg.coinc_inh * fast[s];
                     }
-                    if foreign(s / n_hid, s % n_hid) {
+                    if foreign(s / n_det, s % n_det) {
                         return 0.0;
                     }
                     let r = (w / cfg.w_slow_max).clamp(0.0, 1.0);
@@ -300,17 +337,36 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
                 })
                 .collect();
             spec.projections
-                .push(dense("in", "hid", SynapseType::Gaba, inh));
+                .push(dense("in", det, SynapseType::Gaba, inh));
         }
         if cfg.w_hidden_inhibit > 0.0 {
-            let lat: Vec<(u32, u32, f64)> = (0..n_hid)
-                .flat_map(|a| (0..n_hid).map(move |b| (a, b)))
+            let lat: Vec<(u32, u32, f64)> = (0..n_det)
+                .flat_map(|a| (0..n_det).map(move |b| (a, b)))
                 .filter(|(a, b)| a != b)
                 .map(|(a, b)| (a as u32, b as u32, cfg.w_hidden_inhibit))
                 .collect();
             spec.projections
-                .push(explicit("hid", "hid", SynapseType::Gaba, lat));
+                .push(explicit(det, det, SynapseType::Gaba, lat));
         }
+    }
+    if conj {
+        // W1 of the conjunction layer: uniform around `w_conj`, from its own stream.
+        let mut rc = rng::stream(seed, &[name_id("train-init-conj")]);
+        let w: Vec<f64> = (0..n_det * n_hid)
+            .map(|_| {
+                let u: f64 = rc.gen();
+                (cfg.w_conj * (1.0 + cfg.conj_spread * (2.0 * u - 1.0))).clamp(0.0, cfg.w_conj_max)
+            })
+            .collect();
+        w1 = Some(spec.projections.len());
+        spec.projections
+            .push(dense(det, "hid", SynapseType::Ampa, w));
+        spec.projections.push(dense(
+            det,
+            "hid",
+            SynapseType::Gaba,
+            vec![cfg.w_conj_inh; n_det * n_hid],
+        ));
     }
     let bias = if cfg.bias_rate > 0.0 {
         spec.sources.push(SourceSpec {
@@ -444,6 +500,7 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
             twin_sigma_ln: cfg.twin_sigma_ln,
             update: cfg.update,
             error_group,
+            zero_sum: false,
         }
     };
     let out_group = if cfg.error_pool { cfg.n_per_class } else { 1 };
@@ -474,16 +531,19 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
         ));
     }
     if let (Some(w1), Some(_)) = (w1, feedback) {
-        spec.learning.push(learn(
+        let mut l1 = learn(
             w1,
             "eh_p",
             "eh_n",
             cfg.eta1,
-            cfg.w1_max,
+            if conj { cfg.w_conj_max } else { cfg.w1_max },
             Vec::new(),
             cfg.w1_calcium.unwrap_or(cfg.calcium),
             1,
-        ));
+        );
+        l1.pre_trace.tau = cfg.tau_pre_w1.unwrap_or(cfg.tau_pre);
+        l1.zero_sum = cfg.w1_zero_sum;
+        spec.learning.push(l1);
     }
     (
         spec,

@@ -4,8 +4,9 @@
 //!
 //! On a chip profile the preset is placed on the die with one core per role when the chip has them:
 //! hidden neurons on core 0, outputs on core 1, output error neurons on core 2, hidden error neurons on
-//! core 3 (fewer cores: the later roles share the last core); a network file's `core = N` overrides
-//! this. Each core's biases start from the circuit
+//! core 3 (fewer cores: the later roles share the last core); with a fixed detector layer `ds` in
+//! front of the hidden layer (`xor`), `ds` takes core 3 and the hidden error neurons share core 2
+//! with the output error neurons; a network file's `core = N` overrides this. Each core's biases start from the circuit
 //! defaults; those the preset changes are set to its values for the first population placed on the core
 //! (quantized by the bias generator); the
 //! hidden layer's per-neuron thresholds cannot be expressed as a shared bias, so its core gets their
@@ -78,11 +79,15 @@ pub fn profile_twin_sigma(profile: &ChipProfile) -> f64 {
 }
 
 /// Core of each population of the preset on a chip with `cores` cores (see the module docs).
-fn role_core(name: &str, cores: u32) -> u32 {
+/// `detectors`: the network has a fixed detector layer `ds` in front of the hidden layer; it
+/// takes core 3, and the hidden error neurons join the output error neurons on core 2 (they have
+/// the same parameters, so the core's biases fit both).
+fn role_core(name: &str, cores: u32, detectors: bool) -> u32 {
     let want = match name {
         "hid" => 0,
         "out" => 1,
         "eo_p" | "eo_n" => 2,
+        "eh_p" | "eh_n" if detectors => 2,
         _ => 3,
     };
     want.min(cores.saturating_sub(1))
@@ -119,6 +124,7 @@ pub fn bind_to_die(
     calibrate: bool,
 ) -> Result<(ChipInfo, Vec<String>), TrainError> {
     let n_cores = profile.architecture.cores;
+    let detectors = spec.populations.iter().any(|p| p.name == "ds");
     let mut warnings = Vec::new();
     let mut section = ChipSection {
         cores: spec
@@ -131,7 +137,7 @@ pub fn bind_to_die(
                         .get(i)
                         .copied()
                         .flatten()
-                        .unwrap_or_else(|| role_core(&p.name, n_cores)),
+                        .unwrap_or_else(|| role_core(&p.name, n_cores, detectors)),
                 )
             })
             .collect(),
