@@ -308,9 +308,9 @@ impl NetConfig {
     /// classes' errors are equal and opposite) and doubles the output -> error-neuron weight
     /// ([`NetConfig::w_out_err`] = 6e-9 A: an output cancels the 100 Hz teacher at ~50 Hz, a rate
     /// the outputs reach in the answer window) (`mixsig train --profile none --pattern xor --seeds
-    /// 1..10 --presentations 300 --n-test 100 --test-every 300`: median 0.935 mirrored, 0.42 with
-    /// the conjunction layer fixed; docs/train-tuning.md, "Session 14"; the one-stage preset
-    /// before it: 0.955 and 0.965, sessions 4, 6 and 9). `frozen-poisson` uses 48 random-order detectors
+    /// 1..10 --presentations 300 --n-test 100 --test-every 300`: median 0.93 mirrored, 0.945
+    /// random, 0.40 with the conjunction layer fixed; docs/train-tuning.md, "Session 14"; the
+    /// one-stage preset before it: 0.955 and 0.965 fixed, sessions 4, 6 and 9). `frozen-poisson` uses 48 random-order detectors
     /// ([`NetConfig::ramp_shuffle`]; 48 + the bias + 4 inhibitory synapses fit a dynapse2 neuron's
     /// 64) with a weaker inhibitory ramp (2e-10 A) and a 50 Hz teacher (`mixsig train --profile
     /// none --pattern frozen-poisson --seeds 1..10 --presentations 300`: median 1.00, min 0.85, was
