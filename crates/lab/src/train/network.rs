@@ -46,6 +46,16 @@ pub fn base_params() -> NeuronParams {
     p
 }
 
+/// Value `i` of `n` log-spread from `lo` to `hi` (the middle, geometrically, when `n` is 1).
+fn log_spread(lo: f64, hi: f64, i: usize, n: usize) -> f64 {
+    let f = if n > 1 {
+        i as f64 / (n - 1) as f64
+    } else {
+        0.5
+    };
+    lo * (hi / lo).powf(f)
+}
+
 fn dense(from: &str, to: &str, syn: SynapseType, w: Vec<f64>) -> ProjectionSpec {
     ProjectionSpec {
         from: from.into(),
@@ -126,14 +136,12 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
         let per_neuron: Vec<NeuronParams> = (0..n_det)
             .map(|i| {
                 let mut p = base;
-                let f = if i >= n_seq {
-                    0.5
-                } else if n_seq > 1 {
-                    i as f64 / (n_seq - 1) as f64
+                // Coincidence detectors and integrators sit in the middle of the range.
+                p.i_spkthr = if i >= n_seq {
+                    log_spread(lo, hi, 0, 1)
                 } else {
-                    0.5
+                    log_spread(lo, hi, i, n_seq)
                 };
-                p.i_spkthr = lo * (hi / lo).powf(f);
                 p.i_nmda_thr = cfg.nmda_thr;
                 p.i_tau_gaba /= cfg.hidden_gaba_tau;
                 p.i_gain_gaba /= cfg.hidden_gaba_tau;
@@ -165,12 +173,7 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
         let per_neuron: Vec<NeuronParams> = (0..n_hid)
             .map(|i| {
                 let mut q = p;
-                let f = if n_hid > 1 {
-                    i as f64 / (n_hid - 1) as f64
-                } else {
-                    0.5
-                };
-                q.i_spkthr = lo * (hi / lo).powf(f);
+                q.i_spkthr = log_spread(lo, hi, i, n_hid);
                 q
             })
             .collect();
