@@ -1,7 +1,8 @@
 //! The `xor` preset's two hidden stages (`NetConfig::n_conj`): fixed group-local direction
 //! detectors `ds` feed a plastic conjunction layer `hid` through W1 (zero-sum updates, W1's own pre
-//! trace and calcium window) and a fixed uniform inhibition; only `hid` has error neurons. And the
-//! claim the layer exists for: on `xor`, training it (mirrored feedback) beats keeping it fixed.
+//! trace and calcium window) and a fixed uniform inhibition; only `hid` has error neurons; on a die
+//! `ds` gets a core of its own. And the claim the layer exists for: on `xor`, training it (mirrored
+//! feedback) beats keeping it fixed.
 
 use mixsig_circuits::SynapseType;
 use mixsig_engine::spec::{Connectivity, NetworkSpec};
@@ -160,4 +161,44 @@ fn on_xor_training_the_conjunction_layer_beats_keeping_it_fixed() {
     // The same initial network: the fixed run's W1 is the mirrored run's starting point.
     assert_eq!(m.result.curve[0].w1_mean, n.result.curve[0].w1_mean);
     assert_ne!(m.result.curve[1].w1_mean, m.result.curve[0].w1_mean);
+}
+
+/// On a die the detectors get a core of their own (3) and the hidden error neurons share core 2
+/// with the output error neurons (same parameters), the conjunction layer takes the hidden core 0;
+/// every preset without detectors keeps the hidden error neurons on core 3.
+#[test]
+fn on_a_die_the_detectors_take_core_3_and_the_hidden_errors_core_2() {
+    let cores = |task: Pattern| {
+        let opts = TrainOptions {
+            profile: Some("dynapse2".into()),
+            task: TaskSource::Pattern(task),
+            presentations: 2,
+            n_test: 2,
+            ..TrainOptions::default()
+        };
+        let p = run::prepare(&opts).unwrap();
+        p.chip
+            .unwrap()
+            .placement
+            .into_iter()
+            .map(|q| (q.population, q.cores))
+            .collect::<Vec<_>>()
+    };
+    let xor = cores(Pattern::Xor);
+    for (pop, core) in [
+        ("ds", 3),
+        ("hid", 0),
+        ("out", 1),
+        ("eo_p", 2),
+        ("eh_p", 2),
+        ("eh_n", 2),
+    ] {
+        assert!(
+            xor.contains(&(pop.to_string(), vec![core])),
+            "xor: {pop} on core {core}: {xor:?}"
+        );
+    }
+    let order = cores(Pattern::Order);
+    assert!(order.contains(&("eh_p".to_string(), vec![3])), "{order:?}");
+    assert!(order.iter().all(|(p, _)| p != "ds"), "{order:?}");
 }
