@@ -194,6 +194,23 @@ fn exported_preset_imports_to_the_same_network() {
             (b.update, b.twin_sigma_ln),
             "{what}"
         );
+        // The dead zones (the effective one of each error population: `xor` has its own, 0, on
+        // the hidden pairs) and the error neurons' time constants read back from the file.
+        let dz = |c: &mixsig::lab::train::network::NetConfig| {
+            (
+                c.dead_zone,
+                c.dead_zone_neg.unwrap_or(c.dead_zone),
+                c.hidden_dead_zone.unwrap_or(c.dead_zone),
+            )
+        };
+        assert_eq!(dz(a), dz(b), "{what}");
+        assert_eq!(b.hidden_dead_zone.is_some(), what.contains("xor"), "{what}");
+        for (x, y) in [
+            (a.error_tau.0, b.error_tau.0),
+            (a.error_tau.1, b.error_tau.1),
+        ] {
+            assert!((x - y).abs() < 1e-9 * y, "{what}: error_tau {x} vs {y}");
+        }
         // The readout's pooled error (the `sync` preset's) reads back from `error_group`.
         assert_eq!(a.error_pool, b.error_pool, "{what}");
         assert_eq!(b.error_pool, what.starts_with("sync"), "{what}");

@@ -4,11 +4,11 @@
 //! rate), WTEACH, WOUT (output -> error weight), DZ (dead zone), TAUPRE, WS (slow weight bound), NT
 //! (NMDA gate), THRLO/THRHI (hidden thresholds), WLAT (hidden lateral inhibition), CAHI (calcium upper
 //! threshold), CONTRAST (cross-class error wiring), BIAS/WBIAS (bias
-//! source rate and weight bound), WIR/GTAU (inhibitory ramp onto hidden), NPC (outputs per class), NHID; protocol: EDECAY,
+//! source rate and weight bound), WIR/GTAU (inhibitory ramp onto hidden), ETAUA/ETAUG (error neurons' AMPA/GABA time constants, multiples of 10 ms), NPC (outputs per class), NHID; protocol: EDECAY,
 //! PRES, EVERY, NTRAIN / NTEST (generated train / test presentations, default 200 / 40; `mixsig
 //! train` generates PRES / 20); NOHID = no hidden layer; EASY = a rate-coded control task; coincidence detectors:
 //! NCOINC, WCOINC, CFLO/CFHI, COINCINH; integrators NINTEG, WINTS, WINTF (fan-in range); RAMPG (ramp
-//! groups of the sequence detectors), RAMPLOCAL (group-local detectors), RAMPSHUF (random-order detectors, 1 / 0), EPOOL (class-pooled output errors, `error_pool`, 1 / 0), DZH (hidden error neurons' dead zone), W1CALO/W1CAHI/W1CATAU (the hidden layer's own calcium window:
+//! groups of the sequence detectors), RAMPLOCAL (group-local detectors), RAMPSHUF (random-order detectors, 1 / 0), EPOOL (class-pooled output errors, `error_pool`, 1 / 0), DZH (hidden error neurons' dead zone), DZN (output e- neurons' dead zone), W1CALO/W1CAHI/W1CATAU (the hidden layer's own calcium window:
 //! lower/upper threshold, trace time constant; unset: the shared window); output-layer
 //! calcium window (`calcium_out`): CAOTAU (trace tau, s), CAUP / CADOWN (direction thresholds). TON / TOFF: teacher window (s from the presentation start; `teacher_window`); TANCHOR=first counts them from the first input spike (`teacher_anchor`). STORAGE (`analog`, `nbit:4`, ...: weight storage, as `--storage`). PROFILE=dynapse2 with DIES=0-19 (or a comma list) runs
 //! the first seed on each die instead (learning-rate mismatch from the profile). Prints the learning
@@ -66,11 +66,13 @@ fn main() {
         cfg.storage = mixsig_lab::train::run::parse_storage(&st)
             .unwrap_or_else(|e| hidden_knobs::fail(&format!("environment STORAGE={st:?}: {e}")));
     }
-    let knobs: [(&str, &mut f64); 22] = [
+    let knobs: [(&str, &mut f64); 24] = [
         ("BIAS", &mut cfg.bias_rate),
         ("WBIAS", &mut cfg.w_bias_max),
         ("WIR", &mut cfg.w_inh_ramp),
         ("GTAU", &mut cfg.hidden_gaba_tau),
+        ("ETAUA", &mut cfg.error_tau.0),
+        ("ETAUG", &mut cfg.error_tau.1),
         ("ETA1", &mut cfg.eta1),
         ("ETA2", &mut cfg.eta2),
         ("WINH", &mut cfg.w_inhibit),
@@ -104,6 +106,9 @@ fn main() {
     hidden_knobs::apply(&mut cfg);
     if let Some(v) = f("DZH") {
         cfg.hidden_dead_zone = Some(v);
+    }
+    if let Some(v) = f("DZN") {
+        cfg.dead_zone_neg = Some(v);
     }
     if ["W1CALO", "W1CAHI", "W1CATAU", "W1CAUP", "W1CADOWN"]
         .iter()

@@ -88,6 +88,13 @@ pub struct NetConfig {
     pub w_inh_ramp: f64,
     /// Time constant of the hidden neurons' GABA synapse as a multiple of the 10 ms default.
     pub hidden_gaba_tau: f64,
+    /// Time constants of the error neurons' (output and hidden pairs) AMPA and GABA synapses as
+    /// multiples of the 10 ms default: `(3, 1)` by default (learning.md, prototype note 5: ~30 ms
+    /// excitation). The teacher excites `e+` through AMPA and the output inhibits it through GABA
+    /// (and the other way round for `e-`), so the two time constants set over how long the pair
+    /// compares the two rates: short ones make it fire on the gaps of a bursty output even when
+    /// the mean rates match.
+    pub error_tau: (f64, f64),
     /// Rate of the always-on bias source, Hz (0: no bias). Its plastic excitatory projection onto the
     /// outputs learns by the same rule as W2 and gives each output a learnable offset: without it two
     /// outputs that see the same monotone hidden feature (e.g. total activity on `sync`) cannot cross.
@@ -145,6 +152,11 @@ pub struct NetConfig {
     /// feedback they send (weighted by `B`, of the order of `W2`) stays below the shared dead zone:
     /// the hidden layer then never learns.
     pub hidden_dead_zone: Option<f64>,
+    /// Dead zone of the output `e-` neurons, A, when it differs from [`NetConfig::dead_zone`]
+    /// (`None`: the same). An output of a class that is not presented drives only its `e-`
+    /// (its teacher is silent), so this sets the rate below which a wrong class's output is left
+    /// alone: a margin rather than silence as the zero-error point.
+    pub dead_zone_neg: Option<f64>,
     /// Calcium window of the output layer's learning circuits (W2 and the bias projection), e.g.
     /// with direction-specific stop-learning thresholds (potentiation only while an output's
     /// calcium is below `theta_up`, depression only while it is above `theta_down`); `None`: the
@@ -242,6 +254,7 @@ impl Default for NetConfig {
             contrast: 0.0,
             w_inh_ramp: 3e-10,
             hidden_gaba_tau: 5.0,
+            error_tau: (3.0, 1.0),
             bias_rate: 100.0,
             w_bias_max: 1e-9,
             n_coinc: 0,
@@ -255,6 +268,7 @@ impl Default for NetConfig {
             w1_calcium: None,
             ramp_group_local: false,
             hidden_dead_zone: None,
+            dead_zone_neg: None,
             calcium_out: None,
             teacher_window: None,
             teacher_anchor: TeacherAnchor::Start,

@@ -494,10 +494,26 @@ fn describe(
             cfg.nmda_thr = p.params.i_nmda_thr;
         }
     }
-    if let Some(d) = spec.dc.iter().find(|d| d.population == "eo_p") {
-        if let Some(&(_, i)) = d.steps.first() {
-            cfg.dead_zone = -i;
-        }
+    // Dead zones: the output `e+` neurons' sets the shared one; `e-` and the hidden pairs' are
+    // their own where they differ from it.
+    let dz = |pop: &str| {
+        spec.dc
+            .iter()
+            .find(|d| d.population == pop)
+            .and_then(|d| d.steps.first())
+            .map(|&(_, i)| -i)
+    };
+    if let Some(d) = dz("eo_p") {
+        cfg.dead_zone = d;
+    }
+    cfg.dead_zone_neg = dz("eo_n").filter(|&d| d != cfg.dead_zone);
+    cfg.hidden_dead_zone = dz("eh_p").filter(|&d| d != cfg.dead_zone);
+    if let Some(e) = pop_of("eo_p") {
+        let base = super::network::base_params();
+        cfg.error_tau = (
+            base.i_tau_ampa / e.params.i_tau_ampa,
+            base.i_tau_gaba / e.params.i_tau_gaba,
+        );
     }
     let bias = spec
         .sources

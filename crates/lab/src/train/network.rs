@@ -102,8 +102,11 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
         |n: usize, hi: f64| -> Vec<f64> { (0..n).map(|_| r.gen::<f64>() * hi).collect() };
 
     let mut err_params = base;
-    err_params.i_tau_ampa = base.i_tau_ampa / 3.0; // ~30 ms synapses onto error neurons
+    // ~30 ms excitation onto error neurons by default (`NetConfig::error_tau`).
+    err_params.i_tau_ampa = base.i_tau_ampa / cfg.error_tau.0;
     err_params.i_gain_ampa = 100.0 * err_params.i_tau_ampa;
+    err_params.i_tau_gaba = base.i_tau_gaba / cfg.error_tau.1;
+    err_params.i_gain_gaba = base.i_gain_gaba / cfg.error_tau.1;
     let pop = |name: &str, size: usize, p: NeuronParams| PopulationSpec {
         name: name.into(),
         size,
@@ -192,8 +195,9 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
     // The dead zone: error neurons fire only once their net input beats it.
     for e in ["eo_p", "eo_n", "eh_p", "eh_n"] {
         if spec.populations.iter().any(|p| p.name == e) {
-            let dz = match (e.starts_with("eh"), cfg.hidden_dead_zone) {
-                (true, Some(d)) => d,
+            let dz = match (e, cfg.hidden_dead_zone, cfg.dead_zone_neg) {
+                ("eh_p" | "eh_n", Some(d), _) => d,
+                ("eo_n", _, Some(d)) => d,
                 _ => cfg.dead_zone,
             };
             spec.dc.push(DcSpec {
