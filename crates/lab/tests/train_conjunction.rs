@@ -157,6 +157,17 @@ fn on_xor_training_the_conjunction_layer_beats_keeping_it_fixed() {
     eprintln!("xor seed 1: mirrored {am}, fixed hidden layer {an}");
     assert!(am >= 0.85, "mirrored {am}");
     assert!(an <= 0.65, "fixed {an}");
+    // Learning in the hidden layer is also what lets the output error fall: with the preset's
+    // output dead zone the error pairs go quieter only once the conjunction layer separates the
+    // classes (README, learning stops).
+    let ratio =
+        |r: &mixsig_lab::train::protocol::TrainResult| r.error_rate_end_hz / r.error_rate_start_hz;
+    let (rm, rn) = (ratio(&m.result), ratio(&n.result));
+    eprintln!("xor seed 1: error end/start mirrored {rm:.3}, fixed {rn:.3}");
+    assert!(
+        rm <= 0.5 && rm < 0.6 * rn,
+        "error end/start: mirrored {rm}, fixed {rn}"
+    );
     assert!(m.result.hidden_updates.unwrap() > 0);
     // The same initial network: the fixed run's W1 is the mirrored run's starting point.
     assert_eq!(m.result.curve[0].w1_mean, n.result.curve[0].w1_mean);
