@@ -9,7 +9,8 @@
 //! detectors NCOINC, WCOINC, CFLO/CFHI, COINCINH; integrators NINTEG, WINTS, WINTF (they are listed last);
 //! XW/XRAMP: hand-set cross-group fast weights of the group-A detectors (xor; see train_tune);
 //! SEED (task and network seed, default 1); NHID (sequence detectors). PROFILE=dynapse2 DIE=n puts
-//! the layer on that die (CALIB=1: calibrated first), with the die's mismatch and noise.
+//! the layer on that die (CALIB=1: calibrated first), with the die's mismatch and noise. LAYER=ds
+//! reads the fixed detectors in front of a conjunction layer (xor) instead of the trained layer.
 #[path = "common/hidden_knobs.rs"]
 mod hidden_knobs;
 use mixsig_engine::Network;
@@ -76,12 +77,19 @@ fn main() {
         }
         None => {}
     }
-    spec.record.spikes = Some(vec!["hid".into()]);
+    // LAYER=ds: the fixed detectors in front of a conjunction layer instead of the trained layer.
+    let layer = std::env::var("LAYER").unwrap_or_else(|_| "hid".into());
+    if layer != "hid" && !(layer == "ds" && cfg.n_conj > 0) {
+        hidden_knobs::fail(&format!(
+            "environment LAYER={layer:?}: \"hid\", or \"ds\" with a conjunction layer (xor)"
+        ));
+    }
+    spec.record.spikes = Some(vec![layer.clone()]);
     let mut net = Network::build(&spec, 1e-4, 1).unwrap();
     net.learning_on = false;
-    let g = net.rec.group("hid").unwrap() as u32;
+    let g = net.rec.group(&layer).unwrap() as u32;
     // The trained hidden layer: the conjunction layer when there is one, else the detectors.
-    let nh = if cfg.n_conj > 0 {
+    let nh = if cfg.n_conj > 0 && layer == "hid" {
         cfg.n_conj
     } else {
         cfg.n_hidden + cfg.n_coinc + cfg.n_integ
