@@ -204,7 +204,8 @@ fn exported_preset_imports_to_the_same_network() {
             )
         };
         assert_eq!(dz(a), dz(b), "{what}");
-        assert_eq!(b.hidden_dead_zone.is_some(), what.contains("xor"), "{what}");
+        // Not vacuous: the file's own hidden dead zone (xor's 0) is read back as such.
+        assert_eq!(a.hidden_dead_zone.is_some(), what.contains("xor"), "{what}");
         for (x, y) in [
             (a.error_tau.0, b.error_tau.0),
             (a.error_tau.1, b.error_tau.1),
@@ -215,6 +216,63 @@ fn exported_preset_imports_to_the_same_network() {
         assert_eq!(a.error_pool, b.error_pool, "{what}");
         assert_eq!(b.error_pool, what.starts_with("sync"), "{what}");
     }
+}
+
+/// The error neurons' own knobs (`NetConfig::error_tau`, `dead_zone_neg`, `hidden_dead_zone`) read
+/// back from a file written from a network built with other values than any preset has.
+#[test]
+fn error_neuron_knobs_read_back_from_a_network_file() {
+    use mixsig::lab::netfile::GivenSigmas;
+    use mixsig::lab::train::network::{build, NetConfig};
+    let preset = run::prepare(&ideal()).unwrap();
+    let cfg = NetConfig {
+        error_tau: (5.0, 2.0),
+        dead_zone_neg: Some(7e-11),
+        hidden_dead_zone: Some(1e-11),
+        ..preset.cfg.clone()
+    };
+    let n_in = preset
+        .spec
+        .sources
+        .iter()
+        .find(|s| s.name == "in")
+        .unwrap()
+        .size;
+    let (spec, layout) = build(n_in, 2, &cfg, 1);
+    let (text, tables) = netspec::to_files(
+        &spec,
+        &layout,
+        cfg.n_per_class,
+        cfg.rate_teacher,
+        cfg.teacher_window,
+        cfg.teacher_anchor,
+        GivenSigmas::default(),
+        "error-neuron knobs",
+        "",
+    );
+    let dir = TempDir::new("netspec-err");
+    std::fs::create_dir_all(dir.path()).unwrap();
+    for (name, t) in &tables {
+        std::fs::write(dir.join(name), t).unwrap();
+    }
+    std::fs::write(dir.join(NETWORK_FILE), text).unwrap();
+    let a = run::prepare(&from_file(&ideal(), &dir.join(NETWORK_FILE)))
+        .unwrap()
+        .cfg;
+    assert_eq!(
+        (a.dead_zone, a.dead_zone_neg, a.hidden_dead_zone),
+        (cfg.dead_zone, Some(7e-11), Some(1e-11))
+    );
+    assert!((a.error_tau.0 - 5.0).abs() < 1e-9 && (a.error_tau.1 - 2.0).abs() < 1e-9);
+    // The preset's own values read back as "no override".
+    let p = run::prepare(&from_file(
+        &ideal(),
+        &export(&ideal(), &TempDir::new("netspec-err0")),
+    ))
+    .unwrap()
+    .cfg;
+    assert_eq!((p.dead_zone_neg, p.hidden_dead_zone), (None, None));
+    assert!((p.error_tau.0 - 3.0).abs() < 1e-9 && (p.error_tau.1 - 1.0).abs() < 1e-9);
 }
 
 #[test]

@@ -81,44 +81,50 @@ fn error_knobs_reach_the_error_populations_only() {
     }
 }
 
-/// `e+` / `e-` spikes of the output error neurons while the outputs are driven by a constant
-/// current and the teacher is silent (the situation of a class that is not presented).
+/// Spikes of class 0's `e+` and class 1's `e-` while class 1's outputs are driven by a constant
+/// current and class 0's teacher fires at 100 Hz: class 0 is the label and stays silent (its `e+`
+/// reports the missing answer), class 1 answers without a teacher (its `e-` reports it).
 fn error_spikes(cfg: &NetConfig) -> (usize, usize) {
     let (mut spec, _) = build(N_IN, 2, cfg, 1);
+    let k = cfg.n_per_class as u32;
     spec.dc.push(DcSpec {
         population: "out".into(),
-        neurons: None,
+        neurons: Some((k..2 * k).collect()),
         steps: vec![(0.0, 3e-10)],
     });
     let mut net = Network::build(&spec, 1e-4, 1).expect("network");
     net.learning_on = false;
+    let teacher: Vec<f64> = (0..30).map(|i| 0.005 + 0.01 * i as f64).collect();
+    net.present("teacher", &[teacher, vec![]]).expect("teacher");
     net.run(0.3);
-    let out = net.rec.group("out").expect("out");
-    let (p, n) = (
-        net.rec.group("eo_p").expect("eo_p"),
-        net.rec.group("eo_n").expect("eo_n"),
-    );
-    let count = |g: usize| {
+    let group = |name: &str| net.rec.group(name).expect(name) as u32;
+    let (out, p, n) = (group("out"), group("eo_p"), group("eo_n"));
+    let count = |g: u32, class: u32| {
         net.rec
             .spikes
             .iter()
-            .filter(|s| s.group as usize == g)
+            .filter(|s| s.group == g && s.neuron / k == class)
             .count()
     };
-    assert!(count(out) > 20, "the outputs fire: {}", count(out));
-    (count(p), count(n))
+    assert!(count(out, 1) > 20, "class 1 fires: {}", count(out, 1));
+    assert_eq!(count(out, 0), 0, "class 0 stays silent");
+    (count(p, 0), count(n, 1))
 }
 
 #[test]
 fn a_wide_negative_dead_zone_silences_e_minus_alone() {
     let d = NetConfig::for_task("order");
     let (p0, n0) = error_spikes(&d);
-    // A wrong class's outputs fire with no teacher: `e-` reports it, `e+` stays silent.
-    assert!(n0 > 10 && p0 == 0, "default: e+ {p0}, e- {n0}");
+    assert!(p0 > 10 && n0 > 10, "default: e+ {p0}, e- {n0}");
     let wide = NetConfig {
         dead_zone_neg: Some(5e-9),
         ..d
     };
     let (p1, n1) = error_spikes(&wide);
-    assert_eq!((p1, n1), (0, 0), "e- dead zone 5 nA");
+    // `e-` falls silent; `e+`, which never sees `e-`, fires exactly as before.
+    assert_eq!(
+        (p1, n1),
+        (p0, 0),
+        "e- dead zone 5 nA (default: e+ {p0}, e- {n0})"
+    );
 }

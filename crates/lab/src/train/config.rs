@@ -57,7 +57,9 @@ pub struct NetConfig {
     pub tau_pre: f64,
     /// Calcium window on the post neurons (rates above ~`theta_high/tau` Hz stop learning).
     pub calcium: CalciumWindow,
-    /// Dead zone of the error neurons: a constant current subtracted from their input, A.
+    /// Dead zone of the error neurons: a constant current subtracted from their input, A (the
+    /// output `e-` neurons and the hidden pairs can have their own: [`NetConfig::dead_zone_neg`],
+    /// [`NetConfig::hidden_dead_zone`]).
     pub dead_zone: f64,
     /// Teacher rate, Hz.
     pub rate_teacher: f64,

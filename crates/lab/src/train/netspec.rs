@@ -501,7 +501,7 @@ fn describe(
             .iter()
             .find(|d| d.population == pop)
             .and_then(|d| d.steps.first())
-            .map(|&(_, i)| -i)
+            .map(|&(_, i)| 0.0 - i) // not `-i`: a 0 A dead zone reads back as 0, not -0
     };
     if let Some(d) = dz("eo_p") {
         cfg.dead_zone = d;
