@@ -13,7 +13,8 @@
 //! calcium window (`calcium_out`): CAOTAU (trace tau, s), CAUP / CADOWN (direction thresholds). TON / TOFF: teacher window (s from the presentation start; `teacher_window`); TANCHOR=first counts them from the first input spike (`teacher_anchor`). STORAGE (`analog`, `nbit:4`, ...: weight storage, as `--storage`). PROFILE=dynapse2 with DIES=0-19 (or a comma list) runs
 //! the first seed on each die instead (learning-rate mismatch from the profile). Prints the learning
 //! curve of each seed (die) and the median final and best accuracies and the fraction of runs with
-//! final accuracy >= 0.85; MIXSIG_DEBUG_TRAIN=1 adds per-class scores. W1CAUP / W1CADOWN:
+//! final accuracy >= 0.85; MIXSIG_DEBUG_TRAIN=1 adds per-class scores; W2DIAG=1 prints each hidden
+//! neuron's mean W2 onto each class's outputs at the end of training (two classes). W1CAUP / W1CADOWN:
 //! direction thresholds of the hidden layer's calcium window. `xor` probes: XDIAG prints, per
 //! group-A detector, its cross-group W1 mean and slope and its readout preference d; XW (with
 //! XRAMP = 1 rising, -1 falling, 2 alternating) hand-sets the group-A detectors' cross-group fast
@@ -281,6 +282,24 @@ fn main() {
                     / cfg.n_per_class as f64;
                 println!("  h{h}: cross mean {mean:.2e} slope {slope:+.2e} d {d:+.2e}");
             }
+        }
+        if hidden_knobs::env_flag("W2DIAG") {
+            // Per hidden neuron: mean W2 onto each class's outputs at the end of training.
+            let w = &r.weights;
+            let (_, nh, no) = w.dims;
+            let per: Vec<String> = (0..nh)
+                .map(|h| {
+                    let m = |c: usize| {
+                        (0..no)
+                            .filter(|o| o / cfg.n_per_class == c)
+                            .map(|o| w.w2[h * no + o])
+                            .sum::<f64>()
+                            / cfg.n_per_class as f64
+                    };
+                    format!("{:.1}/{:.1}", m(0) * 1e10, m(1) * 1e10)
+                })
+                .collect();
+            println!("  W2 per hidden (1e-10 A, class 0/1): {}", per.join(" "));
         }
         finals.push(r.test_accuracy);
         bests.push(r.best_accuracy);
