@@ -326,8 +326,9 @@ impl NetConfig {
     /// and doubles the output -> error-neuron weight ([`NetConfig::w_out_err`] = 6e-9 A: an output
     /// cancels the 100 Hz teacher at ~50 Hz, a rate the outputs reach in the answer window); its
     /// output error neurons have a dead zone of 1e-10 A (they fire for large errors only, so
-    /// learning nearly stops once the classes are apart) and a 20 ms GABA synapse
-    /// ([`NetConfig::error_tau`] = (3, 2): an output spike cancels the teacher for longer), and the
+    /// learning nearly stops once the classes are apart), all its error neurons (output and hidden
+    /// pairs) a 20 ms GABA synapse ([`NetConfig::error_tau`] = (3, 2): an output spike cancels the
+    /// teacher for longer), and the
     /// readout learns at twice the default rate (`eta2` 8e-12 A) (`mixsig train --profile none
     /// --pattern xor --seeds 1..10 --presentations 300 --n-test 100 --test-every 300`: median 0.935
     /// mirrored, 0.93 random, 0.49 with the conjunction layer fixed; error end/start 0.245;
