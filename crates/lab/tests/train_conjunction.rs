@@ -134,9 +134,10 @@ fn xor_preset_has_fixed_group_local_detectors_and_a_plastic_conjunction_layer() 
 /// separately, so no readout of a fixed random conjunction layer solves `xor`; trained through
 /// mirrored feedback, the layer learns the conjunctions. Seed 1, 300 presentations (the issue's
 /// budget), 40 test presentations. Measured (`mixsig train --profile none --pattern xor --seeds
-/// 1..10 --presentations 300 --n-test 100 --test-every 300`, session 16's preset): mirrored median 0.935, fixed 0.49 (seed 1: 0.95 /
-/// 0.50); here, seed 1 on its 40 test presentations: 1.00 / 0.50. The bounds leave room for the
-/// test set's size and still fail if the hidden layer's learning stops mattering.
+/// 1..10 --presentations 300 --n-test 100 --test-every 300`, session 16's preset): mirrored
+/// median 0.935, fixed 0.49 (seed 1: 0.95 / 0.50); here, seed 1 on its 40 test presentations:
+/// 1.00 / 0.50. The bounds leave room for the test set's size and still fail if the hidden
+/// layer's learning stops mattering.
 #[test]
 fn on_xor_training_the_conjunction_layer_beats_keeping_it_fixed() {
     let opts = |feedback| TrainOptions {
