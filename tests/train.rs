@@ -8,8 +8,9 @@ use common::*;
 use mixsig::circuits::learning::WeightStorage;
 use mixsig::engine::plasticity::dense_mut;
 use mixsig::engine::Network;
+use mixsig::lab::tasks::Pattern;
 use mixsig::lab::train::network::FeedbackMode;
-use mixsig::lab::train::run::{self, TrainOptions, CURVE_HEADER};
+use mixsig::lab::train::run::{self, TaskSource, TrainOptions, CURVE_HEADER};
 
 /// A short run on ideal circuits: few presentations, a small test set.
 fn short(profile: Option<&str>) -> TrainOptions {
@@ -222,15 +223,19 @@ fn plastic(net: &Network) -> Vec<(usize, Vec<f64>, f64)> {
 
 #[test]
 fn weights_stay_in_bounds_and_on_their_grid() {
-    for (storage, profile) in [
-        ("nbit:4", None),
-        ("analog", None),
-        ("bistable", None),
-        ("nbit:4", Some("dynapse2")),
+    // `sync` splits its bias projection over 4 synapses per output (`NetConfig::bias_synapses`),
+    // each on a grid 4 times finer than one synapse's.
+    for (storage, profile, pattern) in [
+        ("nbit:4", None, Pattern::Order),
+        ("analog", None, Pattern::Order),
+        ("bistable", None, Pattern::Order),
+        ("nbit:4", Some("dynapse2"), Pattern::Order),
+        ("nbit:4", None, Pattern::Sync),
     ] {
         let opts = TrainOptions {
             storage: run::parse_storage(storage).unwrap(),
             presentations: 6,
+            task: TaskSource::Pattern(pattern),
             ..short(profile)
         };
         let prep = run::prepare(&opts).unwrap();
@@ -239,7 +244,7 @@ fn weights_stay_in_bounds_and_on_their_grid() {
         let updates: u64 = net.learners.iter().map(|l| l.updates).sum();
         assert!(
             updates > 0,
-            "{storage} on {profile:?}: no weight was updated"
+            "{storage} on {profile:?} ({pattern:?}): no weight was updated"
         );
         let stored = plastic(&net);
         assert_eq!(stored.len(), 5, "W2, B+, B-, bias, W1");

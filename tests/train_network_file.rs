@@ -215,6 +215,14 @@ fn exported_preset_imports_to_the_same_network() {
         // The readout's pooled error (the `sync` preset's) reads back from `error_group`.
         assert_eq!(a.error_pool, b.error_pool, "{what}");
         assert_eq!(b.error_pool, what.starts_with("sync"), "{what}");
+        // The bias projection's split over synapses and its bound read back from the bias
+        // source's size (not vacuous: the `sync` preset splits it).
+        assert_eq!(
+            (a.bias_rate, a.bias_synapses, a.w_bias_max),
+            (b.bias_rate, b.bias_synapses, b.w_bias_max),
+            "{what}"
+        );
+        assert_eq!(b.bias_synapses > 1, what.starts_with("sync"), "{what}");
     }
 }
 

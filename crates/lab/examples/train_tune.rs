@@ -3,8 +3,8 @@
 //! field of the task's preset (`NetConfig::for_task`): ETA1, ETA2, WINH (mutual inhibition), W1MAX, W2MAX, TEACH (teacher
 //! rate), WTEACH, WOUT (output -> error weight), DZ (dead zone), TAUPRE, WS (slow weight bound), NT
 //! (NMDA gate), THRLO/THRHI (hidden thresholds), WLAT (hidden lateral inhibition), CAHI (calcium upper
-//! threshold), CONTRAST (cross-class error wiring), BIAS/WBIAS (bias
-//! source rate and weight bound), WIR/GTAU (inhibitory ramp onto hidden), ETAUA/ETAUG (error neurons' AMPA/GABA time constants, multiples of 10 ms), NPC (outputs per class), NHID; protocol: EDECAY,
+//! threshold), CONTRAST (cross-class error wiring), BIAS/WBIAS/NBIAS (bias
+//! source rate, weight bound, synapses per output), WIR/GTAU (inhibitory ramp onto hidden), ETAUA/ETAUG (error neurons' AMPA/GABA time constants, multiples of 10 ms), NPC (outputs per class), NHID; protocol: EDECAY,
 //! PRES, EVERY, NTRAIN / NTEST (generated train / test presentations, default 200 / 40; `mixsig
 //! train` generates PRES / 20); NOHID = no hidden layer; EASY = a rate-coded control task; coincidence detectors:
 //! NCOINC, WCOINC, CFLO/CFHI, COINCINH; integrators NINTEG, WINTS, WINTF (fan-in range); RAMPG (ramp
@@ -100,6 +100,9 @@ fn main() {
     }
     if let Some(v) = f("NPC") {
         cfg.n_per_class = v as usize;
+    }
+    if let Some(v) = f("NBIAS") {
+        cfg.bias_synapses = v as usize;
     }
     if let Some(v) = f("NHID") {
         cfg.n_hidden = v as usize;

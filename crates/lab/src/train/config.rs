@@ -101,8 +101,17 @@ pub struct NetConfig {
     /// outputs learns by the same rule as W2 and gives each output a learnable offset: without it two
     /// outputs that see the same monotone hidden feature (e.g. total activity on `sync`) cannot cross.
     pub bias_rate: f64,
-    /// Upper bound of the bias->output weights, A.
+    /// Upper bound of the bias->output weights, A (the sum over an output's
+    /// [`NetConfig::bias_synapses`]).
     pub w_bias_max: f64,
+    /// Synapses of the bias projection per output (>= 1): the bias source becomes this many neurons
+    /// firing together, each with its own plastic synapse onto every output, bounded by
+    /// `w_bias_max / k` and learning at `eta2 / k`. On ideal analog circuits the sum moves exactly
+    /// as one synapse would; with n-bit storage the sum has `k` times finer steps and the
+    /// stochastic rounding of the `k` synapses is independent, so the offset's rounding noise
+    /// shrinks by `sqrt(k)` (the bias is the readout's coarsest weight: one 4-bit step of a 1e-9 A
+    /// bound is 6.7e-11 A); on dies each synapse has its own mismatch.
+    pub bias_synapses: usize,
     /// Coincidence-detector hidden neurons, appended to the `n_hidden` sequence detectors (only
     /// with a hidden layer): fast (AMPA-only) uniform input weights [`NetConfig::w_coinc`] from a
     /// random subset of the channels, no slow or inhibitory input, the threshold of the middle of
@@ -259,6 +268,7 @@ impl Default for NetConfig {
             error_tau: (3.0, 1.0),
             bias_rate: 100.0,
             w_bias_max: 1e-9,
+            bias_synapses: 1,
             n_coinc: 0,
             w_coinc: 2.4e-10,
             coinc_fanin: (10, 16),
@@ -305,7 +315,11 @@ impl NetConfig {
     /// class's output errors ([`NetConfig::error_pool`]: every error spike updates the class's four
     /// outputs at a quarter of the rate, averaging the error pairs' mismatch; docs/train-tuning.md,
     /// session 12: `train_tune` screens over dies 0–19, seeds 1–3, 47/60 runs >= 0.85 against the
-    /// unpooled 38/60; die 3 fails on every seed). `order`
+    /// unpooled 38/60; die 3 fails on every seed) and splits its bias projection over four
+    /// synapses per output ([`NetConfig::bias_synapses`]: exact on ideal analog circuits; with
+    /// 4-bit weights the offset's steps are four times finer, and a single step no longer swings
+    /// a die's accuracy between checkpoints; docs/train-tuning.md, session 17: dynapse2 dies
+    /// 0–19, 4-bit median 0.87 -> 0.94, 12 -> 16 dies within 0.10 of analog). `order`
     /// gates its teacher to the outputs' response
     /// window, 40–90 ms of the 200 ms presentation, at 70 Hz ([`NetConfig::teacher_window`]): the
     /// error pair then falls silent once the outputs answer (`mixsig train --profile none --seeds
@@ -352,6 +366,7 @@ impl NetConfig {
                 calcium_out: Some(d.stop_learning_out(1.0, 0.5)),
                 dead_zone: 4e-11,
                 error_pool: true,
+                bias_synapses: 4,
                 ..d
             },
             "order" => NetConfig {

@@ -520,15 +520,17 @@ fn describe(
         .iter()
         .find(|s| s.name == "bias")
         .and_then(|s| match s.kind {
-            SourceKind::Regular { rate, .. } => Some(rate),
+            SourceKind::Regular { rate, .. } => Some((rate, s.size)),
             _ => None,
         });
-    cfg.bias_rate = bias.unwrap_or(0.0);
+    cfg.bias_rate = bias.map_or(0.0, |b| b.0);
+    cfg.bias_synapses = bias.map_or(1, |b| b.1.max(1));
     if let Some(l) = spec.learning.iter().find(|l| {
         let p = &spec.projections[l.projection];
         p.from == "bias" && matches!(p.connect, Connectivity::Dense(_) | Connectivity::AllToAll)
     }) {
-        cfg.w_bias_max = l.w_max;
+        // Each of the `bias_synapses` is bounded by its share of the sum.
+        cfg.w_bias_max = l.w_max * cfg.bias_synapses as f64;
     }
     cfg
 }

@@ -375,10 +375,11 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
             vec![cfg.w_conj_inh; n_det * n_hid],
         ));
     }
+    let n_bias = cfg.bias_synapses.max(1);
     let bias = if cfg.bias_rate > 0.0 {
         spec.sources.push(SourceSpec {
             name: "bias".into(),
-            size: 1,
+            size: n_bias,
             kind: SourceKind::Regular {
                 rate: cfg.bias_rate,
                 phase: 0.0,
@@ -388,7 +389,7 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
             "bias",
             "out",
             SynapseType::Ampa,
-            vec![0.5 * cfg.w_bias_max; n_out],
+            vec![0.5 * cfg.w_bias_max / n_bias as f64; n_bias * n_out],
         ));
         Some(spec.projections.len() - 1)
     } else {
@@ -530,8 +531,8 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
             b,
             "eo_p",
             "eo_n",
-            cfg.eta2,
-            cfg.w_bias_max,
+            cfg.eta2 / n_bias as f64,
+            cfg.w_bias_max / n_bias as f64,
             Vec::new(),
             calcium_out,
             out_group,
