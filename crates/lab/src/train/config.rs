@@ -104,13 +104,13 @@ pub struct NetConfig {
     /// Upper bound of the bias->output weights, A (the sum over an output's
     /// [`NetConfig::bias_synapses`]).
     pub w_bias_max: f64,
-    /// Synapses of the bias projection per output (>= 1): the bias source becomes this many neurons
+    /// Synapses of the bias projection per output (0 counts as 1): the bias source becomes this many neurons
     /// firing together, each with its own plastic synapse onto every output, bounded by
     /// `w_bias_max / k` and learning at `eta2 / k`. On ideal analog circuits the sum moves exactly
     /// as one synapse would; with n-bit storage the sum has `k` times finer steps and the
-    /// stochastic rounding of the `k` synapses is independent, so the offset's rounding noise
-    /// shrinks by `sqrt(k)` (the bias is the readout's coarsest weight: one 4-bit step of a 1e-9 A
-    /// bound is 6.7e-11 A); on dies each synapse has its own mismatch.
+    /// stochastic rounding of the `k` synapses is independent (for updates smaller than a step the
+    /// sum's rounding noise is ~`sqrt(k)` times smaller; the bias is the readout's coarsest weight:
+    /// one 4-bit step of a 1e-9 A bound is 6.7e-11 A); on dies each synapse has its own mismatch.
     pub bias_synapses: usize,
     /// Coincidence-detector hidden neurons, appended to the `n_hidden` sequence detectors (only
     /// with a hidden layer): fast (AMPA-only) uniform input weights [`NetConfig::w_coinc`] from a
