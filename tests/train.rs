@@ -224,7 +224,7 @@ fn plastic(net: &Network) -> Vec<(usize, Vec<f64>, f64)> {
 #[test]
 fn weights_stay_in_bounds_and_on_their_grid() {
     // `sync` splits its bias projection over 4 synapses per output (`NetConfig::bias_synapses`),
-    // each on a grid 4 times finer than one synapse's.
+    // each bounded by a quarter of the bias bound and so on a grid 4 times finer than one synapse's.
     for (storage, profile, pattern) in [
         ("nbit:4", None, Pattern::Order),
         ("analog", None, Pattern::Order),
@@ -245,6 +245,21 @@ fn weights_stay_in_bounds_and_on_their_grid() {
         assert!(
             updates > 0,
             "{storage} on {profile:?} ({pattern:?}): no weight was updated"
+        );
+        // The bias learner: bounded by its share of `w_bias_max`, one synapse per bias neuron and
+        // output, and it learned (so its weights below were rounded onto that finer grid).
+        let bias = net
+            .learners
+            .iter()
+            .find(|l| prep.spec.projections[l.spec.projection].from == "bias")
+            .expect("a bias learner");
+        let k = prep.cfg.bias_synapses.max(1);
+        assert_eq!(k, if pattern == Pattern::Sync { 4 } else { 1 });
+        assert_eq!(bias.spec.w_max, prep.cfg.w_bias_max / k as f64);
+        assert_eq!(bias.stored(0).len(), k * 2 * prep.cfg.n_per_class);
+        assert!(
+            bias.updates > 0,
+            "{storage} on {profile:?} ({pattern:?}): the bias never learned"
         );
         let stored = plastic(&net);
         assert_eq!(stored.len(), 5, "W2, B+, B-, bias, W1");

@@ -106,8 +106,8 @@ pub struct NetConfig {
     pub w_bias_max: f64,
     /// Synapses of the bias projection per output (0 counts as 1): the bias source becomes this many neurons
     /// firing together, each with its own plastic synapse onto every output, bounded by
-    /// `w_bias_max / k` and learning at `eta2 / k`. On ideal analog circuits the sum moves exactly
-    /// as one synapse would; with n-bit storage the sum has `k` times finer steps and the
+    /// `w_bias_max / k` and learning at `eta2 / k`. On ideal analog circuits the sum moves as one
+    /// synapse would (up to floating-point rounding); with n-bit storage the sum has `k` times finer steps and the
     /// stochastic rounding of the `k` synapses is independent (for updates smaller than a step the
     /// sum's rounding noise is ~`sqrt(k)` times smaller; the bias is the readout's coarsest weight:
     /// one 4-bit step of a 1e-9 A bound is 6.7e-11 A); on dies each synapse has its own mismatch.
@@ -316,10 +316,11 @@ impl NetConfig {
     /// outputs at a quarter of the rate, averaging the error pairs' mismatch; docs/train-tuning.md,
     /// session 12: `train_tune` screens over dies 0–19, seeds 1–3, 47/60 runs >= 0.85 against the
     /// unpooled 38/60; die 3 fails on every seed) and splits its bias projection over four
-    /// synapses per output ([`NetConfig::bias_synapses`]: exact on ideal analog circuits; with
-    /// 4-bit weights the offset's steps are four times finer, and a single step no longer swings
-    /// a die's accuracy between checkpoints; docs/train-tuning.md, session 17: dynapse2 dies
-    /// 0–19, 4-bit median 0.87 -> 0.94, 12 -> 16 dies within 0.10 of analog). `order`
+    /// synapses per output ([`NetConfig::bias_synapses`]: the same learning on ideal analog
+    /// circuits; with 4-bit weights the offset's steps are four times finer; docs/train-tuning.md,
+    /// session 17: dynapse2 dies 0–19, seed 1, 4-bit median 0.87 -> 0.94, 12 -> 16 dies within
+    /// 0.10 of analog; on a die the output core's weight ladder and W2's mismatch draw change too).
+    /// `order`
     /// gates its teacher to the outputs' response
     /// window, 40–90 ms of the 200 ms presentation, at 70 Hz ([`NetConfig::teacher_window`]): the
     /// error pair then falls silent once the outputs answer (`mixsig train --profile none --seeds
