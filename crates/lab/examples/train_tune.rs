@@ -102,6 +102,11 @@ fn main() {
         cfg.n_per_class = v as usize;
     }
     if let Some(v) = f("NBIAS") {
+        if !(v >= 1.0 && v.fract() == 0.0) {
+            hidden_knobs::fail(&format!(
+                "environment NBIAS={v}: the bias synapses per output must be an integer >= 1"
+            ));
+        }
         cfg.bias_synapses = v as usize;
     }
     if let Some(v) = f("NHID") {

@@ -54,14 +54,21 @@ fn the_split_bias_has_k_sources_each_with_its_share_of_bound_and_rate() {
     }
 }
 
-/// Run `sync` on ideal circuits for a few presentations with `k` bias synapses per output.
-fn short_run(k: usize) -> mixsig_lab::train::protocol::TrainResult {
+/// Run `sync` on ideal circuits for a few presentations with `k` bias synapses per output, the
+/// bias learning rate multiplied by `eta_factor` (1: the split as built).
+fn short_run(k: usize, eta_factor: f64) -> mixsig_lab::train::protocol::TrainResult {
     let c = NetConfig {
         bias_synapses: k,
         ..NetConfig::for_task("sync")
     };
     let task = generate(Pattern::Sync, &PatternConfig::default(), 40, 10, 3).unwrap();
-    let (spec, layout) = build(task.n_channels, task.n_classes, &c, 3);
+    let (mut spec, layout) = build(task.n_channels, task.n_classes, &c, 3);
+    let b = bias_projection(&spec);
+    spec.learning
+        .iter_mut()
+        .find(|l| l.projection == b)
+        .unwrap()
+        .eta *= eta_factor;
     let proto = Protocol {
         presentations: 40,
         test_every: 20,
@@ -86,7 +93,7 @@ fn short_run(k: usize) -> mixsig_lab::train::protocol::TrainResult {
 fn on_ideal_analog_circuits_four_bias_synapses_learn_as_one() {
     // k = 4: the shares w/4 and eta/4 are exact in floating point, and the four synapses get the
     // same pre trace and error, so the summed offset is the single synapse's to rounding.
-    let (one, four) = rayon::join(|| short_run(1), || short_run(4));
+    let (one, four) = rayon::join(|| short_run(1, 1.0), || short_run(4, 1.0));
     // Not vacuous: the outputs' error neurons fired and the readout moved.
     assert!(one.error_spikes.iter().sum::<u64>() > 100);
     assert_ne!(one.curve[0].w2_mean, one.curve.last().unwrap().w2_mean);
@@ -98,4 +105,8 @@ fn on_ideal_analog_circuits_four_bias_synapses_learn_as_one() {
     for (a, b) in one.curve.iter().zip(&four.curve) {
         assert!((a.w2_mean - b.w2_mean).abs() <= 1e-9 * a.w2_mean.abs());
     }
+    // Not vacuous: the bias learns within these presentations, so four synapses each at the
+    // full rate (a split that forgot `eta2 / k`) train differently.
+    let unscaled = short_run(4, 4.0);
+    assert_ne!(one.error_spikes, unscaled.error_spikes);
 }
