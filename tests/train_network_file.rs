@@ -84,6 +84,13 @@ fn exported_preset_imports_to_the_same_network() {
             },
         ),
         (
+            "frozen-poisson preset (signed readout)",
+            TrainOptions {
+                task: TaskSource::Pattern(Pattern::FrozenPoisson),
+                ..ideal()
+            },
+        ),
+        (
             "continuous update, twin sigma",
             TrainOptions {
                 update: UpdateMode::Continuous { tau_err: 0.02 },
@@ -197,9 +204,10 @@ fn exported_preset_imports_to_the_same_network() {
         // The dead zones (the effective one of each error population: `xor` has its own, 0, on
         // the hidden pairs) and the error neurons' time constants read back from the file.
         let dz = |c: &mixsig::lab::train::network::NetConfig| {
+            let d = c.output_dead_zone();
             (
-                c.dead_zone,
-                c.dead_zone_neg.unwrap_or(c.dead_zone),
+                d,
+                c.dead_zone_neg.unwrap_or(d),
                 c.hidden_dead_zone.unwrap_or(c.dead_zone),
             )
         };
@@ -223,7 +231,39 @@ fn exported_preset_imports_to_the_same_network() {
             "{what}"
         );
         assert_eq!(b.bias_synapses > 1, what.starts_with("sync"), "{what}");
+        // The signed readout (its bound, rate and dead zone) reads back from its learning
+        // circuit (not vacuous: the `frozen-poisson` preset has one).
+        assert_eq!(a.signed_readout, b.signed_readout, "{what}");
+        assert_eq!(
+            b.signed_readout.is_some(),
+            what.starts_with("frozen-poisson"),
+            "{what}"
+        );
     }
+}
+
+/// Exported for a chip whose neurons cannot hold the signed readout's fan-in, the file is the
+/// network `--profile` trains there: `frozen-poisson` without the twin.
+#[test]
+fn an_export_for_dynapse2_is_the_network_trained_there() {
+    let opts = TrainOptions {
+        profile: Some("dynapse2".into()),
+        task: TaskSource::Pattern(Pattern::FrozenPoisson),
+        ..ideal()
+    };
+    let dir = TempDir::new("netspec-fp-die");
+    let file = export(&opts, &dir);
+    let preset = run::prepare(&opts).unwrap();
+    let imported = run::prepare(&from_file(&opts, &file)).unwrap();
+    assert_eq!(preset.cfg.signed_readout, None);
+    assert!(
+        preset.warnings.iter().any(|w| w.contains("signed readout")),
+        "{:?}",
+        preset.warnings
+    );
+    assert_eq!(imported.cfg.signed_readout, None);
+    assert_eq!(imported.spec.learning, preset.spec.learning);
+    assert_eq!(imported.spec.projections, preset.spec.projections);
 }
 
 /// The error neurons' own knobs (`NetConfig::error_tau`, `dead_zone_neg`, `hidden_dead_zone`) read

@@ -162,6 +162,9 @@ fn run_sweep(
         f(s.max_mirror_divergence, 4),
         f(s.median_mirror_divergence_effective, 4)
     );
+    for w in &s.warnings {
+        eprintln!("warning: {w}");
+    }
     let still = s
         .rows
         .iter()

@@ -98,6 +98,24 @@ fn main() {
             *v = x;
         }
     }
+    // The signed readout (frozen-poisson preset): W2INH its bound (0: none), ETA2I its rate, DZS
+    // the dead zone that goes with it.
+    if let Some(v) = f("W2INH") {
+        cfg.signed_readout = (v > 0.0).then(|| mixsig_lab::train::config::SignedReadout {
+            w_max: v,
+            ..cfg
+                .signed_readout
+                .unwrap_or(mixsig_lab::train::config::SignedReadout {
+                    w_max: v,
+                    eta: cfg.eta2,
+                    dead_zone: cfg.dead_zone,
+                })
+        });
+    }
+    if let Some(s) = cfg.signed_readout.as_mut() {
+        s.eta = f("ETA2I").unwrap_or(s.eta);
+        s.dead_zone = f("DZS").unwrap_or(s.dead_zone);
+    }
     if let Some(v) = f("NPC") {
         cfg.n_per_class = v as usize;
     }

@@ -29,6 +29,25 @@ impl FeedbackMode {
     }
 }
 
+/// A signed readout: every W2 synapse gets a plastic inhibitory (GABA) twin from the same hidden
+/// neuron onto the same output, trained by the same local rule with the error pair swapped (an
+/// `e-` spike potentiates it, an `e+` spike depresses it), starting at 0. The effective weight
+/// `W2 - twin` can go below zero, so an output can subtract a feature that the other class drives
+/// too. It doubles the outputs' fan-in from the hidden layer; it is not mirrored into the feedback
+/// weights (they keep following W2).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct SignedReadout {
+    /// Upper bound of each twin synapse, A.
+    pub w_max: f64,
+    /// Learning rate of the twins, A per error spike at a full pre-synaptic trace.
+    pub eta: f64,
+    /// Dead zone of the output error neurons while the twins are there, A (replaces
+    /// [`NetConfig::dead_zone`] on them; the hidden error neurons keep theirs): with a signed
+    /// readout the outputs come closer to their targets, and the wider dead zone lets the output
+    /// error pairs fall silent there.
+    pub dead_zone: f64,
+}
+
 /// Knobs of the network and its learning circuits (SI units).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NetConfig {
@@ -112,6 +131,9 @@ pub struct NetConfig {
     /// sum's rounding noise is ~`sqrt(k)` times smaller; the bias is the readout's coarsest weight:
     /// one 4-bit step of a 1e-9 A bound is 6.7e-11 A); on dies each synapse has its own mismatch.
     pub bias_synapses: usize,
+    /// A plastic inhibitory twin of every W2 synapse (`None`: an excitatory readout only); see
+    /// [`SignedReadout`].
+    pub signed_readout: Option<SignedReadout>,
     /// Coincidence-detector hidden neurons, appended to the `n_hidden` sequence detectors (only
     /// with a hidden layer): fast (AMPA-only) uniform input weights [`NetConfig::w_coinc`] from a
     /// random subset of the channels, no slow or inhibitory input, the threshold of the middle of
@@ -270,6 +292,7 @@ impl Default for NetConfig {
             w_bias_max: 1e-9,
             bias_synapses: 1,
             n_coinc: 0,
+            signed_readout: None,
             w_coinc: 2.4e-10,
             coinc_fanin: (10, 16),
             coinc_inh: 5.0 / 3.0,
@@ -353,7 +376,13 @@ impl NetConfig {
     /// 64) with a weaker inhibitory ramp (2e-10 A) and a 50 Hz teacher (`mixsig train --profile
     /// none --pattern frozen-poisson --seeds 1..10 --presentations 300`: median 1.00, min 0.85, was
     /// median 0.50; dynapse2 dies 0–19: median 0.975; docs/train-tuning.md, "Session 4:
-    /// frozen-poisson").
+    /// frozen-poisson") and a signed readout ([`NetConfig::signed_readout`]: a plastic inhibitory
+    /// twin of every W2 synapse, bound 4e-10 A, rate 1.2e-11 A, with the output error neurons' dead
+    /// zone at 6e-11 A; `mixsig train --profile none --pattern frozen-poisson --seeds 1..10
+    /// --presentations 300 --n-test 100 --test-every 300`: median 1.00, min 0.97, error end/start
+    /// 0.319, was 1.00, min 0.82, 0.71; docs/train-tuning.md, session 18). On a chip whose neurons
+    /// cannot hold the twins (48 x 2 + 5 = 101 synapses per output; dynapse2 has 64) the preset
+    /// is fitted without them ([`NetConfig::fit_fan_in`]).
     pub fn for_task(task: &str) -> NetConfig {
         let d = NetConfig::default();
         match task {
@@ -397,10 +426,40 @@ impl NetConfig {
                 ramp_shuffle: true,
                 w_inh_ramp: 2e-10,
                 rate_teacher: 50.0,
+                signed_readout: Some(SignedReadout {
+                    w_max: 4e-10,
+                    eta: 1.2e-11,
+                    dead_zone: 6e-11,
+                }),
                 ..d
             },
             _ => d,
         }
+    }
+
+    /// The dead zone of the output error neurons (before [`NetConfig::dead_zone_neg`]): the signed
+    /// readout's when there is one, else [`NetConfig::dead_zone`].
+    pub fn output_dead_zone(&self) -> f64 {
+        self.signed_readout.map_or(self.dead_zone, |s| s.dead_zone)
+    }
+
+    /// Fit the config to a chip with `limit` synapses per neuron, given the fan-in the outputs
+    /// would have (`out_fan_in`, from the built network): a signed readout that does not fit is
+    /// dropped (with it its dead zone: [`NetConfig::dead_zone`] applies to the output error
+    /// neurons again). Returns a note saying
+    /// so, or `None` when nothing changed.
+    pub fn fit_fan_in(&mut self, out_fan_in: usize, limit: u32) -> Option<String> {
+        let s = self.signed_readout?;
+        if out_fan_in <= limit as usize {
+            return None;
+        }
+        self.signed_readout = None;
+        Some(format!(
+            "the signed readout (a plastic inhibitory twin of every hidden -> output synapse) needs {out_fan_in} \
+             synapses per output neuron and the chip has {limit}: trained without it, with the output \
+             error neurons' dead zone at {:e} A instead of {:e} A",
+            self.dead_zone, s.dead_zone
+        ))
     }
 
     /// The output layer's calcium window: the symmetric window of [`NetConfig::calcium`] plus

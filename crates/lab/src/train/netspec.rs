@@ -16,9 +16,9 @@ use std::path::{Path, PathBuf};
 
 use mixsig_engine::spec::{Connectivity, NetworkSpec, SourceKind};
 
-use super::network::{self, FeedbackMode, Layout, NetConfig};
+use super::network::{FeedbackMode, Layout, NetConfig};
 use super::protocol::TeacherAnchor;
-use super::run::{load_task, net_config, storage_name, TrainError, TrainOptions};
+use super::run::{build_fitted, load_task, net_config, storage_name, TrainError, TrainOptions};
 use crate::located::FileError;
 use crate::netfile::write::{exact_quantity, toml_str};
 use crate::netfile::{self};
@@ -144,7 +144,14 @@ pub fn export(opts: &TrainOptions, target: &Path) -> Result<Vec<PathBuf>, TrainE
     let task = load_task(opts)?;
     let mut cfg = net_config(opts, opts.eta_sigma_ln.unwrap_or(0.0));
     cfg.twin_sigma_ln = opts.twin_sigma_ln.unwrap_or(0.0);
-    let (spec, layout) = network::build(task.n_channels, task.n_classes, &cfg, opts.seed);
+    // The preset as `--profile` would train it (fitted to the chip's synapses per neuron).
+    let limit = opts
+        .profile
+        .as_deref()
+        .map(mixsig_chip::ChipProfile::builtin_or_load)
+        .transpose()?
+        .map(|p| p.architecture.synapses_per_neuron);
+    let (spec, layout) = build_fitted(&task, &mut cfg, opts.seed, limit, &mut Vec::new());
     let header = format!(
         "mixsig train network, exported by `mixsig train --export-network` from the preset for task `{}`\n\
          ({} channels, {} classes), feedback {}, storage {}, {}, initial weights of seed {}.\n\
@@ -531,6 +538,21 @@ fn describe(
     }) {
         // Each of the `bias_synapses` is bounded by its share of the sum.
         cfg.w_bias_max = l.w_max * cfg.bias_synapses as f64;
+    }
+    // A signed readout: a plastic inhibitory projection onto `out` learning from the swapped pair.
+    if let Some(l) = spec.learning.iter().find(|l| {
+        let p = &spec.projections[l.projection];
+        p.to == "out" && p.synapse == mixsig_circuits::SynapseType::Gaba && l.err_pos == "eo_n"
+    }) {
+        cfg.signed_readout = Some(super::config::SignedReadout {
+            w_max: l.w_max,
+            eta: l.eta,
+            dead_zone: cfg.dead_zone,
+        });
+        // The output pairs' dead zone is the signed readout's; the base one is the hidden pairs'.
+        if let Some(h) = cfg.hidden_dead_zone.take() {
+            cfg.dead_zone = h;
+        }
     }
     cfg
 }

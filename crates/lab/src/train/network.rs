@@ -20,6 +20,35 @@ use rand::Rng;
 
 pub use super::config::{FeedbackMode, NetConfig};
 
+/// The largest number of synapses any neuron of population `pop` receives in `spec` (dense and
+/// all-to-all projections give one per pre neuron, one-to-one one, explicit ones count their
+/// entries; random ones count their pre population's size, an upper bound).
+pub fn fan_in(spec: &NetworkSpec, pop: &str) -> usize {
+    let size = |name: &str| {
+        spec.populations
+            .iter()
+            .map(|p| (&p.name, p.size))
+            .chain(spec.sources.iter().map(|s| (&s.name, s.size)))
+            .find(|(n, _)| n.as_str() == name)
+            .map_or(0, |(_, k)| k)
+    };
+    let mut per = vec![0usize; size(pop)];
+    for p in spec.projections.iter().filter(|p| p.to == pop) {
+        match &p.connect {
+            Connectivity::Explicit(t) => {
+                for &(_, post, _) in t {
+                    if let Some(c) = per.get_mut(post as usize) {
+                        *c += 1;
+                    }
+                }
+            }
+            Connectivity::OneToOne => per.iter_mut().for_each(|c| *c += 1),
+            _ => per.iter_mut().for_each(|c| *c += size(&p.from)),
+        }
+    }
+    per.into_iter().max().unwrap_or(0)
+}
+
 /// Projection indices of the preset.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Layout {
@@ -198,6 +227,7 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
             let dz = match (e, cfg.hidden_dead_zone, cfg.dead_zone_neg) {
                 ("eh_p" | "eh_n", Some(d), _) => d,
                 ("eo_n", _, Some(d)) => d,
+                ("eo_p" | "eo_n", ..) => cfg.output_dead_zone(),
                 _ => cfg.dead_zone,
             };
             spec.dc.push(DcSpec {
@@ -399,6 +429,16 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
     let w2_init = uniform(n_pre_out * n_out, 0.5 * cfg.w2_max);
     spec.projections
         .push(dense(pre_out, "out", SynapseType::Ampa, w2_init.clone()));
+    // The signed readout's inhibitory twins, starting at 0 (learning below).
+    let w2_inh = cfg.signed_readout.map(|_| {
+        spec.projections.push(dense(
+            pre_out,
+            "out",
+            SynapseType::Gaba,
+            vec![0.0; n_pre_out * n_out],
+        ));
+        spec.projections.len() - 1
+    });
     // Mutual inhibition between classes.
     let class_of = |o: usize| o / cfg.n_per_class;
     let mut inh = Vec::new();
@@ -526,6 +566,19 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
         calcium_out,
         out_group,
     ));
+    if let (Some(p), Some(sr)) = (w2_inh, cfg.signed_readout) {
+        // The same rule with the error pair swapped: `e-` potentiates the inhibition.
+        spec.learning.push(learn(
+            p,
+            "eo_n",
+            "eo_p",
+            sr.eta,
+            sr.w_max,
+            Vec::new(),
+            calcium_out,
+            out_group,
+        ));
+    }
     if let Some(b) = bias {
         spec.learning.push(learn(
             b,

@@ -308,6 +308,25 @@ pub fn net_config(opts: &TrainOptions, eta_sigma_ln: f64) -> NetConfig {
     cfg
 }
 
+/// Build the preset network of `cfg` for `task`; with a chip of `limit` synapses per neuron, first
+/// fit `cfg` to it ([`NetConfig::fit_fan_in`]), pushing onto `notes` what fitting changed.
+pub fn build_fitted(
+    task: &TaskSet,
+    cfg: &mut NetConfig,
+    seed: u64,
+    limit: Option<u32>,
+    notes: &mut Vec<String>,
+) -> (NetworkSpec, Layout) {
+    let built = network::build(task.n_channels, task.n_classes, cfg, seed);
+    match limit.and_then(|l| cfg.fit_fan_in(network::fan_in(&built.0, "out"), l)) {
+        Some(note) => {
+            notes.push(note);
+            network::build(task.n_channels, task.n_classes, cfg, seed)
+        }
+        None => built,
+    }
+}
+
 /// The protocol of `opts`.
 pub fn protocol_of(opts: &TrainOptions) -> Protocol {
     Protocol {
@@ -371,6 +390,7 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
     let twin = opts
         .twin_sigma_ln
         .unwrap_or_else(|| profile.as_ref().map(profile_twin_sigma).unwrap_or(0.0));
+    let mut notes = Vec::new();
     let (mut spec, layout, cfg, cores, calibrate) = match &opts.network {
         Some(f) => {
             let n = super::netspec::import(
@@ -391,7 +411,8 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
         None => {
             let mut cfg = net_config(opts, sigma);
             cfg.twin_sigma_ln = twin;
-            let (s, l) = network::build(task.n_channels, task.n_classes, &cfg, opts.seed);
+            let limit = profile.as_ref().map(|p| p.architecture.synapses_per_neuron);
+            let (s, l) = build_fitted(&task, &mut cfg, opts.seed, limit, &mut notes);
             (s, l, cfg, Vec::new(), opts.calibrate)
         }
     };
@@ -434,9 +455,9 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
     let (chip, warnings) = match &profile {
         Some(p) => {
             let (c, w) = bind_to_die(&mut spec, &cores, p, opts.instance, &extra, calibrate)?;
-            (Some(c), w)
+            (Some(c), notes.into_iter().chain(w).collect())
         }
-        None => (None, Vec::new()),
+        None => (None, notes),
     };
     let protocol = Protocol {
         teacher_window: cfg.teacher_window,

@@ -70,6 +70,10 @@ pub struct SweepSummary {
     pub max_mirror_divergence: f64,
     /// Median final mirror divergence on the injected currents.
     pub median_mirror_divergence_effective: f64,
+    /// The runs' warnings, each once, in the order of the first run that gave it, with how many
+    /// runs gave it when that is not all of them (`... (in 3 of 20 runs)`); the hidden layer's
+    /// "did not learn" is left to the rows' `hidden_updates`.
+    pub warnings: Vec<String>,
     /// The runs, in (seed, instance) order.
     pub rows: Vec<SweepRow>,
 }
@@ -121,7 +125,7 @@ pub fn sweep(
             )?;
             progress(done.fetch_add(1, Ordering::SeqCst) + 1, total);
             let last = o.result.curve.last();
-            Ok(SweepRow {
+            let row = SweepRow {
                 seed,
                 instance,
                 test_accuracy: o.result.test_accuracy,
@@ -134,9 +138,19 @@ pub fn sweep(
                     .unwrap_or(f64::NAN),
                 wall_s: o.result.wall_s,
                 hidden_updates: o.result.hidden_updates,
-            })
+            };
+            // The hidden layer's warning is the rows' `hidden_updates` (counted by the caller).
+            let hidden = super::run::hidden_learning_warning(&o.result, base.presentations);
+            let ws: Vec<String> = o
+                .warnings
+                .into_iter()
+                .filter(|w| Some(w) != hidden.as_ref())
+                .collect();
+            Ok((row, ws))
         })
-        .collect::<Result<Vec<SweepRow>, TrainError>>()?;
+        .collect::<Result<Vec<(SweepRow, Vec<String>)>, TrainError>>()?;
+    let warnings = distinct_warnings(rows.iter().map(|r| r.1.as_slice()));
+    let rows: Vec<SweepRow> = rows.into_iter().map(|r| r.0).collect();
     let acc: Vec<f64> = rows.iter().map(|r| r.test_accuracy).collect();
     let ratio: Vec<f64> = rows
         .iter()
@@ -181,8 +195,33 @@ pub fn sweep(
         median_mirror_divergence: quantile(&div, 0.5),
         max_mirror_divergence: max(&div),
         median_mirror_divergence_effective: quantile(&div_eff, 0.5),
+        warnings,
         rows,
     })
+}
+
+/// Each warning of `runs` once, in first-seen order, suffixed with its count when not every run
+/// gave it.
+fn distinct_warnings<'a>(runs: impl ExactSizeIterator<Item = &'a [String]>) -> Vec<String> {
+    let n = runs.len();
+    let mut seen: Vec<(&'a str, usize)> = Vec::new();
+    for ws in runs {
+        for w in ws {
+            match seen.iter_mut().find(|(s, _)| *s == w.as_str()) {
+                Some((_, k)) => *k += 1,
+                None => seen.push((w, 1)),
+            }
+        }
+    }
+    seen.into_iter()
+        .map(|(w, k)| {
+            if k == n {
+                w.to_string()
+            } else {
+                format!("{w} (in {k} of {n} runs)")
+            }
+        })
+        .collect()
 }
 
 /// Header of `sweep.csv`.
@@ -268,6 +307,18 @@ pub fn parse_list(s: &str) -> Result<Vec<u64>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warnings_are_listed_once_with_their_count_when_not_every_run_gave_them() {
+        let runs: Vec<Vec<String>> = vec![
+            vec!["a".into(), "b".into()],
+            vec!["b".into()],
+            vec!["c".into(), "b".into()],
+        ];
+        let w = distinct_warnings(runs.iter().map(|r| r.as_slice()));
+        assert_eq!(w, ["a (in 1 of 3 runs)", "b", "c (in 1 of 3 runs)"]);
+        assert!(distinct_warnings([[].as_slice(); 2].into_iter()).is_empty());
+    }
 
     #[test]
     fn lists_parse() {
