@@ -91,6 +91,14 @@ fn exported_preset_imports_to_the_same_network() {
             },
         ),
         (
+            "frozen-poisson, feedback none (no hidden error pairs)",
+            TrainOptions {
+                task: TaskSource::Pattern(Pattern::FrozenPoisson),
+                feedback: FeedbackMode::None,
+                ..ideal()
+            },
+        ),
+        (
             "continuous update, twin sigma",
             TrainOptions {
                 update: UpdateMode::Continuous { tau_err: 0.02 },
@@ -203,6 +211,9 @@ fn exported_preset_imports_to_the_same_network() {
         );
         // The dead zones (the effective one of each error population: `xor` has its own, 0, on
         // the hidden pairs) and the error neurons' time constants read back from the file.
+        // The base dead zone itself reads back too (a file without hidden error pairs has no
+        // other place for it than the default).
+        assert_eq!(a.dead_zone, b.dead_zone, "{what}");
         let dz = |c: &mixsig::lab::train::network::NetConfig| {
             let d = c.output_dead_zone();
             (
@@ -252,7 +263,17 @@ fn an_export_for_dynapse2_is_the_network_trained_there() {
         ..ideal()
     };
     let dir = TempDir::new("netspec-fp-die");
-    let file = export(&opts, &dir);
+    let (files, notes) = netspec::export(&opts, dir.path()).unwrap();
+    let file = files.last().unwrap().clone();
+    // The export says what fitting changed, and so does the file.
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].contains("signed readout"), "{}", notes[0]);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("Fitted to the profile `dynapse2`: the signed readout"),
+        "{}",
+        &text[..600.min(text.len())]
+    );
     let preset = run::prepare(&opts).unwrap();
     let imported = run::prepare(&from_file(&opts, &file)).unwrap();
     assert_eq!(preset.cfg.signed_readout, None);

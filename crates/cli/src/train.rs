@@ -219,7 +219,10 @@ pub fn run(a: TrainArgs) -> Result<()> {
         ..defaults
     };
     if let Some(dir) = &a.export_network {
-        let files = mixsig_lab::train::netspec::export(&opts, dir)?;
+        let (files, notes) = mixsig_lab::train::netspec::export(&opts, dir)?;
+        for n in &notes {
+            eprintln!("warning: {n}");
+        }
         let toml = files.last().expect("the network file");
         println!(
             "mixsig train: wrote the {} preset network to {} (+ {} weight tables); train it with `mixsig train --network {}`",

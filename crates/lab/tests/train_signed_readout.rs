@@ -163,9 +163,53 @@ fn frozen_poisson_has_the_twin_on_ideal_circuits_and_drops_it_where_the_fan_in_d
     assert!(twin(&spec).is_none());
     assert_eq!(fan_in(&spec, "out"), 48 + 1 + 4);
     assert_eq!(dead_zone(&spec, "eo_p"), preset.dead_zone);
-    // And the rest of the network is the preset's, weight for weight.
-    let (plain, _) = build(task.n_channels, 2, &c, 1);
-    assert_eq!(spec, plain);
+    // And it is the ideal preset's network with the twin taken out, weight for weight: the twin
+    // draws nothing from the streams the rest of the network is drawn from.
+    let (mut with, _) = build_fitted(&task, &mut preset.clone(), 1, None, &mut Vec::new());
+    let t = twin(&with).unwrap();
+    with.projections.remove(t);
+    with.learning.retain(|l| l.projection != t);
+    let shift = |i: &mut usize| {
+        if *i > t {
+            *i -= 1;
+        }
+    };
+    for l in &mut with.learning {
+        shift(&mut l.projection);
+        l.mirrors.iter_mut().for_each(shift);
+    }
+    for d in &mut with.dc {
+        if d.population == "eo_p" || d.population == "eo_n" {
+            d.steps = vec![(0.0, -preset.dead_zone)];
+        }
+    }
+    assert_eq!(spec, with);
+}
+
+#[test]
+fn the_twin_learns_in_the_symmetric_window_when_the_outputs_stop_by_direction() {
+    // `theta_up` stops potentiation once an output fires enough: on the twin that would stop the
+    // inhibition from growing exactly when the output fires too much.
+    let c = NetConfig {
+        calcium_out: Some(NetConfig::default().stop_learning_out(1.0, 0.5)),
+        ..with_twin()
+    };
+    let (spec, layout) = build(16, 2, &c, 1);
+    let window = |p: usize| {
+        spec.learning
+            .iter()
+            .find(|l| l.projection == p)
+            .unwrap()
+            .calcium
+            .unwrap()
+    };
+    let (w2, tw) = (window(layout.w2), window(twin(&spec).unwrap()));
+    assert_eq!((w2.theta_up, w2.theta_down), (Some(1.0), Some(0.5)));
+    assert_eq!((tw.theta_up, tw.theta_down), (None, None));
+    assert_eq!(
+        (tw.theta_low, tw.theta_high, tw.trace),
+        (w2.theta_low, w2.theta_high, w2.trace)
+    );
 }
 
 #[test]
@@ -189,11 +233,22 @@ fn a_dynapse2_sweep_of_frozen_poisson_says_once_that_it_runs_without_the_twin() 
     assert_eq!(notes.len(), 1, "{:?}", s.warnings);
     // Both runs gave it: no count suffix.
     assert!(!notes[0].contains(" runs)"), "{}", notes[0]);
+
     // On ideal circuits there is nothing to say.
     let ideal = TrainOptions {
         profile: None,
         ..opts
     };
-    let s = mixsig_lab::train::sweep::sweep(&ideal, &[1], &[], |_, _| {}).unwrap();
+    let s = mixsig_lab::train::sweep::sweep(&ideal, &[1, 2], &[], |_, _| {}).unwrap();
     assert!(s.warnings.iter().all(|w| !w.contains("signed readout")));
+    // The hidden layer's "did not learn" is the rows' `hidden_updates`, not listed again (not
+    // vacuous: these short runs apply no hidden update, and each run's own warnings say so).
+    assert!(s.rows.iter().any(|r| r.hidden_updates == Some(0)));
+    let one = mixsig_lab::train::run::train(&ideal, |_, _| {}).unwrap();
+    assert!(one.warnings.iter().any(|w| w.contains("did not learn")));
+    assert!(
+        s.warnings.iter().all(|w| !w.contains("did not learn")),
+        "{:?}",
+        s.warnings
+    );
 }

@@ -121,8 +121,12 @@ pub fn to_files(
 /// is the network file itself, with its tables in the sibling directory named after its stem
 /// (`train_order.toml`, `train_order/w1.csv`). Returns the files written. The chip profile is not part
 /// of the file (`--profile` places it on a die when training); the learning-rate mismatch is written
-/// only when `opts.eta_sigma_ln` gives it.
-pub fn export(opts: &TrainOptions, target: &Path) -> Result<Vec<PathBuf>, TrainError> {
+/// only when `opts.eta_sigma_ln` gives it; the preset is fitted to the profile's chip
+/// ([`build_fitted`]), and what that changed is returned (and written into the file's header).
+pub fn export(
+    opts: &TrainOptions,
+    target: &Path,
+) -> Result<(Vec<PathBuf>, Vec<String>), TrainError> {
     let (dir, file, table_dir) = match target.extension().and_then(|e| e.to_str()) {
         Some("toml") => {
             let stem = target
@@ -151,7 +155,8 @@ pub fn export(opts: &TrainOptions, target: &Path) -> Result<Vec<PathBuf>, TrainE
         .map(mixsig_chip::ChipProfile::builtin_or_load)
         .transpose()?
         .map(|p| p.architecture.synapses_per_neuron);
-    let (spec, layout) = build_fitted(&task, &mut cfg, opts.seed, limit, &mut Vec::new());
+    let mut notes = Vec::new();
+    let (spec, layout) = build_fitted(&task, &mut cfg, opts.seed, limit, &mut notes);
     let header = format!(
         "mixsig train network, exported by `mixsig train --export-network` from the preset for task `{}`\n\
          ({} channels, {} classes), feedback {}, storage {}, {}, initial weights of seed {}.\n\
@@ -172,6 +177,13 @@ pub fn export(opts: &TrainOptions, target: &Path) -> Result<Vec<PathBuf>, TrainE
         },
         opts.seed
     );
+    // What fitting the preset to the profile's chip changed.
+    let header = notes.iter().fold(header, |h, n| {
+        format!(
+            "{h}\nFitted to the profile `{}`: {n}.",
+            opts.profile.as_deref().unwrap_or_default()
+        )
+    });
     let (toml_text, tables) = to_files(
         &spec,
         &layout,
@@ -202,7 +214,7 @@ pub fn export(opts: &TrainOptions, target: &Path) -> Result<Vec<PathBuf>, TrainE
     }
     write_atomic(&file, toml_text.as_bytes())?;
     written.push(file);
-    Ok(written)
+    Ok((written, notes))
 }
 
 /// A training network read from a file.
@@ -540,19 +552,27 @@ fn describe(
         cfg.w_bias_max = l.w_max * cfg.bias_synapses as f64;
     }
     // A signed readout: a plastic inhibitory projection onto `out` learning from the swapped pair.
+    let w2_from = &spec.projections[layout.w2].from;
     if let Some(l) = spec.learning.iter().find(|l| {
         let p = &spec.projections[l.projection];
-        p.to == "out" && p.synapse == mixsig_circuits::SynapseType::Gaba && l.err_pos == "eo_n"
+        p.to == "out"
+            && &p.from == w2_from
+            && p.synapse == mixsig_circuits::SynapseType::Gaba
+            && matches!(p.connect, Connectivity::Dense(_) | Connectivity::AllToAll)
+            && l.err_pos == "eo_n"
+            && l.err_neg == "eo_p"
     }) {
         cfg.signed_readout = Some(super::config::SignedReadout {
             w_max: l.w_max,
             eta: l.eta,
             dead_zone: cfg.dead_zone,
         });
-        // The output pairs' dead zone is the signed readout's; the base one is the hidden pairs'.
-        if let Some(h) = cfg.hidden_dead_zone.take() {
-            cfg.dead_zone = h;
-        }
+        // The output pairs' dead zone is the signed readout's; the base one is the hidden pairs'
+        // (without hidden pairs nothing shows it: the default).
+        cfg.dead_zone = cfg
+            .hidden_dead_zone
+            .take()
+            .unwrap_or(NetConfig::default().dead_zone);
     }
     cfg
 }

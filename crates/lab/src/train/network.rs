@@ -567,7 +567,14 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
         out_group,
     ));
     if let (Some(p), Some(sr)) = (w2_inh, cfg.signed_readout) {
-        // The same rule with the error pair swapped: `e-` potentiates the inhibition.
+        // The same rule with the error pair swapped: `e-` potentiates the inhibition. Its window is
+        // the symmetric part of the output's: direction thresholds (`theta_up` stops potentiation
+        // once the output fires enough) would act the wrong way round on an inhibitory synapse.
+        let window = CalciumWindow {
+            theta_up: None,
+            theta_down: None,
+            ..calcium_out
+        };
         spec.learning.push(learn(
             p,
             "eo_n",
@@ -575,7 +582,7 @@ pub fn build(n_in: usize, n_classes: usize, cfg: &NetConfig, seed: u64) -> (Netw
             sr.eta,
             sr.w_max,
             Vec::new(),
-            calcium_out,
+            window,
             out_group,
         ));
     }

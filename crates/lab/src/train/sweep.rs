@@ -206,7 +206,13 @@ fn distinct_warnings<'a>(runs: impl ExactSizeIterator<Item = &'a [String]>) -> V
     let n = runs.len();
     let mut seen: Vec<(&'a str, usize)> = Vec::new();
     for ws in runs {
+        // Each warning counts once per run, however often that run gave it.
+        let mut mine: Vec<&str> = Vec::new();
         for w in ws {
+            if mine.contains(&w.as_str()) {
+                continue;
+            }
+            mine.push(w);
             match seen.iter_mut().find(|(s, _)| *s == w.as_str()) {
                 Some((_, k)) => *k += 1,
                 None => seen.push((w, 1)),
@@ -317,6 +323,10 @@ mod tests {
         ];
         let w = distinct_warnings(runs.iter().map(|r| r.as_slice()));
         assert_eq!(w, ["a (in 1 of 3 runs)", "b", "c (in 1 of 3 runs)"]);
+        // A warning a run gives twice counts once for that run.
+        let runs: Vec<Vec<String>> = vec![vec!["a".into(), "a".into()], vec![]];
+        let w = distinct_warnings(runs.iter().map(|r| r.as_slice()));
+        assert_eq!(w, ["a (in 1 of 2 runs)"]);
         assert!(distinct_warnings([[].as_slice(); 2].into_iter()).is_empty());
     }
 
