@@ -7,7 +7,8 @@ use mixsig_engine::spec::{Connectivity, NetworkSpec};
 use mixsig_engine::Network;
 use mixsig_lab::tasks::{generate, Pattern, PatternConfig};
 use mixsig_lab::train::config::SignedReadout;
-use mixsig_lab::train::network::{build, fan_in, NetConfig};
+use mixsig_lab::train::network::{build, NetConfig};
+use mixsig_lab::train::placement::fan_in;
 use mixsig_lab::train::run::build_fitted;
 
 /// Index of the twin projection: the plastic GABA projection onto `out`.

@@ -20,35 +20,6 @@ use rand::Rng;
 
 pub use super::config::{FeedbackMode, NetConfig};
 
-/// The largest number of synapses any neuron of population `pop` receives in `spec` (dense and
-/// all-to-all projections give one per pre neuron, one-to-one one, explicit ones count their
-/// entries; random ones count their pre population's size, an upper bound).
-pub fn fan_in(spec: &NetworkSpec, pop: &str) -> usize {
-    let size = |name: &str| {
-        spec.populations
-            .iter()
-            .map(|p| (&p.name, p.size))
-            .chain(spec.sources.iter().map(|s| (&s.name, s.size)))
-            .find(|(n, _)| n.as_str() == name)
-            .map_or(0, |(_, k)| k)
-    };
-    let mut per = vec![0usize; size(pop)];
-    for p in spec.projections.iter().filter(|p| p.to == pop) {
-        match &p.connect {
-            Connectivity::Explicit(t) => {
-                for &(_, post, _) in t {
-                    if let Some(c) = per.get_mut(post as usize) {
-                        *c += 1;
-                    }
-                }
-            }
-            Connectivity::OneToOne => per.iter_mut().for_each(|c| *c += 1),
-            _ => per.iter_mut().for_each(|c| *c += size(&p.from)),
-        }
-    }
-    per.into_iter().max().unwrap_or(0)
-}
-
 /// Projection indices of the preset.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Layout {

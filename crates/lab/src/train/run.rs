@@ -318,7 +318,7 @@ pub fn build_fitted(
     notes: &mut Vec<String>,
 ) -> (NetworkSpec, Layout) {
     let built = network::build(task.n_channels, task.n_classes, cfg, seed);
-    match limit.and_then(|l| cfg.fit_fan_in(network::fan_in(&built.0, "out"), l)) {
+    match limit.and_then(|l| cfg.fit_fan_in(super::placement::fan_in(&built.0, "out"), l)) {
         Some(note) => {
             notes.push(note);
             network::build(task.n_channels, task.n_classes, cfg, seed)
