@@ -4,7 +4,8 @@
 //! rate), WTEACH, WOUT (output -> error weight), DZ (dead zone), TAUPRE, WS (slow weight bound), NT
 //! (NMDA gate), THRLO/THRHI (hidden thresholds), WLAT (hidden lateral inhibition), CAHI (calcium upper
 //! threshold), CONTRAST (cross-class error wiring), BIAS/WBIAS/NBIAS (bias
-//! source rate, weight bound, synapses per output), WIR/GTAU (inhibitory ramp onto hidden), ETAUA/ETAUG (error neurons' AMPA/GABA time constants, multiples of 10 ms), NPC (outputs per class), NHID; protocol: EDECAY,
+//! source rate, weight bound, synapses per output), W2INH/ETA2I/DZS (signed readout: the twins'
+//! bound, 0 removes them; their rate; the output dead zone that goes with them), WIR/GTAU (inhibitory ramp onto hidden), ETAUA/ETAUG (error neurons' AMPA/GABA time constants, multiples of 10 ms), NPC (outputs per class), NHID; protocol: EDECAY,
 //! PRES, EVERY, NTRAIN / NTEST (generated train / test presentations, default 200 / 40; `mixsig
 //! train` generates PRES / 20); NOHID = no hidden layer; EASY = a rate-coded control task; coincidence detectors:
 //! NCOINC, WCOINC, CFLO/CFHI, COINCINH; integrators NINTEG, WINTS, WINTF (fan-in range); RAMPG (ramp
