@@ -287,27 +287,10 @@ fn an_export_for_dynapse2_is_the_network_trained_there() {
     assert_eq!(imported.spec.projections, preset.spec.projections);
 }
 
-/// The error neurons' own knobs (`NetConfig::error_tau`, `dead_zone_neg`, `hidden_dead_zone`) read
-/// back from a file written from a network built with other values than any preset has.
-#[test]
-fn error_neuron_knobs_read_back_from_a_network_file() {
+/// Write the network `cfg` builds (16 inputs, 2 classes, seed 1) as a network file in `dir`.
+fn file_of(cfg: &mixsig::lab::train::network::NetConfig, dir: &TempDir) -> PathBuf {
     use mixsig::lab::netfile::GivenSigmas;
-    use mixsig::lab::train::network::{build, NetConfig};
-    let preset = run::prepare(&ideal()).unwrap();
-    let cfg = NetConfig {
-        error_tau: (5.0, 2.0),
-        dead_zone_neg: Some(7e-11),
-        hidden_dead_zone: Some(1e-11),
-        ..preset.cfg.clone()
-    };
-    let n_in = preset
-        .spec
-        .sources
-        .iter()
-        .find(|s| s.name == "in")
-        .unwrap()
-        .size;
-    let (spec, layout) = build(n_in, 2, &cfg, 1);
+    let (spec, layout) = mixsig::lab::train::network::build(16, 2, cfg, 1);
     let (text, tables) = netspec::to_files(
         &spec,
         &layout,
@@ -316,18 +299,32 @@ fn error_neuron_knobs_read_back_from_a_network_file() {
         cfg.teacher_window,
         cfg.teacher_anchor,
         GivenSigmas::default(),
-        "error-neuron knobs",
+        "a test network",
         "",
     );
-    let dir = TempDir::new("netspec-err");
     std::fs::create_dir_all(dir.path()).unwrap();
     for (name, t) in &tables {
         std::fs::write(dir.join(name), t).unwrap();
     }
     std::fs::write(dir.join(NETWORK_FILE), text).unwrap();
-    let a = run::prepare(&from_file(&ideal(), &dir.join(NETWORK_FILE)))
-        .unwrap()
-        .cfg;
+    dir.join(NETWORK_FILE)
+}
+
+/// The error neurons' own knobs (`NetConfig::error_tau`, `dead_zone_neg`, `hidden_dead_zone`) read
+/// back from a file written from a network built with other values than any preset has.
+#[test]
+fn error_neuron_knobs_read_back_from_a_network_file() {
+    use mixsig::lab::train::network::NetConfig;
+    let preset = run::prepare(&ideal()).unwrap();
+    let cfg = NetConfig {
+        error_tau: (5.0, 2.0),
+        dead_zone_neg: Some(7e-11),
+        hidden_dead_zone: Some(1e-11),
+        ..preset.cfg.clone()
+    };
+    let dir = TempDir::new("netspec-err");
+    let file = file_of(&cfg, &dir);
+    let a = run::prepare(&from_file(&ideal(), &file)).unwrap().cfg;
     assert_eq!(
         (a.dead_zone, a.dead_zone_neg, a.hidden_dead_zone),
         (cfg.dead_zone, Some(7e-11), Some(1e-11))
@@ -342,6 +339,39 @@ fn error_neuron_knobs_read_back_from_a_network_file() {
     .cfg;
     assert_eq!((p.dead_zone_neg, p.hidden_dead_zone), (None, None));
     assert!((p.error_tau.0 - 3.0).abs() < 1e-9 && (p.error_tau.1 - 1.0).abs() < 1e-9);
+}
+
+/// With a signed readout the output pairs' dead zone is the readout's and the hidden pairs' the
+/// base one, also when the two are equal (then no pair differs from another in the file).
+#[test]
+fn a_signed_readout_file_reads_back_both_dead_zones() {
+    use mixsig::lab::train::config::SignedReadout;
+    use mixsig::lab::train::network::NetConfig;
+    let sr = SignedReadout {
+        w_max: 4e-10,
+        eta: 1.2e-11,
+        dead_zone: 6e-11,
+    };
+    for hidden in [3e-11, 6e-11, 8e-11] {
+        let cfg = NetConfig {
+            signed_readout: Some(sr),
+            dead_zone: hidden,
+            ..NetConfig::for_task("order")
+        };
+        let dir = TempDir::new("netspec-sr-dz");
+        let a = run::prepare(&from_file(&ideal(), &file_of(&cfg, &dir)))
+            .unwrap()
+            .cfg;
+        assert_eq!(a.signed_readout, Some(sr), "hidden {hidden}");
+        assert_eq!(
+            (
+                a.output_dead_zone(),
+                a.hidden_dead_zone.unwrap_or(a.dead_zone)
+            ),
+            (6e-11, hidden),
+            "hidden {hidden}"
+        );
+    }
 }
 
 #[test]

@@ -569,10 +569,8 @@ fn describe(
         });
         // The output pairs' dead zone is the signed readout's; the base one is the hidden pairs'
         // (without hidden pairs nothing shows it: the default).
-        cfg.dead_zone = cfg
-            .hidden_dead_zone
-            .take()
-            .unwrap_or(NetConfig::default().dead_zone);
+        cfg.hidden_dead_zone = None;
+        cfg.dead_zone = dz("eh_p").unwrap_or(NetConfig::default().dead_zone);
     }
     cfg
 }
