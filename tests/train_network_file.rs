@@ -287,6 +287,35 @@ fn an_export_for_dynapse2_is_the_network_trained_there() {
     assert_eq!(imported.spec.projections, preset.spec.projections);
 }
 
+/// A file whose neurons receive more synapses than the chip has fails before anything runs, naming
+/// the file, the population's line and the counts.
+#[test]
+fn a_file_too_wide_for_the_chip_is_rejected_with_its_line() {
+    let ideal_fp = TrainOptions {
+        task: TaskSource::Pattern(Pattern::FrozenPoisson),
+        ..ideal()
+    };
+    let dir = TempDir::new("netspec-wide");
+    let file = export(&ideal_fp, &dir);
+    let on_die = TrainOptions {
+        profile: Some("dynapse2".into()),
+        ..from_file(&ideal_fp, &file)
+    };
+    let e = run::prepare(&on_die).unwrap_err().to_string();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let line = text.lines().position(|l| l == "name = \"out\"").unwrap() + 1;
+    for want in [
+        format!("{}:{line}:", file.display()),
+        "population `out`".into(),
+        "101 synapses".into(),
+        "dynapse2 neuron has 64".into(),
+    ] {
+        assert!(e.contains(&want), "{e}\nmissing: {want}");
+    }
+    // On ideal circuits the same file trains.
+    assert!(run::prepare(&from_file(&ideal_fp, &file)).is_ok());
+}
+
 /// Write the network `cfg` builds (16 inputs, 2 classes, seed 1) as a network file in `dir`.
 fn file_of(cfg: &mixsig::lab::train::network::NetConfig, dir: &TempDir) -> PathBuf {
     use mixsig::lab::netfile::GivenSigmas;

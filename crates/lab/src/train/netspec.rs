@@ -231,6 +231,38 @@ pub struct Imported {
     pub cores: Vec<Option<u32>>,
     /// `[chip] calibrate = true`: calibrate the die before training.
     pub calibrate: bool,
+    /// The file it was read from, and the line of each population and source.
+    pub file: String,
+    group_lines: Vec<(String, usize)>,
+}
+
+impl Imported {
+    /// Check that no neuron receives more synapses than a chip with `limit` per neuron has; the
+    /// error names the file, the population's line and the count (the engine would refuse the same
+    /// network when binding it to the die, without naming the file).
+    pub fn check_fan_in(&self, limit: u32, chip: &str) -> Result<(), FileError> {
+        for p in &self.spec.populations {
+            let n = super::placement::fan_in(&self.spec, &p.name);
+            if n > limit as usize {
+                let line = self
+                    .group_lines
+                    .iter()
+                    .find(|(g, _)| *g == p.name)
+                    .map_or(0, |x| x.1);
+                return Err(FileError::new(
+                    &self.file,
+                    line,
+                    &format!("population `{}`", p.name),
+                    format!(
+                        "a neuron receives up to {n} synapses from the projections onto it, but a \
+                         {chip} neuron has {limit}: remove projections onto it or shrink their pre \
+                         populations (a signed readout doubles the hidden -> out fan-in)"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Read a training network from `path` for `task`. `eta_sigma` and `twin_sigma` are (command line,
@@ -413,6 +445,8 @@ pub fn import(
         cfg,
         cores: nf.chip.cores.clone(),
         calibrate: nf.chip.calibrate,
+        file,
+        group_lines: nf.group_lines.clone(),
     })
 }
 

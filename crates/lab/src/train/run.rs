@@ -400,6 +400,10 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
                 (opts.twin_sigma_ln, twin),
             )
             .map_err(TrainError::Network)?;
+            if let Some(p) = &profile {
+                n.check_fan_in(p.architecture.synapses_per_neuron, &p.name)
+                    .map_err(TrainError::Network)?;
+            }
             (
                 n.spec,
                 n.layout,
