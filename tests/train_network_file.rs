@@ -204,6 +204,15 @@ fn exported_preset_imports_to_the_same_network() {
             (b.teacher_window, b.teacher_anchor),
             "{what}"
         );
+        // The learning-rate decay reads back (not vacuous: `frozen-poisson` decays slower than
+        // the default) and reaches the protocol.
+        assert_eq!(a.eta_decay, b.eta_decay, "{what}");
+        assert_eq!(preset.protocol.eta_decay, b.eta_decay, "{what}");
+        assert_eq!(
+            b.eta_decay != 100.0,
+            what.starts_with("frozen-poisson"),
+            "{what}"
+        );
         assert_eq!(
             (a.update, a.twin_sigma_ln),
             (b.update, b.twin_sigma_ln),
@@ -323,10 +332,7 @@ fn file_of(cfg: &mixsig::lab::train::network::NetConfig, dir: &TempDir) -> PathB
     let (text, tables) = netspec::to_files(
         &spec,
         &layout,
-        cfg.n_per_class,
-        cfg.rate_teacher,
-        cfg.teacher_window,
-        cfg.teacher_anchor,
+        cfg,
         GivenSigmas::default(),
         "a test network",
         "",
@@ -693,6 +699,14 @@ fn a_file_that_does_not_fit_the_task_is_rejected_with_file_line_and_key() {
             "n_per_class = 3 x 2 classes",
             "needs 6",
         ],
+    );
+    // A negative learning-rate decay.
+    edit("eta_decay = 100.0", "eta_decay = -5");
+    let l = line_of(&text, "eta_decay = 100.0");
+    expect_network_error(
+        &opts,
+        &file,
+        &[&format!(":{l}:"), "train.eta_decay", "-5", ">= 0"],
     );
     // A role that is not there.
     edit("w2 = \"w2\"", "w2 = \"nope\"");

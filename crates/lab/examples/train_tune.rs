@@ -166,7 +166,10 @@ fn main() {
     if std::env::var("EPOOL").is_ok() {
         cfg.error_pool = hidden_knobs::env_flag("EPOOL");
     }
-    let mut proto = Protocol::default();
+    let mut proto = Protocol {
+        eta_decay: cfg.eta_decay,
+        ..Protocol::default()
+    };
     if let Some(v) = f("EDECAY") {
         proto.eta_decay = v;
     }

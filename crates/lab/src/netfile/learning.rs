@@ -65,6 +65,7 @@ pub(super) struct RawTrain {
     teacher_on: Option<Q>,
     teacher_off: Option<Q>,
     teacher_anchor: Option<Spanned<String>>,
+    eta_decay: Option<Q>,
     w1: Option<Spanned<String>>,
     w2: Spanned<String>,
     feedback: Option<Spanned<Vec<Spanned<String>>>>,
@@ -86,6 +87,10 @@ pub struct TrainSection {
     /// What the window counts from (key `teacher_anchor`: `"start"`, the default, or
     /// `"first_input"`, the presentation's first input spike); only with a window.
     pub teacher_anchor: TeacherAnchor,
+    /// Learning-rate decay in training presentations (key `eta_decay`, >= 0; default 100): the
+    /// learning circuits' rates are scaled by `1 / (1 + n / eta_decay)` after `n` presentations,
+    /// 0 for no decay.
+    pub eta_decay: f64,
     /// Index of the plastic input->hidden projection (role `w1`), if any.
     pub w1: Option<usize>,
     /// Index of the plastic ->output projection (role `w2`).
@@ -516,6 +521,18 @@ pub(super) fn parse_train(r: &RawTrain, c: &Ctx, text: &str) -> Result<TrainSect
             anchor
         }
     };
+    let eta_decay = match &r.eta_decay {
+        None => 100.0,
+        Some(q) => {
+            lines.push(("eta_decay", line_of(text, q.span().start)));
+            l.quantity(
+                q,
+                "train.eta_decay",
+                Dimension::Dimensionless,
+                Constraint::NonNegative,
+            )?
+        }
+    };
     let w2 = c.dense(&r.w2, "train.w2", "the role w2")?;
     lines.push(("w2", line_of(text, r.w2.span().start)));
     let w1 = match &r.w1 {
@@ -550,6 +567,7 @@ pub(super) fn parse_train(r: &RawTrain, c: &Ctx, text: &str) -> Result<TrainSect
         rate_teacher,
         teacher_window,
         teacher_anchor,
+        eta_decay,
         w1,
         w2,
         feedback,

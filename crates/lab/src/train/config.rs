@@ -207,6 +207,11 @@ pub struct NetConfig {
     /// time (docs/train-tuning.md, session 5). The first spike of any channel opens it: with
     /// recorded data, a stray early spike moves the window too.
     pub teacher_anchor: TeacherAnchor,
+    /// Learning-rate decay, in training presentations: every learning circuit's rate bias is scaled
+    /// by `1 / (1 + n / eta_decay)` after `n` presentations (0: no decay). The default, 100, quarters
+    /// the rates by the 300th presentation; `frozen-poisson`, whose readout is still settling then,
+    /// decays ten times slower (docs/train-tuning.md, session 19).
+    pub eta_decay: f64,
     /// Random-order detectors: each sequence detector's ramp runs over its own random permutation of
     /// the channels (within each of the [`NetConfig::ramp_groups`]) instead of the channel index, so
     /// that it prefers one random order of the channels rather than "low channels first" or "high
@@ -307,6 +312,7 @@ impl Default for NetConfig {
             calcium_out: None,
             teacher_window: None,
             teacher_anchor: TeacherAnchor::Start,
+            eta_decay: 100.0,
             ramp_shuffle: false,
             error_pool: false,
             n_conj: 0,
@@ -431,6 +437,7 @@ impl NetConfig {
                     eta: 1.2e-11,
                     dead_zone: 6e-11,
                 }),
+                eta_decay: 1000.0,
                 ..d
             },
             _ => d,

@@ -67,10 +67,7 @@ pub fn projection_names(spec: &NetworkSpec, layout: &Layout) -> Vec<String> {
 pub fn to_files(
     spec: &NetworkSpec,
     layout: &Layout,
-    n_per_class: usize,
-    rate_teacher: f64,
-    teacher_window: Option<(f64, f64)>,
-    teacher_anchor: TeacherAnchor,
+    cfg: &NetConfig,
     sigmas_given: netfile::GivenSigmas,
     header: &str,
     table_dir: &str,
@@ -85,21 +82,26 @@ pub fn to_files(
     t.push('\n');
     t.push_str(&body);
     t.push_str(&format!(
-        "[train]\nn_per_class = {n_per_class}\nrate_teacher = {}\nw2 = {}\n",
-        exact_quantity(rate_teacher, mixsig_circuits::units::Dimension::Frequency),
+        "[train]\nn_per_class = {}\nrate_teacher = {}\neta_decay = {:?}\nw2 = {}\n",
+        cfg.n_per_class,
+        exact_quantity(
+            cfg.rate_teacher,
+            mixsig_circuits::units::Dimension::Frequency
+        ),
+        cfg.eta_decay,
         toml_str(&names[layout.w2])
     ));
-    if let Some((on, off)) = teacher_window {
+    if let Some((on, off)) = cfg.teacher_window {
         let time = mixsig_circuits::units::Dimension::Time;
         t.push_str(&format!(
             "teacher_on = {}\nteacher_off = {}\n",
             exact_quantity(on, time),
             exact_quantity(off, time)
         ));
-        if teacher_anchor != TeacherAnchor::Start {
+        if cfg.teacher_anchor != TeacherAnchor::Start {
             t.push_str(&format!(
                 "teacher_anchor = {}\n",
-                toml_str(teacher_anchor.name())
+                toml_str(cfg.teacher_anchor.name())
             ));
         }
     }
@@ -187,10 +189,7 @@ pub fn export(
     let (toml_text, tables) = to_files(
         &spec,
         &layout,
-        cfg.n_per_class,
-        cfg.rate_teacher,
-        cfg.teacher_window,
-        cfg.teacher_anchor,
+        &cfg,
         netfile::GivenSigmas {
             eta: opts.eta_sigma_ln.is_some(),
             twin: opts.twin_sigma_ln.is_some(),
@@ -431,14 +430,7 @@ pub fn import(
         feedback: tr.feedback,
         n_classes: task.n_classes,
     };
-    let cfg = describe(
-        &spec,
-        &layout,
-        tr.n_per_class,
-        tr.rate_teacher,
-        tr.teacher_window,
-        tr.teacher_anchor,
-    );
+    let cfg = describe(&spec, &layout, tr);
     Ok(Imported {
         spec,
         layout,
@@ -451,19 +443,13 @@ pub fn import(
 }
 
 /// The preset's knobs as far as a file network expresses them.
-fn describe(
-    spec: &NetworkSpec,
-    layout: &Layout,
-    n_per_class: usize,
-    rate_teacher: f64,
-    teacher_window: Option<(f64, f64)>,
-    teacher_anchor: TeacherAnchor,
-) -> NetConfig {
+fn describe(spec: &NetworkSpec, layout: &Layout, tr: &netfile::TrainSection) -> NetConfig {
     let mut cfg = NetConfig {
-        n_per_class,
-        rate_teacher,
-        teacher_window,
-        teacher_anchor,
+        n_per_class: tr.n_per_class,
+        rate_teacher: tr.rate_teacher,
+        teacher_window: tr.teacher_window,
+        teacher_anchor: tr.teacher_anchor,
+        eta_decay: tr.eta_decay,
         ..NetConfig::default()
     };
     let learning_of = |idx: usize| spec.learning.iter().find(|l| l.projection == idx);
@@ -495,7 +481,7 @@ fn describe(
         cfg.eta_sigma_ln = l.eta_sigma_ln;
         cfg.twin_sigma_ln = l.twin_sigma_ln;
         cfg.update = l.update;
-        cfg.error_pool = n_per_class > 1 && l.error_group == n_per_class;
+        cfg.error_pool = tr.n_per_class > 1 && l.error_group == tr.n_per_class;
         if let Some(c) = l.calcium {
             // Direction-specific thresholds are the output layer's own window.
             if c.theta_up.is_some() || c.theta_down.is_some() {

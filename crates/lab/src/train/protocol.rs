@@ -82,6 +82,18 @@ impl TeacherAnchor {
     }
 }
 
+impl Protocol {
+    /// The factor on every learning rate during training presentation `n` (from 0):
+    /// `1 / (1 + n / eta_decay)`, or 1 without decay (`eta_decay = 0`).
+    pub fn eta_scale(&self, n: usize) -> f64 {
+        if self.eta_decay > 0.0 {
+            1.0 / (1.0 + n as f64 / self.eta_decay)
+        } else {
+            1.0
+        }
+    }
+}
+
 impl Default for Protocol {
     fn default() -> Self {
         Protocol {
@@ -530,11 +542,7 @@ pub fn run(
     snapshot(&net, 0, f64::NAN);
     for n in 0..proto.presentations {
         let p = &task.train[n % task.train.len()];
-        net.eta_scale = if proto.eta_decay > 0.0 {
-            1.0 / (1.0 + n as f64 / proto.eta_decay)
-        } else {
-            1.0
-        };
+        net.eta_scale = proto.eta_scale(n);
         let (_, err) = present(
             &mut net,
             p,
@@ -603,8 +611,23 @@ pub fn run(
 
 #[cfg(test)]
 mod tests {
-    use super::{teacher_train, TeacherAnchor};
+    use super::{teacher_train, Protocol, TeacherAnchor};
     use crate::tasks::Presentation;
+
+    #[test]
+    fn the_learning_rate_decays_hyperbolically_or_not_at_all() {
+        let p = |eta_decay| Protocol {
+            eta_decay,
+            ..Protocol::default()
+        };
+        // Halved after `eta_decay` presentations, quartered after three times as many.
+        assert_eq!(p(100.0).eta_scale(0), 1.0);
+        assert_eq!(p(100.0).eta_scale(100), 0.5);
+        assert_eq!(p(100.0).eta_scale(300), 0.25);
+        assert_eq!(p(1000.0).eta_scale(300), 1.0 / 1.3);
+        // 0: no decay.
+        assert_eq!(p(0.0).eta_scale(299), 1.0);
+    }
 
     #[test]
     fn a_gated_teacher_fires_only_inside_its_window_and_keeps_the_phase() {
