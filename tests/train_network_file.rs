@@ -206,10 +206,11 @@ fn exported_preset_imports_to_the_same_network() {
         );
         // The learning-rate decay reads back (not vacuous: `frozen-poisson` decays slower than
         // the default) and reaches the protocol.
+        assert_eq!(a.learning_rate_decay(), b.learning_rate_decay(), "{what}");
         assert_eq!(a.eta_decay, b.eta_decay, "{what}");
-        assert_eq!(preset.protocol.eta_decay, b.eta_decay, "{what}");
+        assert_eq!(preset.protocol.eta_decay, b.learning_rate_decay(), "{what}");
         assert_eq!(
-            b.eta_decay != 100.0,
+            b.learning_rate_decay() != 100.0,
             what.starts_with("frozen-poisson"),
             "{what}"
         );
@@ -292,6 +293,9 @@ fn an_export_for_dynapse2_is_the_network_trained_there() {
         preset.warnings
     );
     assert_eq!(imported.cfg.signed_readout, None);
+    // The protocol too: the default learning-rate decay, not the twin's.
+    assert_eq!(imported.protocol, preset.protocol);
+    assert_eq!(preset.protocol.eta_decay, 100.0);
     assert_eq!(imported.spec.learning, preset.spec.learning);
     assert_eq!(imported.spec.projections, preset.spec.projections);
 }
@@ -386,6 +390,7 @@ fn a_signed_readout_file_reads_back_both_dead_zones() {
         w_max: 4e-10,
         eta: 1.2e-11,
         dead_zone: 6e-11,
+        eta_decay: 500.0,
     };
     for hidden in [3e-11, 6e-11, 8e-11] {
         let cfg = NetConfig {

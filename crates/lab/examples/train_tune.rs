@@ -110,6 +110,7 @@ fn main() {
                     w_max: v,
                     eta: cfg.eta2,
                     dead_zone: cfg.dead_zone,
+                    eta_decay: cfg.eta_decay,
                 })
         });
     }
@@ -167,7 +168,7 @@ fn main() {
         cfg.error_pool = hidden_knobs::env_flag("EPOOL");
     }
     let mut proto = Protocol {
-        eta_decay: cfg.eta_decay,
+        eta_decay: cfg.learning_rate_decay(),
         ..Protocol::default()
     };
     if let Some(v) = f("EDECAY") {

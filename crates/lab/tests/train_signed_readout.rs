@@ -28,6 +28,7 @@ fn with_twin() -> NetConfig {
             w_max: 4e-10,
             eta: 1.2e-11,
             dead_zone: 5e-11,
+            eta_decay: 1000.0,
         }),
         ..NetConfig::for_task("order")
     }
@@ -162,6 +163,11 @@ fn frozen_poisson_has_the_twin_on_ideal_circuits_and_drops_it_where_the_fan_in_d
         }
     );
     assert!(twin(&spec).is_none());
+    // With the twin goes its slower learning-rate decay (not vacuous: the two differ).
+    assert_ne!(sr.eta_decay, preset.eta_decay);
+    assert_eq!(preset.learning_rate_decay(), sr.eta_decay);
+    assert_eq!(c.learning_rate_decay(), preset.eta_decay);
+    assert!(notes[0].contains("decaying over 100 instead of 1000 presentations"));
     assert_eq!(fan_in(&spec, "out"), 48 + 1 + 4);
     assert_eq!(dead_zone(&spec, "eo_p"), preset.dead_zone);
     // And it is the ideal preset's network with the twin taken out, weight for weight: the twin

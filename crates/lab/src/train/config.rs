@@ -46,6 +46,10 @@ pub struct SignedReadout {
     /// readout the outputs come closer to their targets, and the wider dead zone lets the output
     /// error pairs fall silent there.
     pub dead_zone: f64,
+    /// Learning-rate decay of the whole network while the twins are there, in training
+    /// presentations (replaces [`NetConfig::eta_decay`]): the twins and the readout they pair
+    /// with are still settling when a decay over 100 presentations has quartered their rates.
+    pub eta_decay: f64,
 }
 
 /// Knobs of the network and its learning circuits (SI units).
@@ -209,8 +213,8 @@ pub struct NetConfig {
     pub teacher_anchor: TeacherAnchor,
     /// Learning-rate decay, in training presentations: every learning circuit's rate bias is scaled
     /// by `1 / (1 + n / eta_decay)` after `n` presentations (0: no decay). The default, 100, quarters
-    /// the rates by the 300th presentation; `frozen-poisson`, whose readout is still settling then,
-    /// decays ten times slower (docs/train-tuning.md, session 19).
+    /// the rates by the 300th presentation. A signed readout brings its own
+    /// ([`SignedReadout::eta_decay`]; [`NetConfig::learning_rate_decay`] is the one that applies).
     pub eta_decay: f64,
     /// Random-order detectors: each sequence detector's ramp runs over its own random permutation of
     /// the channels (within each of the [`NetConfig::ramp_groups`]) instead of the channel index, so
@@ -436,8 +440,8 @@ impl NetConfig {
                     w_max: 4e-10,
                     eta: 1.2e-11,
                     dead_zone: 6e-11,
+                    eta_decay: 1000.0,
                 }),
-                eta_decay: 1000.0,
                 ..d
             },
             _ => d,
@@ -450,10 +454,16 @@ impl NetConfig {
         self.signed_readout.map_or(self.dead_zone, |s| s.dead_zone)
     }
 
+    /// The learning-rate decay that applies, in presentations: the signed readout's when there is
+    /// one, else [`NetConfig::eta_decay`].
+    pub fn learning_rate_decay(&self) -> f64 {
+        self.signed_readout.map_or(self.eta_decay, |s| s.eta_decay)
+    }
+
     /// Fit the config to a chip with `limit` synapses per neuron, given the fan-in the outputs
     /// would have (`out_fan_in`, from the built network): a signed readout that does not fit is
-    /// dropped (with it its dead zone: [`NetConfig::dead_zone`] applies to the output error
-    /// neurons again). Returns a note saying
+    /// dropped (with it its dead zone and learning-rate decay: [`NetConfig::dead_zone`] applies to
+    /// the output error neurons again, [`NetConfig::eta_decay`] to the network). Returns a note saying
     /// so, or `None` when nothing changed.
     pub fn fit_fan_in(&mut self, out_fan_in: usize, limit: u32) -> Option<String> {
         let s = self.signed_readout?;
@@ -464,8 +474,9 @@ impl NetConfig {
         Some(format!(
             "the signed readout (a plastic inhibitory twin of every hidden -> output synapse) needs {out_fan_in} \
              synapses per output neuron and the chip has {limit}: trained without it, with the output \
-             error neurons' dead zone at {:e} A instead of {:e} A",
-            self.dead_zone, s.dead_zone
+             error neurons' dead zone at {:e} A instead of {:e} A and the learning rates decaying over \
+             {} instead of {} presentations",
+            self.dead_zone, s.dead_zone, self.eta_decay, s.eta_decay
         ))
     }
 

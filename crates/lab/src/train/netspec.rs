@@ -88,7 +88,7 @@ pub fn to_files(
             cfg.rate_teacher,
             mixsig_circuits::units::Dimension::Frequency
         ),
-        cfg.eta_decay,
+        cfg.learning_rate_decay(),
         toml_str(&names[layout.w2])
     ));
     if let Some((on, off)) = cfg.teacher_window {
@@ -586,7 +586,10 @@ fn describe(spec: &NetworkSpec, layout: &Layout, tr: &netfile::TrainSection) -> 
             w_max: l.w_max,
             eta: l.eta,
             dead_zone: cfg.dead_zone,
+            eta_decay: cfg.eta_decay,
         });
+        // Likewise the file's learning-rate decay is the signed readout's.
+        cfg.eta_decay = NetConfig::default().eta_decay;
         // The output pairs' dead zone is the signed readout's; the base one is the hidden pairs'
         // (without hidden pairs nothing shows it: the default).
         cfg.hidden_dead_zone = None;

@@ -466,7 +466,7 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
     let protocol = Protocol {
         teacher_window: cfg.teacher_window,
         teacher_anchor: cfg.teacher_anchor,
-        eta_decay: cfg.eta_decay,
+        eta_decay: cfg.learning_rate_decay(),
         ..protocol_of(opts)
     };
     Ok(Prepared {
