@@ -388,11 +388,13 @@ impl NetConfig {
     /// median 0.50; dynapse2 dies 0–19: median 0.975; docs/train-tuning.md, "Session 4:
     /// frozen-poisson") and a signed readout ([`NetConfig::signed_readout`]: a plastic inhibitory
     /// twin of every W2 synapse, bound 4e-10 A, rate 1.2e-11 A, with the output error neurons' dead
-    /// zone at 6e-11 A; `mixsig train --profile none --pattern frozen-poisson --seeds 1..10
-    /// --presentations 300 --n-test 100 --test-every 300`: median 1.00, min 0.97, error end/start
-    /// 0.319, was 1.00, min 0.82, 0.71; docs/train-tuning.md, session 18). On a chip whose neurons
-    /// cannot hold the twins (48 x 2 + 5 = 101 synapses per output; dynapse2 has 64) the preset
-    /// is fitted without them ([`NetConfig::fit_fan_in`]).
+    /// zone at 6e-11 A and the learning rates decaying over 1000 presentations; `mixsig train
+    /// --profile none --pattern frozen-poisson --seeds 1..10 --presentations 300 --n-test 100
+    /// --test-every 300`: median 1.00, min 0.97, error end/start 0.237; 0.319 with the default
+    /// decay, session 18; without the twin 1.00, min 0.82, 0.71; docs/train-tuning.md, sessions
+    /// 18 and 19). On a chip whose neurons cannot hold the twins (48 x 2 + 5 = 101 synapses per
+    /// output; dynapse2 has 64) the preset is fitted without them and their decay
+    /// ([`NetConfig::fit_fan_in`]).
     pub fn for_task(task: &str) -> NetConfig {
         let d = NetConfig::default();
         match task {

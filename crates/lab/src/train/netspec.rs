@@ -10,7 +10,8 @@
 //! `n_per_class`, `rate_teacher` and the roles of the projections by name: `w2` (plastic, onto `out`),
 //! optionally `w1` (plastic, input -> hidden) and `feedback` (the pair e+_out -> e+_hid,
 //! e-_out -> e-_hid), and optionally the teacher window `teacher_on`/`teacher_off` (both or neither)
-//! with what it counts from, `teacher_anchor` (`"start"` or `"first_input"`).
+//! with what it counts from, `teacher_anchor` (`"start"` or `"first_input"`), and the learning-rate
+//! decay `eta_decay` (presentations; default 100, 0 for none).
 
 use std::path::{Path, PathBuf};
 
