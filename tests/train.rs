@@ -713,3 +713,91 @@ fn bias_file_overrides_the_preset_per_core() {
     assert!(!r.ok(), "{r}");
     assert!(r.stderr.contains("biases.toml:2"), "{r}");
 }
+
+#[test]
+fn eta_decay_replaces_the_presets_and_bad_values_are_refused() {
+    let fp = TrainOptions {
+        task: TaskSource::Pattern(Pattern::FrozenPoisson),
+        ..short(None)
+    };
+    let decay = |o: &TrainOptions| run::prepare(o).unwrap().protocol.eta_decay;
+    // The preset's own: the signed readout's 1000 on ideal circuits, the default 100 on a chip
+    // where the readout does not fit, and 100 for `order`.
+    assert_eq!(decay(&fp), 1000.0);
+    let die = TrainOptions {
+        profile: Some("dynapse2".into()),
+        ..fp.clone()
+    };
+    assert_eq!(decay(&die), 100.0);
+    assert_eq!(decay(&short(None)), 100.0);
+    // The option replaces it, with or without the signed readout.
+    for (o, what) in [(&fp, "ideal"), (&die, "dynapse2")] {
+        for d in [0.0, 50.0] {
+            let o = TrainOptions {
+                eta_decay: Some(d),
+                ..o.clone()
+            };
+            assert_eq!(decay(&o), d, "{what}");
+        }
+    }
+    // Out of range: refused, naming the option.
+    for bad in [-1.0, f64::NAN, f64::INFINITY] {
+        let o = TrainOptions {
+            eta_decay: Some(bad),
+            ..fp.clone()
+        };
+        match run::prepare(&o) {
+            Err(e) => assert!(e.to_string().contains("eta_decay"), "{e}"),
+            Ok(_) => panic!("eta_decay {bad} accepted"),
+        }
+    }
+    // A network file has its own.
+    let dir = TempDir::new("eta-decay-file");
+    mixsig::lab::train::netspec::export(&fp, dir.path()).unwrap();
+    let file = dir.join(mixsig::lab::train::netspec::NETWORK_FILE);
+    let o = TrainOptions {
+        network: Some(file.clone()),
+        eta_decay: Some(10.0),
+        ..fp.clone()
+    };
+    let e = run::prepare(&o).expect_err("refused").to_string();
+    assert!(
+        e.contains(&file.display().to_string()) && e.contains("[train] eta_decay"),
+        "{e}"
+    );
+
+    // The command line: the decay used is in summary.json; a bad value exits non-zero and writes
+    // nothing.
+    let out = TempDir::new("eta-decay-cli");
+    let r = mixsig(&[
+        "train",
+        "--profile",
+        "none",
+        "--presentations",
+        "2",
+        "--n-test",
+        "2",
+        "--test-every",
+        "2",
+        "--eta-decay",
+        "0",
+        "--out",
+        out.s(),
+    ]);
+    assert!(r.ok(), "{r}");
+    let summary: serde_json::Value = serde_json::from_str(&out.read("summary.json")).unwrap();
+    assert_eq!(summary["options"]["eta_decay"], 0.0);
+    assert_eq!(summary["protocol"]["eta_decay"], 0.0);
+    let bad = TempDir::new("eta-decay-bad");
+    let r = mixsig(&[
+        "train",
+        "--profile",
+        "none",
+        "--eta-decay=-3",
+        "--out",
+        bad.s(),
+    ]);
+    assert!(!r.ok(), "{r}");
+    assert!(r.stderr.contains("eta_decay = -3 must be >= 0"), "{r}");
+    assert!(!bad.path().exists());
+}

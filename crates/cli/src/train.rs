@@ -67,6 +67,11 @@ pub struct TrainArgs {
     /// profile's capacitor mismatch for 1 pF, 0 without a profile).
     #[arg(long, value_name = "SIGMA")]
     twin_sigma: Option<f64>,
+    /// Learning-rate decay in training presentations: every learning rate is scaled by
+    /// `1 / (1 + n / N)` in presentation `n`; 0 for none (default: the preset's, 100; 1000 for
+    /// `frozen-poisson` with its signed readout).
+    #[arg(long, value_name = "N")]
+    eta_decay: Option<f64>,
     /// Sweep: one run per seed (`1..10`, `1,5,7`); with `--instances`, every combination. Runs in
     /// parallel and writes `sweep.json`, `sweep.csv` and the accuracy distribution instead of one run's
     /// files.
@@ -79,8 +84,8 @@ pub struct TrainArgs {
     #[arg(long, default_value = "runs/train")]
     out: PathBuf,
     /// Train the network of this file instead of the preset (docs/network-format.md, Learning);
-    /// --feedback, --storage, --update and --no-hidden are then the file's business.
-    #[arg(long, value_name = "FILE.toml", conflicts_with_all = ["feedback", "storage", "no_hidden", "update", "export_network"])]
+    /// --feedback, --storage, --update, --no-hidden and --eta-decay are then the file's business.
+    #[arg(long, value_name = "FILE.toml", conflicts_with_all = ["feedback", "storage", "no_hidden", "update", "eta_decay", "export_network"])]
     network: Option<PathBuf>,
     /// Bias file (`[[chip.bias]]` entries, e.g. `biases.toml` from `mixsig tune`): overrides the
     /// network's bias requests on the die, per core; needs a profile.
@@ -216,6 +221,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
         twin_sigma_ln: a.twin_sigma,
         update: a.update,
         calibrate: a.calibrate,
+        eta_decay: a.eta_decay,
         ..defaults
     };
     if let Some(dir) = &a.export_network {

@@ -11,7 +11,7 @@ use crate::{chain, py_msg, to_json};
 
 /// Train; returns the outcome as JSON (`summary.json` of the CLI plus `group_sizes` and `w_max`).
 #[pyfunction]
-#[pyo3(signature = (pattern = None, data = None, profile = Some("dynapse2".to_string()), instance = 0, seed = 1, presentations = 200, feedback = "mirrored", storage = "analog", n_test = 20, test_every = 50, dt = None, no_hidden = false, eta_sigma = None, calibrate = false, out = None))]
+#[pyo3(signature = (pattern = None, data = None, profile = Some("dynapse2".to_string()), instance = 0, seed = 1, presentations = 200, feedback = "mirrored", storage = "analog", n_test = 20, test_every = 50, dt = None, no_hidden = false, eta_sigma = None, calibrate = false, eta_decay = None, out = None))]
 #[allow(clippy::too_many_arguments)]
 fn train_json(
     py: Python<'_>,
@@ -29,6 +29,7 @@ fn train_json(
     no_hidden: bool,
     eta_sigma: Option<f64>,
     calibrate: bool,
+    eta_decay: Option<f64>,
     out: Option<PathBuf>,
 ) -> PyResult<String> {
     let task = match (data, pattern) {
@@ -59,6 +60,7 @@ fn train_json(
         no_hidden,
         eta_sigma_ln: eta_sigma,
         calibrate,
+        eta_decay,
         ..defaults
     };
     let o = py

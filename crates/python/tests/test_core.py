@@ -250,6 +250,19 @@ def test_train_calibrate_on_a_die_and_its_error_without_one(cli, tmp_path):
                                      "--calibrate", "--out", str(tmp_path))
 
 
+def test_train_eta_decay_reaches_the_protocol_and_a_bad_one_fails_as_in_the_cli(cli, tmp_path):
+    r = mixsig.train("frozen-poisson", profile=None, presentations=2, test_every=2, n_test=2)
+    assert r.summary["protocol"]["eta_decay"] == 1000.0  # the signed readout's
+    r = mixsig.train("frozen-poisson", profile=None, presentations=2, test_every=2, n_test=2,
+                     eta_decay=0)
+    assert r.summary["protocol"]["eta_decay"] == 0.0
+    assert r.summary["options"]["eta_decay"] == 0.0
+    with pytest.raises(mixsig.MixsigError) as e:
+        mixsig.train(profile=None, presentations=2, eta_decay=-3)
+    assert str(e.value) == cli_error(cli, "train", "--profile", "none", "--presentations", "2",
+                                     "--eta-decay=-3", "--out", str(tmp_path))
+
+
 def test_help_is_useful():
     text = pydoc.render_doc(mixsig.train, renderer=pydoc.plaintext)
     for word in ("feedback", "presentations", "profile", "learning curve", "MixsigError"):

@@ -87,6 +87,10 @@ pub struct TrainOptions {
     pub update: UpdateMode,
     /// Calibrate the die's biases before training ([`crate::calibrate`]; needs a profile).
     pub calibrate: bool,
+    /// Learning-rate decay in training presentations (`1 / (1 + n / eta_decay)`, 0: none),
+    /// replacing the preset's ([`NetConfig::learning_rate_decay`]); `None`: the preset's. A network
+    /// file sets its own (`[train] eta_decay`).
+    pub eta_decay: Option<f64>,
 }
 
 impl Default for TrainOptions {
@@ -111,6 +115,7 @@ impl Default for TrainOptions {
             twin_sigma_ln: None,
             update: UpdateMode::Event,
             calibrate: false,
+            eta_decay: None,
         }
     }
 }
@@ -230,6 +235,8 @@ pub struct OptionsRecord {
     pub twin_sigma_ln: f64,
     /// Update mode (`event`, `continuous:TAU_ERR_S`).
     pub update: String,
+    /// Learning-rate decay used, presentations (0: none).
+    pub eta_decay: f64,
 }
 
 /// The task as recorded in `summary.json`.
@@ -305,6 +312,12 @@ pub fn net_config(opts: &TrainOptions, eta_sigma_ln: f64) -> NetConfig {
     if opts.no_hidden {
         cfg.n_hidden = 0;
     }
+    if let Some(d) = opts.eta_decay {
+        cfg.eta_decay = d;
+        if let Some(s) = cfg.signed_readout.as_mut() {
+            s.eta_decay = d;
+        }
+    }
     cfg
 }
 
@@ -371,6 +384,7 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
     for (name, v) in [
         ("eta_sigma_ln", opts.eta_sigma_ln),
         ("twin_sigma_ln", opts.twin_sigma_ln),
+        ("eta_decay", opts.eta_decay),
     ] {
         if let Some(s) = v {
             if !(s.is_finite() && s >= 0.0) {
@@ -392,6 +406,12 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
         .unwrap_or_else(|| profile.as_ref().map(profile_twin_sigma).unwrap_or(0.0));
     let mut notes = Vec::new();
     let (mut spec, layout, cfg, cores, calibrate) = match &opts.network {
+        Some(f) if opts.eta_decay.is_some() => {
+            return Err(TrainError::Invalid(format!(
+                "{}: a network file sets its own learning-rate decay (`[train] eta_decay`); edit it there instead of giving eta_decay",
+                f.display()
+            )))
+        }
         Some(f) => {
             let n = super::netspec::import(
                 f,
@@ -544,6 +564,7 @@ pub fn train(
             biases: opts.biases.clone(),
             twin_sigma_ln: prep.cfg.twin_sigma_ln,
             update: prep.cfg.update.name(),
+            eta_decay: prep.protocol.eta_decay,
         },
         task: TaskRecord {
             name: prep.task.name.clone(),

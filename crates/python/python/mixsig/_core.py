@@ -392,6 +392,7 @@ def train(
     no_hidden: bool = False,
     eta_sigma: Optional[float] = None,
     calibrate: bool = False,
+    eta_decay: Optional[float] = None,
     out: Optional[PathLike] = None,
 ) -> TrainResult:
     """Train the error-propagation network on a spike-timing task, as `mixsig train`.
@@ -420,6 +421,9 @@ def train(
             weight-transistor mismatch; 0 without a profile).
         calibrate: calibrate the die's biases before training (``--calibrate``: each core's
             biases corrected for its die- and core-level mismatch; needs a profile).
+        eta_decay: learning-rate decay in training presentations (every rate times
+            ``1 / (1 + n / eta_decay)`` in presentation ``n``; 0: none); default: the preset's
+            (100; 1000 for ``frozen-poisson``).
         out: also write the CLI's files there (summary.json, learning_curve.csv, plots).
 
     Returns:
@@ -449,6 +453,7 @@ def train(
             no_hidden=no_hidden,
             eta_sigma=eta_sigma,
             calibrate=calibrate,
+            eta_decay=eta_decay,
             out=None if out is None else Path(out),
         )
     )

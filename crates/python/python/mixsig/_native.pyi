@@ -105,6 +105,8 @@ def train_json(
     dt: Optional[Quantity] = None,
     no_hidden: bool = False,
     eta_sigma: Optional[float] = None,
+    calibrate: bool = False,
+    eta_decay: Optional[float] = None,
     out: Optional[Union[str, PathLike[str]]] = None,
 ) -> str: ...
 def sweep_plan(plan_json: str) -> Tuple[str, int]: ...
