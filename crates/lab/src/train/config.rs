@@ -473,12 +473,19 @@ impl NetConfig {
             return None;
         }
         self.signed_readout = None;
+        let decay = if self.eta_decay == s.eta_decay {
+            String::new()
+        } else {
+            format!(
+                " and the learning rates decaying over {} instead of {} presentations",
+                self.eta_decay, s.eta_decay
+            )
+        };
         Some(format!(
             "the signed readout (a plastic inhibitory twin of every hidden -> output synapse) needs {out_fan_in} \
              synapses per output neuron and the chip has {limit}: trained without it, with the output \
-             error neurons' dead zone at {:e} A instead of {:e} A and the learning rates decaying over \
-             {} instead of {} presentations",
-            self.dead_zone, s.dead_zone, self.eta_decay, s.eta_decay
+             error neurons' dead zone at {:e} A instead of {:e} A{decay}",
+            self.dead_zone, s.dead_zone
         ))
     }
 
