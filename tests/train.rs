@@ -747,6 +747,26 @@ fn eta_decay_replaces_the_presets_and_bad_values_are_refused() {
             );
         }
     }
+    // A sweep says which decay it ran with.
+    let s = mixsig::lab::train::sweep::sweep(
+        &TrainOptions {
+            eta_decay: Some(0.0),
+            presentations: 2,
+            test_every: 2,
+            n_test: 2,
+            ..fp.clone()
+        },
+        &[1],
+        &[],
+        |_, _| {},
+    )
+    .unwrap();
+    assert!(
+        s.config
+            .contains("learning-rate decay over 0 presentations"),
+        "{}",
+        s.config
+    );
     // Out of range: refused, naming the option.
     for bad in [-1.0, f64::NAN, f64::INFINITY] {
         let o = TrainOptions {
@@ -758,6 +778,15 @@ fn eta_decay_replaces_the_presets_and_bad_values_are_refused() {
             Ok(_) => panic!("eta_decay {bad} accepted"),
         }
     }
+    // Nor exported.
+    let none = TempDir::new("eta-decay-export");
+    let o = TrainOptions {
+        eta_decay: Some(-1.0),
+        ..fp.clone()
+    };
+    let e = mixsig::lab::train::netspec::export(&o, none.path()).expect_err("refused");
+    assert!(e.to_string().contains("eta_decay = -1 must be >= 0"), "{e}");
+    assert!(!none.path().exists());
     // A network file has its own.
     let dir = TempDir::new("eta-decay-file");
     mixsig::lab::train::netspec::export(&fp, dir.path()).unwrap();

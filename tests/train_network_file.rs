@@ -34,9 +34,11 @@ fn export(opts: &TrainOptions, dir: &TempDir) -> PathBuf {
     dir.join(NETWORK_FILE)
 }
 
+/// `opts` training the network of `file` (whose `[train]` table has the learning-rate decay).
 fn from_file(opts: &TrainOptions, file: &Path) -> TrainOptions {
     TrainOptions {
         network: Some(file.to_path_buf()),
+        eta_decay: None,
         ..opts.clone()
     }
 }
@@ -95,6 +97,22 @@ fn exported_preset_imports_to_the_same_network() {
             TrainOptions {
                 task: TaskSource::Pattern(Pattern::FrozenPoisson),
                 feedback: FeedbackMode::None,
+                ..ideal()
+            },
+        ),
+        (
+            "no hidden, eta_decay 0 (written 0.0)",
+            TrainOptions {
+                no_hidden: true,
+                eta_decay: Some(0.0),
+                ..ideal()
+            },
+        ),
+        (
+            "frozen-poisson, eta_decay 250 (the signed readout's)",
+            TrainOptions {
+                task: TaskSource::Pattern(Pattern::FrozenPoisson),
+                eta_decay: Some(250.0),
                 ..ideal()
             },
         ),
@@ -207,11 +225,10 @@ fn exported_preset_imports_to_the_same_network() {
         // The learning-rate decay reads back (not vacuous: `frozen-poisson` decays slower than
         // the default) and reaches the protocol.
         assert_eq!(a.learning_rate_decay(), b.learning_rate_decay(), "{what}");
-        assert_eq!(a.eta_decay, b.eta_decay, "{what}");
         assert_eq!(preset.protocol.eta_decay, b.learning_rate_decay(), "{what}");
         assert_eq!(
             b.learning_rate_decay() != 100.0,
-            what.starts_with("frozen-poisson"),
+            what.starts_with("frozen-poisson") || what.contains("eta_decay"),
             "{what}"
         );
         assert_eq!(
@@ -792,6 +809,14 @@ fn cli_exports_trains_from_the_file_and_refuses_what_the_file_decides() {
         "none",
     ]);
     assert!(!r.ok() && r.stderr.contains("--feedback"), "{r}");
+    let r = mixsig(&[
+        "train",
+        "--network",
+        file.to_str().unwrap(),
+        "--eta-decay",
+        "5",
+    ]);
+    assert!(!r.ok() && r.stderr.contains("--eta-decay"), "{r}");
     // A broken file: non-zero exit, file and line named, nothing written.
     let bad = dir.join("bad.toml");
     std::fs::write(

@@ -200,6 +200,17 @@ fn main() {
     }
     if let Some(p) = &profile {
         cfg.eta_sigma_ln = profile_eta_sigma(p);
+        // Fitted to the chip as `mixsig train` fits it: a signed readout whose fan-in the chip's
+        // neurons cannot hold is dropped, with its dead zone and learning-rate decay.
+        let probe = generate(pat, &PatternConfig::default(), 2, 2, seeds[0]).unwrap();
+        let (spec, _) = build(probe.n_channels, probe.n_classes, &cfg, seeds[0]);
+        let fan_in = mixsig_lab::train::placement::fan_in(&spec, "out");
+        if let Some(note) = cfg.fit_fan_in(fan_in, p.architecture.synapses_per_neuron) {
+            eprintln!("note: {note}");
+            if f("EDECAY").is_none() {
+                proto.eta_decay = cfg.learning_rate_decay();
+            }
+        }
     }
     let dies: Vec<u64> = match std::env::var("DIES") {
         Ok(d) => match d.split_once('-') {

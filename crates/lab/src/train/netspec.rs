@@ -130,6 +130,7 @@ pub fn export(
     opts: &TrainOptions,
     target: &Path,
 ) -> Result<(Vec<PathBuf>, Vec<String>), TrainError> {
+    super::run::check_knobs(opts)?;
     let (dir, file, table_dir) = match target.extension().and_then(|e| e.to_str()) {
         Some("toml") => {
             let stem = target

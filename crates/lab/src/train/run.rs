@@ -340,7 +340,25 @@ pub fn build_fitted(
     }
 }
 
-/// The protocol of `opts`.
+/// Refuse knobs of `opts` out of range (the spreads and the learning-rate decay: finite, >= 0),
+/// before anything is built or written.
+pub fn check_knobs(opts: &TrainOptions) -> Result<(), TrainError> {
+    for (name, v) in [
+        ("eta_sigma_ln", opts.eta_sigma_ln),
+        ("twin_sigma_ln", opts.twin_sigma_ln),
+        ("eta_decay", opts.eta_decay),
+    ] {
+        if let Some(s) = v {
+            if !(s.is_finite() && s >= 0.0) {
+                return Err(TrainError::Invalid(format!("{name} = {s} must be >= 0")));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The protocol of `opts` before the network's own knobs (teacher window and anchor,
+/// learning-rate decay: [`prepare`] sets them from the network's [`NetConfig`]).
 pub fn protocol_of(opts: &TrainOptions) -> Protocol {
     Protocol {
         presentations: opts.presentations,
@@ -381,17 +399,7 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
             opts.dt
         )));
     }
-    for (name, v) in [
-        ("eta_sigma_ln", opts.eta_sigma_ln),
-        ("twin_sigma_ln", opts.twin_sigma_ln),
-        ("eta_decay", opts.eta_decay),
-    ] {
-        if let Some(s) = v {
-            if !(s.is_finite() && s >= 0.0) {
-                return Err(TrainError::Invalid(format!("{name} = {s} must be >= 0")));
-            }
-        }
-    }
+    check_knobs(opts)?;
     let task = load_task(opts)?;
     let profile = opts
         .profile

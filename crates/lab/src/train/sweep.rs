@@ -167,7 +167,7 @@ pub fn sweep(
     };
     Ok(SweepSummary {
         config: format!(
-            "{} on {}{}, {:?} feedback, {} weights, {} update, {} presentations{}",
+            "{} on {}{}, {:?} feedback, {} weights, {} update, {} presentations{}{}",
             base.task.describe(),
             base.profile.as_deref().unwrap_or("ideal circuits (no die)"),
             if base.calibrate { " (calibrated)" } else { "" },
@@ -175,6 +175,9 @@ pub fn sweep(
             super::run::storage_name(&base.storage),
             base.update.name(),
             base.presentations,
+            base.eta_decay
+                .map(|d| format!(", learning-rate decay over {d} presentations"))
+                .unwrap_or_default(),
             if base.no_hidden {
                 ", no hidden layer"
             } else {
