@@ -728,7 +728,10 @@ fn a_file_that_does_not_fit_the_task_is_rejected_with_file_line_and_key() {
     expect_network_error(
         &opts,
         &file,
-        &[&format!(":{l}:"), "train.eta_decay", "-5", ">= 0"],
+        &[
+            &format!(":{l}:"),
+            "train.eta_decay = -5: dimensionless number must be >= 0",
+        ],
     );
     // A role that is not there.
     edit("w2 = \"w2\"", "w2 = \"nope\"");

@@ -120,7 +120,10 @@ impl Located<'_> {
             return Err(self.err(
                 pos,
                 key,
-                format!("{} = {v:e} {}: {} {what}", key, dim.symbol(), dim.name()),
+                match dim.symbol() {
+                    "" => format!("{key} = {v}: {} {what}", dim.name()),
+                    sym => format!("{key} = {v:e} {sym}: {} {what}", dim.name()),
+                },
             ));
         }
         Ok(v)
