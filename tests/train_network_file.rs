@@ -222,13 +222,15 @@ fn exported_preset_imports_to_the_same_network() {
             (b.teacher_window, b.teacher_anchor),
             "{what}"
         );
-        // The learning-rate decay reads back (not vacuous: `frozen-poisson` decays slower than
-        // the default) and reaches the protocol.
+        // The learning-rate decay reads back (not vacuous: `sync` and `frozen-poisson` decay
+        // slower than the default) and reaches the protocol.
         assert_eq!(a.learning_rate_decay(), b.learning_rate_decay(), "{what}");
         assert_eq!(preset.protocol.eta_decay, b.learning_rate_decay(), "{what}");
         assert_eq!(
             b.learning_rate_decay() != 100.0,
-            what.starts_with("frozen-poisson") || what.contains("eta_decay"),
+            what.starts_with("frozen-poisson")
+                || what.starts_with("sync")
+                || what.contains("eta_decay"),
             "{what}"
         );
         assert_eq!(

@@ -69,7 +69,8 @@ pub struct TrainArgs {
     twin_sigma: Option<f64>,
     /// Learning-rate decay in training presentations: every learning rate is scaled by
     /// `1 / (1 + n / N)` in presentation `n`; 0 for none (default: the preset's, 100; 1000 for
-    /// `frozen-poisson` with its signed readout, which ideal circuits have and dynapse2 does not).
+    /// `sync`, and for `frozen-poisson` with its signed readout, which ideal circuits have and
+    /// dynapse2 does not).
     #[arg(long, value_name = "N")]
     eta_decay: Option<f64>,
     /// Sweep: one run per seed (`1..10`, `1,5,7`); with `--instances`, every combination. Runs in

@@ -213,7 +213,8 @@ pub struct NetConfig {
     pub teacher_anchor: TeacherAnchor,
     /// Learning-rate decay, in training presentations: every learning circuit's rate bias is scaled
     /// by `1 / (1 + n / eta_decay)` after `n` presentations (0: no decay). The default, 100, quarters
-    /// the rates by the 300th presentation. A signed readout brings its own
+    /// the rates by the 300th presentation; the `sync` preset decays over 1000. A signed readout
+    /// brings its own
     /// ([`SignedReadout::eta_decay`]; [`NetConfig::learning_rate_decay`] is the one that applies).
     pub eta_decay: f64,
     /// Random-order detectors: each sequence detector's ramp runs over its own random permutation of
@@ -353,6 +354,12 @@ impl NetConfig {
     /// circuits; with 4-bit weights the offset's steps are four times finer; docs/train-tuning.md,
     /// session 17: dynapse2 dies 0–19, seed 1, 4-bit median 0.87 -> 0.94, 12 -> 16 dies within
     /// 0.10 of analog; on a die the output core's weight ladder and W2's mismatch draw change too).
+    /// Its learning rates decay over 1000 presentations instead of 100 ([`NetConfig::eta_decay`]),
+    /// with the dead zone at 4.5e-11 A: the slower decay keeps learning on the dies that are
+    /// still settling, the wider dead zone lets the error pairs fall silent once they have
+    /// (docs/train-tuning.md, sessions 19 and 20: `mixsig train --pattern sync --profile dynapse2
+    /// --instances 0..19 --presentations 300 --n-test 100 --test-every 300`, error end/start 0.301
+    /// -> 0.226, dies >= 0.85 17 -> 16 of 20).
     /// `order`
     /// gates its teacher to the outputs' response
     /// window, 40–90 ms of the 200 ms presentation, at 70 Hz ([`NetConfig::teacher_window`]): the
@@ -406,9 +413,10 @@ impl NetConfig {
                 teacher_window: Some((0.01, 0.05)),
                 teacher_anchor: TeacherAnchor::FirstInput,
                 calcium_out: Some(d.stop_learning_out(1.0, 0.5)),
-                dead_zone: 4e-11,
+                dead_zone: 4.5e-11,
                 error_pool: true,
                 bias_synapses: 4,
+                eta_decay: 1000.0,
                 ..d
             },
             "order" => NetConfig {

@@ -423,8 +423,8 @@ def train(
             biases corrected for its die- and core-level mismatch; needs a profile).
         eta_decay: learning-rate decay in training presentations (every rate times
             ``1 / (1 + n / eta_decay)`` in presentation ``n``; 0: none); default: the preset's
-            (100; 1000 for ``frozen-poisson`` with ``profile=None``, whose signed readout does not
-            fit a dynapse2 neuron).
+            (100; 1000 for ``sync``, and for ``frozen-poisson`` with ``profile=None``, whose signed
+            readout does not fit a dynapse2 neuron).
         out: also write the CLI's files there (summary.json, learning_curve.csv, plots).
 
     Returns:
