@@ -47,10 +47,22 @@ impl ShotNoise {
     /// above ~1e-14 A at dt = 10 us).
     #[inline]
     pub fn apply(&self, i: f64, dt: f64, core: u32, index: u64, param: u64, step: u64) -> f64 {
+        self.apply_keyed(i, dt, self.device_key(core, index, param), step)
+    }
+
+    /// The key of device (core, index, param) without the step: computed once per device, it makes
+    /// [`Self::apply_keyed`] cheaper than [`Self::apply`] in a loop over steps (same numbers).
+    pub fn device_key(&self, core: u32, index: u64, param: u64) -> u64 {
+        rng::key(self.seed, &[domain::NOISE, core as u64, index, param])
+    }
+
+    /// [`Self::apply`] for the device whose [`Self::device_key`] is `device`.
+    #[inline]
+    pub fn apply_keyed(&self, i: f64, dt: f64, device: u64, step: u64) -> f64 {
         if !self.enabled || i <= 0.0 {
             return i;
         }
-        let k = rng::key(self.seed, &[domain::NOISE, core as u64, index, param, step]);
+        let k = rng::key_extend(device, 4, &[step]);
         let z = rng::normal_from_key(k);
         (i + z * (ELEMENTARY_CHARGE * i / dt).sqrt()).max(0.0)
     }
@@ -84,6 +96,12 @@ mod tests {
             "var {var:e} want {want:e}"
         );
         assert!((mean - i).abs() < 4.0 * (want / m as f64).sqrt());
+        // The per-device key is the full identity's key: the deviate of a step is the one the
+        // whole tuple hashes to (independent of apply_keyed).
+        let z = rng::normal_from_key(rng::key(42, &[domain::NOISE, 0, 7, 3, 5]));
+        let want = (i + z * (ELEMENTARY_CHARGE * i / dt).sqrt()).max(0.0);
+        assert_eq!(n.apply(i, dt, 0, 7, 3, 5), want);
+        assert_eq!(n.apply_keyed(i, dt, n.device_key(0, 7, 3), 5), want);
         // Off means identity; same identity means same value.
         assert_eq!(ShotNoise::new(42, false).apply(i, dt, 0, 7, 3, 5), i);
         assert_eq!(n.apply(i, dt, 0, 7, 3, 5), n.apply(i, dt, 0, 7, 3, 5));

@@ -173,14 +173,7 @@ fn build_populations(
         if let Some(b) = &spec.chip {
             let src = b.instance.noise();
             if src.enabled() {
-                pop.noise = Some(crate::chip::PopNoise {
-                    src,
-                    core: b.sites[pi].iter().map(|s| s.0).collect(),
-                    index: b.sites[pi].iter().map(|s| s.1 as u64).collect(),
-                    // The run seed is part of the stream: repeated runs on one die get
-                    // independent noise, the same seed the same noise.
-                    param: mixsig_chip::rng::key(seed, &[crate::chip::noise_param()]),
-                });
+                pop.noise = Some(crate::chip::PopNoise::new(src, &b.sites[pi], seed));
             }
         }
         pops.push(pop);

@@ -17,12 +17,9 @@ use crate::spec::{ChipBinding, NetworkSpec};
 pub struct PopNoise {
     /// The die's noise source.
     pub src: ShotNoise,
-    /// Core of each neuron.
-    pub core: Vec<u32>,
-    /// Neuron index within its core.
-    pub index: Vec<u64>,
-    /// Stream id of the membrane-input noise ([`noise_param`] keyed with the run seed), computed once.
-    pub param: u64,
+    /// Each neuron's [`ShotNoise::device_key`]: (core, neuron index within its core, the stream id
+    /// of the membrane-input noise keyed with the run seed), computed once.
+    pub device: Vec<u64>,
 }
 
 /// Stream id of the membrane-input noise.
@@ -31,12 +28,23 @@ pub fn noise_param() -> u64 {
 }
 
 impl PopNoise {
+    /// The noise of the neurons at `sites` (core, neuron) for a run with `seed`: repeated runs on
+    /// one die get independent noise, the same seed the same noise.
+    pub fn new(src: ShotNoise, sites: &[(u32, u32)], seed: u64) -> PopNoise {
+        let param = mixsig_chip::rng::key(seed, &[noise_param()]);
+        PopNoise {
+            src,
+            device: sites
+                .iter()
+                .map(|&(core, n)| src.device_key(core, n as u64, param))
+                .collect(),
+        }
+    }
+
     /// Noise current for neuron `i` at step `k`, given the summed input magnitude `i_total` (A).
     #[inline]
     pub fn current(&self, i: usize, i_total: f64, dt: f64, k: u64) -> f64 {
-        self.src
-            .apply(i_total, dt, self.core[i], self.index[i], self.param, k)
-            - i_total
+        self.src.apply_keyed(i_total, dt, self.device[i], k) - i_total
     }
 }
 
