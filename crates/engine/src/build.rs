@@ -27,7 +27,9 @@ impl Network {
         let dc = build_dc(spec, dt)?;
         let rec = build_recorder(spec, &pops, dt)?;
         let learners = build_learners(spec, &mut projections, &gains, dt, seed)?;
+        let step_split = crate::network::split_point(&pops);
         Ok(Network {
+            step_split,
             learners,
             learning_on: true,
             eta_scale: 1.0,

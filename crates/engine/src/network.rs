@@ -7,7 +7,9 @@
 //!    spikes of this step, neuron spikes of the previous step (a one-step latency), plus each
 //!    projection's delay;
 //! 4. each population integrates: synapse DPIs and AHP (exact), membrane, refractory timer, threshold
-//!    and reset;
+//!    and reset (populations are independent here: on a rayon worker, a network heavy enough
+//!    steps its populations in two groups on two threads, with the same numbers, see
+//!    [`Network::step_split`]);
 //! 5. plasticity: pre-synaptic and calcium traces take this step's spikes, and every error spike
 //!    updates its column of the plastic projection (and the mirrored feedback twins);
 //! 6. record spikes, rates, and (every `stride` steps) the probed state.
@@ -91,9 +93,47 @@ pub struct Network {
     pub learning_on: bool,
     /// Scale of every learning rate (the learning-rate bias; a training protocol may decay it).
     pub eta_scale: f64,
+    /// Where step 4 splits the populations into two groups stepped in parallel (`rayon::join`),
+    /// or `None` to step them one after the other. Set at build by [`split_point`]; only used on a
+    /// rayon worker thread (a join from outside the pool would cost a round trip per step). Each
+    /// population's step reads and writes only its own state, so the split changes no number.
+    pub step_split: Option<usize>,
     pub(crate) dc: Vec<DcChange>,
     pub(crate) dc_pos: usize,
     pub(crate) scratch: Vec<u32>,
+}
+
+/// Estimated work of one population step, in physical-neuron units (a DynapSim neuron's loop is
+/// vectorized and several times cheaper than a physical neuron's Heun step).
+fn step_work(p: &Population) -> f64 {
+    match p.model {
+        ModelKind::Physical(_) => p.n as f64,
+        ModelKind::Dynapsim => p.n as f64 / 4.0,
+    }
+}
+
+/// Below this much work per step (physical-neuron units) the populations are stepped on one
+/// thread: a join costs about a microsecond, a physical neuron's step about a tenth of one.
+pub const SPLIT_MIN_WORK: f64 = 64.0;
+
+/// The index that splits `pops` into two groups of the most nearly equal work, or `None` when the
+/// network is too light (under [`SPLIT_MIN_WORK`]) or one group would be empty.
+pub fn split_point(pops: &[Population]) -> Option<usize> {
+    let work: Vec<f64> = pops.iter().map(step_work).collect();
+    let total: f64 = work.iter().sum();
+    if pops.len() < 2 || total < SPLIT_MIN_WORK {
+        return None;
+    }
+    let mut acc = 0.0;
+    let mut best = (f64::INFINITY, 0);
+    for (i, w) in work.iter().enumerate().take(pops.len() - 1) {
+        acc += w;
+        let imbalance = (2.0 * acc - total).abs();
+        if imbalance < best.0 {
+            best = (imbalance, i + 1);
+        }
+    }
+    Some(best.1)
 }
 
 impl Network {
@@ -150,8 +190,19 @@ impl Network {
             pr.route(&self.scratch, target);
         }
         // 4. Integrate.
-        for p in &mut self.pops {
-            p.step(dt, k);
+        match self.step_split {
+            Some(at) if rayon::current_thread_index().is_some() => {
+                let (a, b) = self.pops.split_at_mut(at);
+                rayon::join(
+                    || a.iter_mut().for_each(|p| p.step(dt, k)),
+                    || b.iter_mut().for_each(|p| p.step(dt, k)),
+                );
+            }
+            _ => {
+                for p in &mut self.pops {
+                    p.step(dt, k);
+                }
+            }
         }
         // 5. Learning: traces and the updates triggered by this step's error spikes.
         for l in &mut self.learners {

@@ -2,8 +2,9 @@
 //! plasticity on; at checkpoints, evaluate a frozen copy of the network on the test patterns (teacher
 //! off, learning off) — accuracy is the fraction of test presentations on which the correct class's
 //! output population fires most. The learning-rate bias decays over training. A checkpoint's test
-//! runs on its own frozen copy, in parallel with the training that goes on (rayon), so the numbers
-//! are the same on any number of threads.
+//! runs on its own frozen copy, started on the thread pool (rayon) as soon as the checkpoint is taken
+//! and run while the training goes on, so the numbers are the same on any number of threads and the
+//! tests cost little wall time on a second core.
 
 use std::time::Instant;
 
@@ -465,7 +466,7 @@ pub fn run(
     task: &TaskSet,
     proto: &Protocol,
     seed: u64,
-    mut progress: impl FnMut(usize, usize),
+    mut progress: impl FnMut(usize, usize) + Send,
 ) -> Result<TrainResult, BuildError> {
     let t0 = Instant::now();
     let mut net = Network::build(spec, proto.dt, seed)?;
@@ -495,8 +496,7 @@ pub fn run(
         }
     };
     // Checkpoints: weight statistics now, the test on a frozen copy in parallel with training.
-    let mut pending: Vec<(Checkpoint, Network)> = Vec::new();
-    let mut snapshot = |net: &Network, n: usize, err_rate: f64| {
+    let snapshot = |net: &Network, n: usize, err_rate: f64| -> (Checkpoint, Network) {
         let w = stored_weights(net, layout);
         let mut c = Checkpoint {
             presentations: n,
@@ -537,44 +537,66 @@ pub fn run(
         }
         let mut frozen = net.clone();
         frozen.learning_on = false;
-        pending.push((c, frozen));
+        (c, frozen)
     };
-    snapshot(&net, 0, f64::NAN);
-    for n in 0..proto.presentations {
-        let p = &task.train[n % task.train.len()];
-        net.eta_scale = proto.eta_scale(n);
-        let (_, err) = present(
-            &mut net,
-            p,
-            Some(Teacher {
-                rate: rate_teacher,
-                window: proto.teacher_window,
-                anchor: proto.teacher_anchor,
-            }),
-            layout,
-            n_per_class,
-            d,
-            proto.gap,
-        )?;
-        block_err += err;
-        block_n += 1;
-        error_spikes.push(err);
-        progress(n + 1, proto.presentations);
-        if (n + 1) % proto.test_every.max(1) == 0 || n + 1 == proto.presentations {
-            snapshot(&net, n + 1, rate(block_err, block_n));
-            block_err = 0;
-            block_n = 0;
+    // Each checkpoint's test is a job on the thread pool, started when the checkpoint is taken
+    // (its own frozen copy: the same numbers on any number of threads); the training goes on in
+    // this thread meanwhile. The results come back tagged with their checkpoint's index.
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, Result<Checkpoint, BuildError>)>();
+    // The training itself runs on a pool thread too (`rayon::scope`), so that a network heavy
+    // enough steps its populations on two threads ([`Network::step_split`]); an idle thread takes
+    // the oldest job first, which is a pending test rather than half of a step.
+    let n_checkpoints = rayon::scope(|scope| -> Result<usize, BuildError> {
+        let mut n_checkpoints = 0;
+        let mut test = |(mut c, frozen): (Checkpoint, Network)| {
+            let (tx, idx) = (tx.clone(), n_checkpoints);
+            n_checkpoints += 1;
+            let test = &task.test;
+            scope.spawn(move |_| {
+                let r = evaluate(&frozen, test, layout, n_per_class, d, proto.gap).map(|a| {
+                    c.test_accuracy = a;
+                    c
+                });
+                // The receiver outlives the scope: a send cannot fail.
+                let _ = tx.send((idx, r));
+            });
+        };
+        test(snapshot(&net, 0, f64::NAN));
+        for n in 0..proto.presentations {
+            let p = &task.train[n % task.train.len()];
+            net.eta_scale = proto.eta_scale(n);
+            let (_, err) = present(
+                &mut net,
+                p,
+                Some(Teacher {
+                    rate: rate_teacher,
+                    window: proto.teacher_window,
+                    anchor: proto.teacher_anchor,
+                }),
+                layout,
+                n_per_class,
+                d,
+                proto.gap,
+            )?;
+            block_err += err;
+            block_n += 1;
+            error_spikes.push(err);
+            progress(n + 1, proto.presentations);
+            if (n + 1) % proto.test_every.max(1) == 0 || n + 1 == proto.presentations {
+                test(snapshot(&net, n + 1, rate(block_err, block_n)));
+                block_err = 0;
+                block_n = 0;
+            }
         }
-    }
-    // The tests of all checkpoints, in parallel (each on its own frozen copy: same numbers on any
-    // number of threads).
-    use rayon::prelude::*;
-    let curve = pending
-        .into_par_iter()
-        .map(|(mut c, frozen)| {
-            c.test_accuracy = evaluate(&frozen, &task.test, layout, n_per_class, d, proto.gap)?;
-            Ok(c)
-        })
+        Ok(n_checkpoints)
+    })?;
+    drop(tx);
+    let mut tested: Vec<(usize, Result<Checkpoint, BuildError>)> = rx.iter().collect();
+    debug_assert_eq!(tested.len(), n_checkpoints);
+    tested.sort_by_key(|(i, _)| *i);
+    let curve = tested
+        .into_iter()
+        .map(|(_, r)| r)
         .collect::<Result<Vec<Checkpoint>, BuildError>>()?;
     let tenth = (proto.presentations / 10).max(1);
     let error_rate_start_hz = rate(error_spikes[..tenth].iter().sum(), tenth);

@@ -525,7 +525,7 @@ pub fn hidden_learning_warning(result: &TrainResult, presentations: usize) -> Op
 /// called after every training presentation.
 pub fn train(
     opts: &TrainOptions,
-    progress: impl FnMut(usize, usize),
+    progress: impl FnMut(usize, usize) + Send,
 ) -> Result<TrainOutcome, TrainError> {
     let prep = prepare(opts)?;
     let mut warnings = prep.warnings.clone();
