@@ -540,8 +540,8 @@ pub fn run(
         (c, frozen)
     };
     // Each checkpoint's test is a job on the thread pool, started when the checkpoint is taken
-    // (its own frozen copy: the same numbers on any number of threads); the training goes on in
-    // this thread meanwhile. The results come back tagged with their checkpoint's index.
+    // (its own frozen copy: the same numbers on any number of threads); the training goes on
+    // meanwhile. The results come back tagged with their checkpoint's index.
     let (tx, rx) = std::sync::mpsc::channel::<(usize, Result<Checkpoint, BuildError>)>();
     // The training itself runs on a pool thread too (`rayon::scope`), so that a network heavy
     // enough steps its populations on two threads ([`Network::step_split`]); an idle thread takes
