@@ -111,11 +111,13 @@ pub struct SimSummary {
     pub files: Vec<String>,
 }
 
-/// Build and run `spec`, calling `progress(done_steps, total_steps)` now and then.
+/// Build and run `spec`, calling `progress(done_steps, total_steps)` now and then. A network
+/// heavy enough to split its step ([`Network::step_split`]) runs on a pool thread, where its two
+/// groups of populations step in parallel (the same numbers as on one thread).
 pub fn simulate(
     spec: &NetworkSpec,
     cfg: &SimConfig,
-    mut progress: impl FnMut(u64, u64),
+    mut progress: impl FnMut(u64, u64) + Send,
 ) -> Result<(Network, f64), SimError> {
     let mut net = Network::build(spec, cfg.dt, cfg.seed)?;
     if cfg.f32_state {
@@ -124,7 +126,11 @@ pub fn simulate(
     let n = net.steps_for(cfg.duration);
     let every = (n / 200).max(1);
     let t0 = Instant::now();
-    net.run_observed(n, every, |d| progress(d, n));
+    if net.step_split.is_some() {
+        rayon::scope(|_| net.run_observed(n, every, |d| progress(d, n)));
+    } else {
+        net.run_observed(n, every, |d| progress(d, n));
+    }
     let wall = t0.elapsed().as_secs_f64();
     if let Some(col) = first_non_finite(&net) {
         return Err(SimError::NonFinite(col));
