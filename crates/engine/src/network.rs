@@ -114,7 +114,7 @@ fn step_work(p: &Population) -> f64 {
 
 /// Below this much work per step (physical-neuron units) the populations are stepped on one
 /// thread. A rough bound, not a tuned one: a join hands work to another thread (of the order of a
-/// microsecond when that thread is awake), and a physical neuron with noise costs ~0.15 us of the
+/// microsecond when that thread is awake), and a physical neuron with noise costs ~0.2 us of the
 /// ~20 us a step of the default `mixsig train` network (120 neurons) takes on one core. The split
 /// is chosen at build; switching DynapSim populations to `f32` later does not move it.
 pub const SPLIT_MIN_WORK: f64 = 64.0;
