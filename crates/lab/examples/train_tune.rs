@@ -1,7 +1,7 @@
 //! Tuning harness for the training preset: `cargo run --release -p mixsig-lab --example train_tune --
 //! PATTERN FEEDBACK SEEDS` (SEEDS: `1` or `1,2,3`) with knobs from the environment, each overriding one
 //! field of the task's preset (`NetConfig::for_task`): ETA1, ETA2, WINH (mutual inhibition), W1MAX, W2MAX, TEACH (teacher
-//! rate), WTEACH, WOUT (output -> error weight), DZ (dead zone), TAUPRE, WS (slow weight bound), NT
+//! rate), WTEACH, WOUT (output -> error weight; WOUTP / WOUTN: the e+ / e- side alone), DZ (dead zone), TAUPRE, WS (slow weight bound), NT
 //! (NMDA gate), THRLO/THRHI (hidden thresholds), WLAT (hidden lateral inhibition), CAHI (calcium upper
 //! threshold), CONTRAST (cross-class error wiring), BIAS/WBIAS/NBIAS (bias
 //! source rate, weight bound, synapses per output), W2INH/ETA2I/DZS (signed readout: the twins'
@@ -264,6 +264,22 @@ fn main() {
         let (mut spec, layout) = build(task.n_channels, task.n_classes, &cfg, seed);
         // The xor conjunction control (XW, XRAMP; rising by default).
         hidden_knobs::cross_ramp(&mut spec, layout.w1, &cfg, task.n_channels, 1.0);
+        // One side of the output error pairs: WOUTP / WOUTN set the output -> e+ (GABA) / e- (AMPA)
+        // weight of a neuron's own class alone (WOUT sets both).
+        for (knob, to, syn) in [
+            ("WOUTP", "eo_p", mixsig_circuits::SynapseType::Gaba),
+            ("WOUTN", "eo_n", mixsig_circuits::SynapseType::Ampa),
+        ] {
+            if let Some(w) = hidden_knobs::env_f64(knob) {
+                for pr in spec.projections.iter_mut() {
+                    if pr.from == "out" && pr.to == to && pr.synapse == syn {
+                        if let mixsig_engine::spec::Connectivity::Explicit(t) = &mut pr.connect {
+                            t.iter_mut().for_each(|e| e.2 = w);
+                        }
+                    }
+                }
+            }
+        }
         if let Some(p) = &profile {
             bind_to_die(&mut spec, &[], p, die, &[], calibrate).unwrap();
         }
