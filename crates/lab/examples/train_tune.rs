@@ -281,8 +281,12 @@ fn main() {
             }
         }
         if let Some(p) = &profile {
-            bind_to_die(&mut spec, &[], p, die, &[], calibrate).unwrap();
+            bind_to_die(&mut spec, &[], p, die, &[], calibrate).unwrap_or_else(|e| {
+                hidden_knobs::fail(&format!("placing the network on die {die}: {e}"))
+            });
         }
+        // A knob that builds an invalid network (a negative weight, say) stops with the build's
+        // message, which names the projection and the constraint.
         let r = run(
             &spec,
             &layout,
@@ -293,7 +297,7 @@ fn main() {
             seed,
             |_, _| {},
         )
-        .unwrap();
+        .unwrap_or_else(|e| hidden_knobs::fail(&format!("the tuned network: {e}")));
         let accs: Vec<String> = r
             .curve
             .iter()
