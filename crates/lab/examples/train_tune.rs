@@ -284,6 +284,31 @@ fn main() {
             bind_to_die(&mut spec, &[], p, die, &[], calibrate).unwrap_or_else(|e| {
                 hidden_knobs::fail(&format!("placing the network on die {die}: {e}"))
             });
+            if hidden_knobs::env_flag("ERRCAL") {
+                let bench = mixsig_lab::train::errcal::Bench {
+                    rate_teacher: cfg.rate_teacher,
+                    window: cfg.teacher_window,
+                    duration: task.duration,
+                    gap: proto.gap,
+                    dt: proto.dt,
+                };
+                let recs =
+                    mixsig_lab::train::errcal::calibrate_error_pairs(&mut spec, &bench, seed)
+                        .unwrap_or_else(|e| {
+                            hidden_knobs::fail(&format!("error-pair calibration: {e}"))
+                        });
+                let moved: Vec<String> = recs
+                    .iter()
+                    .filter(|r| r.teacher_scale != 1.0 || r.output_scale != 1.0)
+                    .map(|r| {
+                        format!(
+                            "{}[{}] {:.2}/{:.2}",
+                            r.population, r.neuron, r.teacher_scale, r.output_scale
+                        )
+                    })
+                    .collect();
+                eprintln!("die {die} errcal: {}", moved.join(", "));
+            }
         }
         // A knob that builds an invalid network (a negative weight, say) stops with the build's
         // message, which names the projection and the constraint.

@@ -2,6 +2,7 @@
 //! network preset ([`network`]) and the training protocol ([`protocol`]).
 
 pub mod config;
+pub mod errcal;
 pub mod netspec;
 pub mod network;
 pub mod outputs;

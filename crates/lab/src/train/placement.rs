@@ -52,6 +52,9 @@ pub struct ChipInfo {
     pub calibrated: bool,
     /// What the calibration changed, per core and bias (empty without calibration).
     pub calibration: Vec<Correction>,
+    /// What the calibration of the output error pairs chose, per error neuron
+    /// ([`super::errcal`]; empty without calibration).
+    pub error_pairs: Vec<super::errcal::PairCalibration>,
 }
 
 /// Lognormal sigma of a synapse's learning rate on `profile`: the per-device component of the weight
@@ -216,6 +219,22 @@ pub fn bind_to_die(
                 *e = e.max(m);
             }
         }
+        // Calibrating the error pairs needs room above their design weights to turn a weak
+        // synapse up (`errcal::HEADROOM`).
+        if calibrate {
+            let error_cores: std::collections::BTreeSet<u32> = spec
+                .populations
+                .iter()
+                .zip(&section.cores)
+                .filter(|(p, _)| p.name == "eo_p" || p.name == "eo_n")
+                .filter_map(|(_, c)| *c)
+                .collect();
+            for c in error_cores {
+                if let Some(m) = top.get_mut(&c) {
+                    *m *= super::errcal::HEADROOM;
+                }
+            }
+        }
         for (core, m) in top {
             if m > 0.0 {
                 for k in 0..4 {
@@ -261,6 +280,7 @@ pub fn bind_to_die(
             biases: run.biases,
             calibrated: calibrate,
             calibration: run.calibration,
+            error_pairs: Vec::new(),
         },
         warnings,
     ))

@@ -307,6 +307,28 @@ fn present(
             p.label
         );
     }
+    if teacher.is_some() && std::env::var_os("MIXSIG_DEBUG_TRAIN_NEURONS").is_some() {
+        // Spike counts per neuron of the outputs, e+ and e-.
+        let n_out = layout.n_classes * n_per_class;
+        let mut per = vec![vec![0u32; n_out]; 3];
+        for e in &net.rec.spikes[start..] {
+            let g = e.group as usize;
+            let which = if g == out {
+                0
+            } else if g == ep {
+                1
+            } else if g == en {
+                2
+            } else {
+                continue;
+            };
+            per[which][e.neuron as usize] += 1;
+        }
+        eprintln!(
+            "neurons label {} out {:?} e+ {:?} e- {:?}",
+            p.label, per[0], per[1], per[2]
+        );
+    }
     net.run(gap);
     // Keep memory bounded: the protocol reads spikes per presentation only.
     net.rec.spikes.clear();

@@ -497,6 +497,18 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
         eta_decay: cfg.learning_rate_decay(),
         ..protocol_of(opts)
     };
+    // A calibrated die also gets its output error pairs calibrated, once the core biases are.
+    let mut chip = chip;
+    if let Some(c) = chip.as_mut().filter(|_| calibrate) {
+        let bench = super::errcal::Bench {
+            rate_teacher: cfg.rate_teacher,
+            window: cfg.teacher_window,
+            duration: task.duration,
+            gap: protocol.gap,
+            dt: protocol.dt,
+        };
+        c.error_pairs = super::errcal::calibrate_error_pairs(&mut spec, &bench, opts.seed)?;
+    }
     Ok(Prepared {
         task,
         spec,

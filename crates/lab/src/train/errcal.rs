@@ -1,0 +1,324 @@
+//! Per-die calibration of the output error pairs: what `--calibrate` does after the core biases.
+//!
+//! An output error neuron compares two spike trains — the teacher's and its output's — through
+//! two synapses of its own (`teacher -> eo_p` AMPA and `out -> eo_p` GABA for the positive neuron,
+//! the opposite types for the negative one). On a die each of those synapses has its own weight
+//! mismatch and each error neuron its own synapse and membrane circuits, so the output count at
+//! which a pair falls silent differs from neuron to neuron: on `dynapse2` die 16 (seed 1) one
+//! positive error neuron of `sync` fires on every teacher spike whatever its output does, and,
+//! pooled over its class, it potentiates the class's outputs without end (docs/train-tuning.md,
+//! session 22).
+//!
+//! The calibration measures each error neuron as a user would on the bench: the error neurons
+//! alone, on their sites of the die, get the teacher train of one presentation (the preset's rate
+//! and window) and a regular output train of `n` spikes inside the teacher's window, `n` from 0 to
+//! about twice the teacher's spike count, each at [`PHASES`] phases; then the same output trains
+//! with the teacher silent (a presentation of another class, where the negative neuron alone
+//! answers its output). Its spike counts against `n` are its transfer curve; the design's curve is
+//! the same measurement on ideal circuits. Each neuron's two input weights are moved, one side at
+//! a time, from 0.4 to 1.5 times their design value in steps of 1/10 (one step of a 4-bit weight
+//! mask: on a calibrated die the ladder of the error neurons' core has [`HEADROOM`], so a design
+//! weight sits on level 10 of 15), and the setting whose curve is closest to the design's (sum of
+//! squared differences over both conditions; the design setting wins ties) is kept. A positive
+//! neuron that fires too much gets less teacher or more output weight, a deaf negative one less
+//! teacher or more output weight, and so on. Only requested weights change: the die then quantizes
+//! and mismatches them as any weight. Every setting is measured on all error neurons at once (each
+//! has its own synapses) with the same noise, ~23 short bench runs, in parallel.
+
+use mixsig_chip::rng::{self, name_id};
+use mixsig_engine::spec::{ChipBinding, Connectivity, RecordSpec, SourceKind, SourceSpec};
+use mixsig_engine::{BuildError, Network, NetworkSpec};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::protocol::teacher_train;
+
+/// Phases of the output train per output count (the output spikes fall at `(m + phase) / n` of
+/// the window, phase `(j + 1/2) / PHASES`).
+pub const PHASES: usize = 4;
+
+/// Headroom of the weight ladder of the error neurons' core on a calibrated die
+/// ([`super::placement::bind_to_die`]): its top is 1.5 times the largest weight landing there, so
+/// that a design weight sits on mask level 10 of 15 and a weak synapse can be turned up by up to
+/// five steps as well as down.
+pub const HEADROOM: f64 = 1.5;
+
+/// The weight scales tried on one side, in steps of 1/10 of the design weight (one mask step with
+/// [`HEADROOM`]): 0.4 to 1.5.
+const STEPS: std::ops::RangeInclusive<u32> = 4..=15;
+
+/// The calibration of one error neuron.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairCalibration {
+    /// Population (`eo_p` or `eo_n`).
+    pub population: String,
+    /// Neuron index in the population.
+    pub neuron: u32,
+    /// Factor on its teacher synapses' requested weight.
+    pub teacher_scale: f64,
+    /// Factor on its output synapses' requested weight.
+    pub output_scale: f64,
+    /// Squared distance of its transfer curve from the design's before calibration (spikes^2,
+    /// summed over output counts).
+    pub misfit_before: f64,
+    /// The same after.
+    pub misfit_after: f64,
+}
+
+/// What the calibration measures with: the teacher's rate (Hz) and window (s, from the trial's
+/// start), the presentation and gap durations (s) and the step (s).
+#[derive(Debug, Clone, Copy)]
+pub struct Bench {
+    /// Teacher rate, Hz.
+    pub rate_teacher: f64,
+    /// Teacher window from the presentation start, s (`None`: the whole presentation).
+    pub window: Option<(f64, f64)>,
+    /// Presentation duration, s.
+    pub duration: f64,
+    /// Silence after each trial, s.
+    pub gap: f64,
+    /// Integration step, s.
+    pub dt: f64,
+}
+
+const ERROR_POPS: [&str; 2] = ["eo_p", "eo_n"];
+
+/// The weight settings tried: the design `(1, 1)` first, then the teacher side alone from 0.4 to
+/// 1.5 times its design weight, then the output side alone.
+fn candidates() -> Vec<(f64, f64)> {
+    let side = || STEPS.filter(|&k| k != 10).map(|k| f64::from(k) / 10.0);
+    std::iter::once((1.0, 1.0))
+        .chain(side().map(|s| (s, 1.0)))
+        .chain(side().map(|s| (1.0, s)))
+        .collect()
+}
+
+/// The projections into the error neurons from `teacher` or `out`, in spec order (their order
+/// fixes each synapse's slot on the die, so the bench keeps it).
+fn pair_projections(spec: &NetworkSpec) -> Vec<usize> {
+    spec.projections
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| {
+            ERROR_POPS.contains(&p.to.as_str()) && (p.from == "teacher" || p.from == "out")
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Multiply the weight of every synapse onto post neuron `post` of projection `conn` by
+/// `factor(post)`. Explicit and dense tables scale entries; the other kinds are left alone.
+fn scale_posts(conn: &mut Connectivity, n_post: usize, factor: impl Fn(usize) -> f64) {
+    match conn {
+        Connectivity::Explicit(t) => {
+            for e in t.iter_mut() {
+                e.2 *= factor(e.1 as usize);
+            }
+        }
+        Connectivity::Dense(w) if n_post > 0 => {
+            for (i, x) in w.iter_mut().enumerate() {
+                *x *= factor(i % n_post);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `scales[pop][neuron] = (teacher, output)` applied to the pair projections of `spec`.
+fn apply(spec: &mut NetworkSpec, scales: &[Vec<(f64, f64)>; 2]) {
+    for i in pair_projections(spec) {
+        let p = &mut spec.projections[i];
+        let which = ERROR_POPS
+            .iter()
+            .position(|&e| e == p.to)
+            .expect("error pop");
+        let n_post = scales[which].len();
+        let teacher = p.from == "teacher";
+        let s = &scales[which];
+        scale_posts(&mut p.connect, n_post, |post| {
+            let (t, o) = s.get(post).copied().unwrap_or((1.0, 1.0));
+            if teacher {
+                t
+            } else {
+                o
+            }
+        });
+    }
+}
+
+/// The bench: the error neurons of `spec` alone, fed by a `teacher` and an `out` source; on the
+/// die when `on_die` (same sites, so the same mismatch), else on ideal circuits.
+fn bench_spec(spec: &NetworkSpec, on_die: bool) -> Option<NetworkSpec> {
+    let pops: Vec<usize> = ERROR_POPS
+        .iter()
+        .map(|e| spec.populations.iter().position(|p| p.name == *e))
+        .collect::<Option<_>>()?;
+    let teacher = spec.sources.iter().find(|s| s.name == "teacher")?;
+    let n_out = spec.node_size("out")?;
+    let chip = match (&spec.chip, on_die) {
+        (Some(b), true) => Some(ChipBinding {
+            instance: b.instance.clone(),
+            sites: pops.iter().map(|&i| b.sites[i].clone()).collect(),
+        }),
+        (_, true) => return None,
+        _ => None,
+    };
+    Some(NetworkSpec {
+        populations: pops.iter().map(|&i| spec.populations[i].clone()).collect(),
+        sources: vec![
+            SourceSpec {
+                name: "teacher".into(),
+                size: teacher.size,
+                kind: SourceKind::List {
+                    times: vec![Vec::new(); teacher.size],
+                },
+            },
+            SourceSpec {
+                name: "out".into(),
+                size: n_out,
+                kind: SourceKind::List {
+                    times: vec![Vec::new(); n_out],
+                },
+            },
+        ],
+        projections: pair_projections(spec)
+            .into_iter()
+            .map(|i| spec.projections[i].clone())
+            .collect(),
+        dc: spec
+            .dc
+            .iter()
+            .filter(|d| ERROR_POPS.contains(&d.population.as_str()))
+            .cloned()
+            .collect(),
+        record: RecordSpec {
+            spikes: Some(ERROR_POPS.iter().map(|s| s.to_string()).collect()),
+            ..RecordSpec::default()
+        },
+        chip,
+        learning: Vec::new(),
+    })
+}
+
+/// Output spike counts of the bench: 0 to twice the teacher's count plus two, at most 9 values.
+fn output_counts(n_teacher: usize) -> Vec<usize> {
+    let top = 2 * n_teacher + 2;
+    let step = top.div_ceil(8).max(1);
+    (0..=top).step_by(step).collect()
+}
+
+/// Transfer curves `[pop][neuron][trial]`: mean spikes per trial of each error neuron against the
+/// output counts, over [`PHASES`] phases, with the teacher on, then with it silent.
+fn curves(spec: &NetworkSpec, bench: &Bench, seed: u64) -> Result<[Vec<Vec<f64>>; 2], BuildError> {
+    let mut net = Network::build(spec, bench.dt, seed)?;
+    net.learning_on = false;
+    let n_teacher = spec.sources[0].size;
+    let n_out = spec.sources[1].size;
+    let one = teacher_train(0, 1, bench.duration, bench.rate_teacher, bench.window, 0.0)
+        .pop()
+        .unwrap_or_default();
+    let teach = vec![one.clone(); n_teacher];
+    let (on, off) = bench.window.unwrap_or((0.0, bench.duration));
+    let off = off.min(bench.duration);
+    let counts = output_counts(one.len());
+    let groups: Vec<usize> = ERROR_POPS
+        .iter()
+        .map(|e| net.rec.group(e).expect("recorded"))
+        .collect();
+    let sizes: Vec<usize> = spec.populations.iter().map(|p| p.size).collect();
+    let silent = vec![Vec::new(); n_teacher];
+    let mut out: [Vec<Vec<f64>>; 2] =
+        std::array::from_fn(|k| vec![vec![0.0; 2 * counts.len()]; sizes[k]]);
+    // With the teacher, then without (where only the negative neurons answer, to their outputs).
+    let trials = [&teach, &silent]
+        .into_iter()
+        .flat_map(|t| counts.iter().map(move |&n| (t, n)));
+    for (ci, (teach, n)) in trials.enumerate() {
+        for j in 0..PHASES {
+            let phase = (j as f64 + 0.5) / PHASES as f64;
+            let train: Vec<f64> = (0..n)
+                .map(|m| on + (m as f64 + phase) / n as f64 * (off - on))
+                .collect();
+            net.present("teacher", teach)?;
+            net.present("out", &vec![train; n_out])?;
+            let start = net.rec.spikes.len();
+            net.run(bench.duration);
+            for e in &net.rec.spikes[start..] {
+                if let Some(k) = groups.iter().position(|&g| g == e.group as usize) {
+                    out[k][e.neuron as usize][ci] += 1.0 / PHASES as f64;
+                }
+            }
+            net.run(bench.gap);
+            net.rec.spikes.clear();
+        }
+    }
+    Ok(out)
+}
+
+fn misfit(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
+}
+
+/// Calibrate the output error pairs of `spec` (bound to a die) against the design (the same
+/// network on ideal circuits) and scale their requested weights in place; returns one record per
+/// error neuron (empty when the network has no output error pairs or no die).
+pub fn calibrate_error_pairs(
+    spec: &mut NetworkSpec,
+    bench: &Bench,
+    seed: u64,
+) -> Result<Vec<PairCalibration>, BuildError> {
+    let design = spec.clone();
+    calibrate_error_pairs_against(spec, &design, bench, seed)
+}
+
+/// [`calibrate_error_pairs`] with the design given apart: `design`'s error pairs on ideal
+/// circuits give the target curves (a test spoils the die's side only this way).
+pub fn calibrate_error_pairs_against(
+    spec: &mut NetworkSpec,
+    design: &NetworkSpec,
+    bench: &Bench,
+    seed: u64,
+) -> Result<Vec<PairCalibration>, BuildError> {
+    let (Some(ideal), Some(_)) = (bench_spec(design, false), bench_spec(spec, true)) else {
+        return Ok(Vec::new());
+    };
+    let seed = rng::key(seed, &[name_id("error-pair-calibration")]);
+    let design = curves(&ideal, bench, seed)?;
+    let sizes = [design[0].len(), design[1].len()];
+    let cands = candidates();
+    // Every candidate on every neuron at once (each neuron has its own synapses): one bench run
+    // per candidate, with the same noise (same seed) for all.
+    let measured: Vec<[Vec<Vec<f64>>; 2]> = cands
+        .par_iter()
+        .map(|&c| {
+            let mut s = spec.clone();
+            apply(&mut s, &[vec![c; sizes[0]], vec![c; sizes[1]]]);
+            let b = bench_spec(&s, true).expect("bench on the die");
+            curves(&b, bench, seed)
+        })
+        .collect::<Result<_, _>>()?;
+    let mut scales: [Vec<(f64, f64)>; 2] = [vec![(1.0, 1.0); sizes[0]], vec![(1.0, 1.0); sizes[1]]];
+    let mut records = Vec::new();
+    for k in 0..2 {
+        for i in 0..sizes[k] {
+            let fits: Vec<f64> = measured
+                .iter()
+                .map(|m| misfit(&m[k][i], &design[k][i]))
+                .collect();
+            let best = (0..fits.len())
+                .min_by(|&a, &b| fits[a].total_cmp(&fits[b]).then(a.cmp(&b)))
+                .unwrap_or(0);
+            scales[k][i] = cands[best];
+            records.push(PairCalibration {
+                population: ERROR_POPS[k].into(),
+                neuron: i as u32,
+                teacher_scale: cands[best].0,
+                output_scale: cands[best].1,
+                misfit_before: fits[0],
+                misfit_after: fits[best],
+            });
+        }
+    }
+    apply(spec, &scales);
+    Ok(records)
+}
