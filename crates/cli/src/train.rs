@@ -94,8 +94,10 @@ pub struct TrainArgs {
     biases: Option<PathBuf>,
     /// Calibrate the die before training, as on a real chip: every neuron and synapse-circuit bias
     /// of each core the network occupies (not the weight bases) is corrected for that core's die-
-    /// and core-level mismatch, measured on the core's median neuron (docs/network-format.md,
-    /// Calibration); each device keeps its own mismatch. Needs a profile.
+    /// and core-level mismatch, measured on the core's median neuron; then each output error
+    /// neuron's teacher and output weights are set, by mask steps, so that its response on the
+    /// bench matches the design's (docs/network-format.md, Calibration). Each device keeps its own
+    /// mismatch. Needs a profile.
     #[arg(long)]
     calibrate: bool,
     /// Write the preset network of these options as DIR/network.toml (+ weight CSVs) and exit; a

@@ -419,8 +419,9 @@ def train(
         no_hidden: no hidden layer (baseline).
         eta_sigma: lognormal sigma of the per-synapse learning rates (default: the profile's
             weight-transistor mismatch; 0 without a profile).
-        calibrate: calibrate the die's biases before training (``--calibrate``: each core's
-            biases corrected for its die- and core-level mismatch; needs a profile).
+        calibrate: calibrate the die before training (``--calibrate``: each core's biases
+            corrected for its die- and core-level mismatch, then each output error neuron's two
+            weights set so that it answers as designed; needs a profile).
         eta_decay: learning-rate decay in training presentations (every rate times
             ``1 / (1 + n / eta_decay)`` in presentation ``n``; 0: none); default: the preset's
             (100; 1000 for ``sync``, and for ``frozen-poisson`` with ``profile=None``, whose signed
