@@ -285,13 +285,7 @@ fn main() {
                 hidden_knobs::fail(&format!("placing the network on die {die}: {e}"))
             });
             if hidden_knobs::env_flag("ERRCAL") {
-                let bench = mixsig_lab::train::errcal::Bench {
-                    rate_teacher: cfg.rate_teacher,
-                    window: cfg.teacher_window,
-                    duration: task.duration,
-                    gap: proto.gap,
-                    dt: proto.dt,
-                };
+                let bench = mixsig_lab::train::errcal::Bench::new(&cfg, task.duration, &proto);
                 let recs =
                     mixsig_lab::train::errcal::calibrate_error_pairs(&mut spec, &bench, seed)
                         .unwrap_or_else(|e| {

@@ -81,6 +81,24 @@ pub struct Bench {
     pub dt: f64,
 }
 
+impl Bench {
+    /// The bench of a training run: the teacher of `cfg`, presentations of `duration` s, and the
+    /// gap and step of `protocol`.
+    pub fn new(
+        cfg: &super::config::NetConfig,
+        duration: f64,
+        protocol: &super::protocol::Protocol,
+    ) -> Bench {
+        Bench {
+            rate_teacher: cfg.rate_teacher,
+            window: cfg.teacher_window,
+            duration,
+            gap: protocol.gap,
+            dt: protocol.dt,
+        }
+    }
+}
+
 const ERROR_POPS: [&str; 2] = ["eo_p", "eo_n"];
 
 /// The weight settings tried: the design `(1, 1)` first, then the teacher side alone from 0.4 to
@@ -279,7 +297,7 @@ pub fn calibrate_error_pairs_against(
     bench: &Bench,
     seed: u64,
 ) -> Result<Vec<PairCalibration>, BuildError> {
-    let (Some(ideal), Some(_)) = (bench_spec(design, false), bench_spec(spec, true)) else {
+    let (Some(ideal), Some(die)) = (bench_spec(design, false), bench_spec(spec, true)) else {
         return Ok(Vec::new());
     };
     let seed = rng::key(seed, &[name_id("error-pair-calibration")]);
@@ -291,9 +309,10 @@ pub fn calibrate_error_pairs_against(
     let measured: Vec<[Vec<Vec<f64>>; 2]> = cands
         .par_iter()
         .map(|&c| {
-            let mut s = spec.clone();
-            apply(&mut s, &[vec![c; sizes[0]], vec![c; sizes[1]]]);
-            let b = bench_spec(&s, true).expect("bench on the die");
+            // The bench holds the pair projections in the network's order, so the same scaling
+            // applies to it.
+            let mut b = die.clone();
+            apply(&mut b, &[vec![c; sizes[0]], vec![c; sizes[1]]]);
             curves(&b, bench, seed)
         })
         .collect::<Result<_, _>>()?;

@@ -500,13 +500,7 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
     // A calibrated die also gets its output error pairs calibrated, once the core biases are.
     let mut chip = chip;
     if let Some(c) = chip.as_mut().filter(|_| calibrate) {
-        let bench = super::errcal::Bench {
-            rate_teacher: cfg.rate_teacher,
-            window: cfg.teacher_window,
-            duration: task.duration,
-            gap: protocol.gap,
-            dt: protocol.dt,
-        };
+        let bench = super::errcal::Bench::new(&cfg, task.duration, &protocol);
         c.error_pairs = super::errcal::calibrate_error_pairs(&mut spec, &bench, opts.seed)?;
     }
     Ok(Prepared {
