@@ -1,8 +1,9 @@
 //! Shared harness of the end-to-end tests: the `mixsig` binary (which belongs to package
 //! `mixsig-cli`, so `CARGO_BIN_EXE_mixsig` is not available here) is found next to the test
-//! executable and (re)built for the same profile first, so a stale binary is never tested; set
-//! `MIXSIG_BIN=/path/to/mixsig` to test a given binary. Also: a run's exit code and output, and
-//! temporary directories removed on drop.
+//! executable and (re)built for the same profile first, so a stale binary is never tested (after
+//! `cargo test --workspace` that build compiles the binary alone: crates/cli/Cargo.toml unifies its
+//! features with the test build's); set `MIXSIG_BIN=/path/to/mixsig` to test a given binary.
+//! Also: a run's exit code and output, and temporary directories removed on drop.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
