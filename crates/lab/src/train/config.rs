@@ -414,6 +414,7 @@ impl NetConfig {
                 teacher_anchor: TeacherAnchor::FirstInput,
                 calcium_out: Some(d.stop_learning_out(1.0, 0.5)),
                 dead_zone: 4.5e-11,
+                dead_zone_neg: Some(3.5e-11),
                 error_pool: true,
                 bias_synapses: 4,
                 eta_decay: 1000.0,
