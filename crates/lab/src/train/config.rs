@@ -359,7 +359,12 @@ impl NetConfig {
     /// still settling, the wider dead zone lets the error pairs fall silent once they have
     /// (docs/train-tuning.md, sessions 19 and 20: `mixsig train --pattern sync --profile dynapse2
     /// --instances 0..19 --presentations 300 --n-test 100 --test-every 300`, error end/start 0.301
-    /// -> 0.226, dies >= 0.85 17 -> 16 of 20).
+    /// -> 0.226, dies >= 0.85 17 -> 16 of 20). The output `e-` neurons' dead zone is narrower,
+    /// 3.5e-11 A ([`NetConfig::dead_zone_neg`]): with 4.5e-11 A a class whose outputs fire 2–3
+    /// spikes on every presentation silenced both its `e+` (on its own presentations) and its `e-`
+    /// (on the others'), and stopped learning without telling the classes apart (docs/train-tuning.md,
+    /// session 23: `train_tune` screens, seed 1, calibrated dies 0–19 17 -> 20 of 20 >= 0.85, raw
+    /// 16 -> 17, ideal seeds 1–10 median 0.965 -> 0.99; error end/start a little higher).
     /// `order`
     /// gates its teacher to the outputs' response
     /// window, 40–90 ms of the 200 ms presentation, at 70 Hz ([`NetConfig::teacher_window`]): the
