@@ -363,8 +363,9 @@ impl NetConfig {
     /// 3.5e-11 A ([`NetConfig::dead_zone_neg`]): with 4.5e-11 A a class whose outputs fire 2–3
     /// spikes on every presentation silenced both its `e+` (on its own presentations) and its `e-`
     /// (on the others'), and stopped learning without telling the classes apart (docs/train-tuning.md,
-    /// session 23: `train_tune` screens, seed 1, calibrated dies 0–19 17 -> 20 of 20 >= 0.85, raw
-    /// 16 -> 17, ideal seeds 1–10 median 0.965 -> 0.99; error end/start a little higher).
+    /// session 23; `scripts/train-results.sh`, seed 1: calibrated dies 0–19 17 -> 20 of 20 >= 0.85,
+    /// raw 16 -> 17, 4-bit within 0.10 of analog 16 -> 18, ideal seeds 1–10 median 0.965 -> 0.995;
+    /// error end/start higher: raw 0.226 -> 0.282, calibrated 0.137 -> 0.193, ideal 0.154 -> 0.230).
     /// `order`
     /// gates its teacher to the outputs' response
     /// window, 40–90 ms of the 200 ms presentation, at 70 Hz ([`NetConfig::teacher_window`]): the
