@@ -194,11 +194,14 @@ impl ChipProfile {
         Self::from_toml_str(text, &format!("chip-profiles/{name}.toml"))
     }
 
-    /// A built-in name or a path to a TOML file.
+    /// A built-in name or a path to a TOML file. A bare word (no `/`, `\\` or `.`) that is neither
+    /// a built-in nor an existing file is an unknown built-in ([`ProfileError::UnknownBuiltin`],
+    /// listing the names), not a missing file.
     pub fn builtin_or_load(name_or_path: &str) -> Result<Self, ProfileError> {
         if BUILTIN.contains(&name_or_path) {
             Self::builtin(name_or_path)
         } else {
+            check_not_a_misspelled_name(name_or_path)?;
             Self::load(name_or_path)
         }
     }
@@ -235,4 +238,18 @@ impl ChipProfile {
     pub fn total_neurons(&self) -> usize {
         self.architecture.cores as usize * self.architecture.neurons_per_core as usize
     }
+}
+
+/// A `name_or_path` that is neither a built-in name nor an existing file, and does not look like a
+/// path (no `/`, `\\` or `.`), was meant as a built-in name: say which names exist instead of
+/// "cannot read <name>".
+pub(crate) fn check_not_a_misspelled_name(name_or_path: &str) -> Result<(), ProfileError> {
+    let looks_like_name = !name_or_path.contains(['/', '\\', '.']);
+    if looks_like_name && !Path::new(name_or_path).exists() {
+        return Err(ProfileError::UnknownBuiltin {
+            name: name_or_path.to_string(),
+            valid: format!("{} (or a path to a profile .toml file)", BUILTIN.join(", ")),
+        });
+    }
+    Ok(())
 }

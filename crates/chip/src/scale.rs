@@ -78,6 +78,7 @@ pub fn source_text(name_or_path: &str) -> Result<(String, String), ProfileError>
             format!("chip-profiles/{name_or_path}.toml"),
         ));
     }
+    crate::profile::check_not_a_misspelled_name(name_or_path)?;
     let text = std::fs::read_to_string(name_or_path).map_err(|source| ProfileError::Io {
         path: name_or_path.to_string(),
         source,

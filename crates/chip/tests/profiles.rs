@@ -33,6 +33,17 @@ fn every_shipped_profile_loads() {
 }
 
 #[test]
+fn a_misspelled_name_lists_the_builtins_and_a_missing_file_says_cannot_read() {
+    let e = ChipProfile::builtin_or_load("dynapse").unwrap_err();
+    assert!(matches!(e, ProfileError::UnknownBuiltin { .. }), "{e:?}");
+    let m = e.to_string();
+    assert!(m.contains("'dynapse'") && m.contains("dynapse2"), "{m}");
+    let e = ChipProfile::builtin_or_load("no/such/profile.toml").unwrap_err();
+    assert!(matches!(e, ProfileError::Io { .. }), "{e:?}");
+    assert!(e.to_string().contains("no/such/profile.toml"), "{e}");
+}
+
+#[test]
 fn every_shipped_number_has_a_source_comment() {
     for name in BUILTIN {
         let path = format!(

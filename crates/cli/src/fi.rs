@@ -126,17 +126,10 @@ pub fn run(a: FiArgs) -> Result<()> {
     Ok(())
 }
 
-/// A built-in profile name or a TOML path. A bare word that is neither a built-in nor an existing
-/// file is reported as an unknown built-in (listing the valid names) rather than a missing file.
+/// A built-in profile name or a TOML path ([`ChipProfile::builtin_or_load`]: a bare word that is
+/// neither a built-in nor an existing file is reported as an unknown built-in, listing the names).
 fn load_profile(arg: &str) -> Result<ChipProfile> {
-    let path = std::path::Path::new(arg);
-    let looks_like_name = !arg.contains(['/', '\\', '.']) && !path.exists();
-    let p = if looks_like_name {
-        ChipProfile::builtin(arg)
-    } else {
-        ChipProfile::builtin_or_load(arg)
-    };
-    p.with_context(|| format!("chip profile {arg}"))
+    ChipProfile::builtin_or_load(arg).with_context(|| format!("chip profile {arg}"))
 }
 
 fn si(v: f64, d: Dimension) -> String {

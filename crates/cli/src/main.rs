@@ -113,7 +113,7 @@ fn main() -> ExitCode {
     match r {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", mixsig_lab::error_chain(e.as_ref()));
             ExitCode::from(1)
         }
     }

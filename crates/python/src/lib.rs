@@ -21,16 +21,9 @@ pyo3::create_exception!(
     "An error of mixsig (bad network file, unknown profile, invalid option, ...). The message is the one the `mixsig` command line prints for the same input."
 );
 
-/// An error and its causes as the CLI prints them (`anyhow`'s `{:#}`: `outer: cause: cause`).
+/// An error and its causes as the CLI prints them ([`mixsig_lab::error_chain`]).
 pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut s = e.to_string();
-    let mut src = e.source();
-    while let Some(c) = src {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        src = c.source();
-    }
-    s
+    mixsig_lab::error_chain(e)
 }
 
 /// A library error as a Python exception.
