@@ -8,5 +8,6 @@ pub mod network;
 pub mod outputs;
 pub mod placement;
 pub mod protocol;
+pub mod result;
 pub mod run;
 pub mod sweep;
