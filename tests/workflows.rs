@@ -439,3 +439,43 @@ fn robustness_cli_shards_merge_and_report() {
         .unwrap()
         .contains("mixsig merge"));
 }
+
+#[test]
+fn a_rate_target_is_met_within_tolerance_a_faster_one_needs_less_threshold_and_an_unreachable_one_is_flagged(
+) {
+    let text = r#"
+tolerance = 0.1
+[[core]]
+core = 0
+rate = { input = "1 nA", hz = 50 }
+[[core]]
+core = 1
+rate = { input = "1 nA", hz = 150 }
+[[core]]
+core = 2
+rate = { input = "1 nA", hz = 1e6 }
+"#;
+    let t = targets::parse(text, "rates.toml").unwrap();
+    let opts = TuneOptions {
+        dies: 4,
+        neurons: 1,
+        ..TuneOptions::default()
+    };
+    let r = tune::tune(&t, &opts, |_, _| {}).unwrap();
+    let row = |core: u32| r.tuned.iter().find(|x| x.core == core).unwrap();
+    for (core, hz) in [(0, 50.0), (1, 150.0)] {
+        let x = row(core);
+        assert_eq!(x.bias, "SOIF_SPKTHR_P", "{x:?}");
+        assert!(x.in_range && x.warnings.is_empty(), "{x:?}");
+        // The simulated rate of the chosen code on the nominal die, not the code's own claim about it.
+        assert!((x.achieved / hz - 1.0).abs() <= 0.1, "{x:?}");
+    }
+    // A neuron driven by the same input fires faster when its spike threshold is lower.
+    assert!(row(1).current < row(0).current, "{:?} {:?}", row(0), row(1));
+    // On dynapse2 a 1 nA input drives a neuron at 38..910 Hz over the threshold's codes.
+    let far = row(2);
+    assert!(
+        !far.in_range && far.warnings[0].contains("outside what the spike threshold reaches"),
+        "{far:?}"
+    );
+}
