@@ -21,6 +21,7 @@
 mod axis;
 mod common;
 mod figures;
+mod histogram;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -28,7 +29,8 @@ use std::sync::OnceLock;
 
 use plotters::prelude::*;
 
-use figures::{Curves, Figure, Grid, Histogram, Raster, Traces};
+use figures::{Curves, Figure, Raster, Traces};
+use histogram::{Grid, Histogram};
 
 /// Width in pixels of every PNG (the SVG uses the same user units).
 pub const WIDTH: u32 = 1200;
