@@ -379,7 +379,11 @@ impl NetConfig {
     /// so each neuron's drive is a signed sum of its detectors) that learns from the propagated
     /// error with zero-sum updates ([`NetConfig::w1_zero_sum`]), a 100 ms pre trace (the first
     /// group's detectors fire ~80 ms before the answer), learning only while it fires (calcium
-    /// above 0.3: the derivative of a rectifier) and no hidden dead zone (eta 2e-10 A). The readout
+    /// above 0.3: the derivative of a rectifier) and no hidden dead zone (eta 2e-10 A). The
+    /// detectors' inhibitory ramp is 5e-10 A ([`NetConfig::w_inh_ramp`], 3e-10 A elsewhere): with
+    /// the weaker ramp, mismatch lets a detector fire for both directions (docs/train-tuning.md,
+    /// session 15) and the conjunction layer loses what it reads; the stronger one also helps on
+    /// ideal circuits (session 26). The readout
     /// gates the 100 Hz teacher to 100–180 ms (the answer to the second group, which ends by 70% of
     /// the presentation and which the conjunction layer's 80 ms synapses carry on after it: a
     /// window closing at 160 ms made the error pairs fire on that tail), wires the error pairs
@@ -437,6 +441,7 @@ impl NetConfig {
                 n_conj: 48,
                 eta1: 2e-10,
                 tau_pre_w1: Some(0.1),
+                w_inh_ramp: 5e-10,
                 w1_zero_sum: true,
                 w1_calcium: Some(CalciumWindow::symmetric(d.calcium.trace, 0.3, 15.0)),
                 hidden_dead_zone: Some(0.0),
