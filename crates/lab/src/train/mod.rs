@@ -1,5 +1,6 @@
 //! `mixsig train`: the error-propagation network of the reference paper on emulated silicon — the
-//! network preset ([`network`]) and the training protocol ([`protocol`]).
+//! network preset ([`network`]), the training protocol ([`protocol`]) and what a run produces
+//! ([`result`]).
 
 pub mod config;
 pub mod errcal;
