@@ -280,6 +280,32 @@ pub fn tune(
     })
 }
 
+/// A warning when `code` of `bias` on `core` sits on a non-monotonic step of the fine DAC on some
+/// of the sampled `dies` (a neighbouring code then gives a larger current on those dies).
+fn nonmonotonic_warning(
+    profile: &ChipProfile,
+    dies: &[ChipInstance],
+    core: u32,
+    bias: &str,
+    code: BiasCode,
+) -> Option<String> {
+    let n = dies
+        .iter()
+        .filter(|d| {
+            profile
+                .bias_generator
+                .realize(d.seed(), core, bias)
+                .is_nonmonotonic_at(code)
+        })
+        .count();
+    (n > 0).then(|| {
+        format!(
+            "code {code} of {bias} sits on a non-monotonic step of the fine DAC on {n} of {} sampled dies",
+            dies.len()
+        )
+    })
+}
+
 /// Relative step from `code` to its neighbours in the same coarse range (the larger one).
 fn step_at(gen: &mixsig_chip::biasgen::BiasGenerator, code: BiasCode) -> f64 {
     let i = gen.current(code).unwrap_or(f64::NAN);
@@ -439,21 +465,7 @@ fn tune_static(
             t.key, target_current
         ));
     }
-    let nonmono = dies
-        .iter()
-        .filter(|d| {
-            profile
-                .bias_generator
-                .realize(d.seed(), core, bias)
-                .is_nonmonotonic_at(code)
-        })
-        .count();
-    if nonmono > 0 {
-        warnings.push(format!(
-            "code {code} of {bias} sits on a non-monotonic step of the fine DAC on {nonmono} of {} sampled dies",
-            dies.len()
-        ));
-    }
+    warnings.extend(nonmonotonic_warning(profile, dies, core, bias, code));
     let (pass, ny) = evals[best].clone();
     let unit = match q.kind {
         Kind::Gain => "",

@@ -13,7 +13,7 @@ use mixsig_engine::Network;
 use rayon::prelude::*;
 
 use super::targets::Target;
-use super::{step_at, TuneError, TuneOptions, Tuned};
+use super::{nonmonotonic_warning, step_at, TuneError, TuneOptions, Tuned};
 
 /// Firing rate of neuron (core, 0) of `die` at DC `input`.
 fn rate_on(
@@ -136,21 +136,7 @@ pub(super) fn tune_rate(
             t.value
         ));
     }
-    let nonmono = dies
-        .iter()
-        .filter(|d| {
-            profile
-                .bias_generator
-                .realize(d.seed(), core, bias)
-                .is_nonmonotonic_at(code)
-        })
-        .count();
-    if nonmono > 0 {
-        warnings.push(format!(
-            "code {code} of {bias} sits on a non-monotonic step of the fine DAC on {nonmono} of {} sampled dies",
-            dies.len()
-        ));
-    }
+    warnings.extend(nonmonotonic_warning(profile, dies, core, bias, code));
     Ok((
         Tuned {
             core,
