@@ -293,11 +293,25 @@ fn main() {
                         });
                 let moved: Vec<String> = recs
                     .iter()
-                    .filter(|r| r.teacher_scale != 1.0 || r.output_scale != 1.0)
+                    .filter(|r| {
+                        [
+                            r.teacher_scale,
+                            r.output_scale,
+                            r.cross_teacher_scale,
+                            r.cross_output_scale,
+                        ]
+                        .iter()
+                        .any(|&x| x != 1.0)
+                    })
                     .map(|r| {
                         format!(
-                            "{}[{}] {:.2}/{:.2}",
-                            r.population, r.neuron, r.teacher_scale, r.output_scale
+                            "{}[{}] {:.2}/{:.2} x{:.2}/{:.2}",
+                            r.population,
+                            r.neuron,
+                            r.teacher_scale,
+                            r.output_scale,
+                            r.cross_teacher_scale,
+                            r.cross_output_scale
                         )
                     })
                     .collect();

@@ -1,9 +1,12 @@
 //! The calibration of the output error pairs (`mixsig_lab::train::errcal`): a neuron whose
 //! synapses were spoiled on purpose is found and turned down on the side the physics says, each
 //! neuron's choice depends on its own synapses only, the chosen scales reach the requested
-//! weights, and a network without a die has nothing to calibrate.
+//! weights, and a network without a die has nothing to calibrate. With contrastive wiring (`xor`)
+//! a spoiled contrastive synapse is found and answered on its own side, without moving the own
+//! comparison's scales.
 
 use mixsig_chip::ChipProfile;
+use mixsig_circuits::SynapseType;
 use mixsig_engine::spec::Connectivity;
 use mixsig_engine::NetworkSpec;
 use mixsig_lab::train::errcal::{
@@ -26,7 +29,12 @@ fn bench(cfg: &NetConfig) -> Bench {
 
 /// The `sync` preset on die [`DIE`] of `dynapse2`, core biases calibrated.
 fn on_die() -> (NetworkSpec, NetConfig) {
-    let cfg = NetConfig::for_task("sync");
+    on_die_task("sync")
+}
+
+/// The preset of `task` on die [`DIE`] of `dynapse2`, core biases calibrated.
+fn on_die_task(task: &str) -> (NetworkSpec, NetConfig) {
+    let cfg = NetConfig::for_task(task);
     let (mut spec, _) = build(16, 2, &cfg, 1);
     let p = ChipProfile::builtin("dynapse2").unwrap();
     bind_to_die(&mut spec, &[], &p, DIE, &[], true).unwrap();
@@ -35,10 +43,22 @@ fn on_die() -> (NetworkSpec, NetConfig) {
 
 /// Multiply the requested weight of `from -> to` onto neuron `post` by `f`.
 fn spoil(spec: &mut NetworkSpec, from: &str, to: &str, post: u32, f: f64) {
+    spoil_typed(spec, from, to, None, post, f)
+}
+
+/// [`spoil`] on the projection of synapse type `syn` (the first `from -> to` when `None`).
+fn spoil_typed(
+    spec: &mut NetworkSpec,
+    from: &str,
+    to: &str,
+    syn: Option<SynapseType>,
+    post: u32,
+    f: f64,
+) {
     let p = spec
         .projections
         .iter_mut()
-        .find(|p| p.from == from && p.to == to)
+        .find(|p| p.from == from && p.to == to && syn.is_none_or(|s| p.synapse == s))
         .unwrap();
     let Connectivity::Explicit(t) = &mut p.connect else {
         panic!("{from} -> {to} is not explicit")
@@ -54,17 +74,23 @@ fn record<'a>(r: &'a [PairCalibration], pop: &str, n: u32) -> &'a PairCalibratio
 
 /// Requested weights of `from -> to`, per post neuron (one synapse each in the preset).
 fn weights(spec: &NetworkSpec, from: &str, to: &str) -> Vec<f64> {
+    weights_typed(spec, from, to, None)
+}
+
+/// Requested weights of `from -> to` of synapse type `syn`, summed per post neuron.
+fn weights_typed(spec: &NetworkSpec, from: &str, to: &str, syn: Option<SynapseType>) -> Vec<f64> {
     let p = spec
         .projections
         .iter()
-        .find(|p| p.from == from && p.to == to)
+        .find(|p| p.from == from && p.to == to && syn.is_none_or(|s| p.synapse == s))
         .unwrap();
     let Connectivity::Explicit(t) = &p.connect else {
         panic!("not explicit")
     };
-    let mut w = vec![0.0; t.len()];
+    let n = t.iter().map(|e| e.1 as usize + 1).max().unwrap_or(0);
+    let mut w = vec![0.0; n];
     for e in t {
-        w[e.1 as usize] = e.2;
+        w[e.1 as usize] += e.2;
     }
     w
 }
@@ -143,6 +169,10 @@ fn a_spoiled_error_neuron_is_moved_back_on_the_side_the_physics_says() {
     }
     // No choice is worse than the design's setting, which is always a candidate.
     assert!(r0.iter().all(|x| x.misfit_after <= x.misfit_before));
+    // `sync` has no contrastive wiring: nothing to scale there.
+    assert!(r1
+        .iter()
+        .all(|x| (x.cross_teacher_scale, x.cross_output_scale) == (1.0, 1.0)));
 
     // The scales reach the requested weights, neuron by neuron, and nothing else moves.
     for (from, to, pop, teacher) in [
@@ -179,4 +209,78 @@ fn ideal_circuits_have_nothing_to_calibrate() {
         .unwrap()
         .is_empty());
     assert_eq!(s, spec);
+}
+
+#[test]
+fn a_spoiled_contrastive_synapse_is_answered_on_its_own_side() {
+    // `xor` wires its error pairs contrastively: each `e+` is also inhibited by the other class's
+    // teacher and excited by the other class's outputs (the cross synapses), `e-` the other way
+    // round. On the bench a class's error neurons see those synapses alone while the other class's
+    // teacher and outputs are driven.
+    let (clean, cfg) = on_die_task("xor");
+    let b = bench(&cfg);
+    let mut s0 = clean.clone();
+    let r0 = calibrate_error_pairs(&mut s0, &b, 1).unwrap();
+    assert_eq!(r0.len(), 16, "8 e+ and 8 e- neurons");
+    // The contrastive side is calibrated on this die: some neuron gets a cross scale.
+    assert!(
+        r0.iter()
+            .any(|x| (x.cross_teacher_scale, x.cross_output_scale) != (1.0, 1.0)),
+        "{r0:?}"
+    );
+
+    // Halve the cross inhibition of one `e+` neuron (the other class's teacher, GABA): when the
+    // other class's outputs answer their teacher it now fires, so it needs relatively more of
+    // the cross teacher than on the clean die. Pick one that can still be turned up.
+    let n = r0
+        .iter()
+        .find(|x| x.population == "eo_p" && x.cross_teacher_scale <= 1.0)
+        .unwrap_or_else(|| panic!("die {DIE} has no eo_p neuron for this test: {r0:?}"))
+        .neuron;
+    let mut spoiled = clean.clone();
+    spoil_typed(
+        &mut spoiled,
+        "teacher",
+        "eo_p",
+        Some(SynapseType::Gaba),
+        n,
+        0.5,
+    );
+    let mut s1 = spoiled.clone();
+    let r1 = calibrate_error_pairs_against(&mut s1, &clean, &b, 1).unwrap();
+    let (x0, x1) = (record(&r0, "eo_p", n), record(&r1, "eo_p", n));
+    // The spoiling adds misfit on top of what the clean die's calibration leaves (the own
+    // comparison's share of the total is the same in both); calibration takes most of it away.
+    let excess = |m: f64| m - x0.misfit_after;
+    assert!(
+        excess(x1.misfit_after) < 0.5 * excess(x1.misfit_before),
+        "eo_p[{n}]: calibration must bring it back: clean {x0:?}, spoiled {x1:?}"
+    );
+    let ratio = |x: &PairCalibration| x.cross_teacher_scale / x.cross_output_scale;
+    assert!(ratio(x1) > ratio(x0), "clean {x0:?}, spoiled {x1:?}");
+    // Its own comparison is measured without the cross synapses: its own scales do not move,
+    // and neither does any other neuron's record.
+    assert_eq!(
+        (x1.teacher_scale, x1.output_scale),
+        (x0.teacher_scale, x0.output_scale)
+    );
+    for x in r0
+        .iter()
+        .filter(|x| (x.population.as_str(), x.neuron) != ("eo_p", n))
+    {
+        assert_eq!(record(&r1, &x.population, x.neuron), x);
+    }
+    // The cross scales reach the cross projections' requested weights.
+    let gaba = Some(SynapseType::Gaba);
+    let (before, after) = (
+        weights_typed(&spoiled, "teacher", "eo_p", gaba),
+        weights_typed(&s1, "teacher", "eo_p", gaba),
+    );
+    for (i, (w0, w1)) in before.iter().zip(&after).enumerate() {
+        let f = record(&r1, "eo_p", i as u32).cross_teacher_scale;
+        assert!(
+            (w1 - w0 * f).abs() <= 1e-12 * w0,
+            "teacher -> eo_p GABA [{i}]"
+        );
+    }
 }

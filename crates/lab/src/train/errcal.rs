@@ -24,9 +24,19 @@
 //! teacher or more output weight, and so on. Only requested weights change: the die then quantizes
 //! and mismatches them as any weight. Every setting is measured on all error neurons at once (each
 //! has its own synapses) with the same noise, ~23 short bench runs, in parallel.
+//!
+//! With contrastive wiring (`xor`: each pair also compares the other class's teacher with that
+//! class's outputs, with the opposite sign) both classes' teachers on at once cancel in every pair,
+//! so the bench drives one class at a time — its teacher (on, then silent) and its outputs — and a
+//! neuron sees its own synapses alone on its class's trials and its contrastive ones alone on the
+//! others'. The two pairs of weights are chosen apart, each on its own trials, from the same bench
+//! runs.
 
 use mixsig_chip::rng::{self, name_id};
-use mixsig_engine::spec::{ChipBinding, Connectivity, RecordSpec, SourceKind, SourceSpec};
+use mixsig_circuits::SynapseType;
+use mixsig_engine::spec::{
+    ChipBinding, Connectivity, ProjectionSpec, RecordSpec, SourceKind, SourceSpec,
+};
 use mixsig_engine::{BuildError, Network, NetworkSpec};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -58,8 +68,14 @@ pub struct PairCalibration {
     pub teacher_scale: f64,
     /// Factor on its output synapses' requested weight.
     pub output_scale: f64,
-    /// Squared distance of its transfer curve from the design's before calibration (spikes^2,
-    /// summed over output counts).
+    /// Factor on its contrastive teacher synapses' requested weight (the other classes' teacher,
+    /// [`super::config::NetConfig::contrast`]; 1 when the network has none).
+    pub cross_teacher_scale: f64,
+    /// Factor on its contrastive output synapses' requested weight (the other classes' outputs; 1
+    /// when the network has none).
+    pub cross_output_scale: f64,
+    /// Squared distance of its transfer curves from the design's before calibration (spikes^2,
+    /// summed over output counts, own and contrastive curves).
     pub misfit_before: f64,
     /// The same after.
     pub misfit_after: f64,
@@ -142,8 +158,30 @@ fn scale_posts(conn: &mut Connectivity, n_post: usize, factor: impl Fn(usize) ->
     }
 }
 
-/// `scales[pop][neuron] = (teacher, output)` applied to the pair projections of `spec`.
-fn apply(spec: &mut NetworkSpec, scales: &[Vec<(f64, f64)>; 2]) {
+/// Whether a pair projection is an error neuron's own comparison (its class's teacher, its own
+/// output) rather than a contrastive one (the other classes' teacher and outputs with the opposite
+/// sign, [`super::config::NetConfig::contrast`]): the own teacher excites `eo_p` and inhibits
+/// `eo_n`, the own output the other way round.
+fn is_own(p: &ProjectionSpec) -> bool {
+    let excites = matches!(p.synapse, SynapseType::Ampa | SynapseType::Nmda);
+    excites == ((p.to == "eo_p") == (p.from == "teacher"))
+}
+
+/// The scales of one error neuron: `(teacher, output)` on its own synapses and on its contrastive
+/// ones.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Scales {
+    own: (f64, f64),
+    cross: (f64, f64),
+}
+
+const DESIGN: Scales = Scales {
+    own: (1.0, 1.0),
+    cross: (1.0, 1.0),
+};
+
+/// `scales[pop][neuron]` applied to the pair projections of `spec`.
+fn apply(spec: &mut NetworkSpec, scales: &[Vec<Scales>; 2]) {
     for i in pair_projections(spec) {
         let p = &mut spec.projections[i];
         let which = ERROR_POPS
@@ -151,16 +189,69 @@ fn apply(spec: &mut NetworkSpec, scales: &[Vec<(f64, f64)>; 2]) {
             .position(|&e| e == p.to)
             .expect("error pop");
         let n_post = scales[which].len();
-        let teacher = p.from == "teacher";
+        let (teacher, own) = (p.from == "teacher", is_own(p));
         let s = &scales[which];
         scale_posts(&mut p.connect, n_post, |post| {
-            let (t, o) = s.get(post).copied().unwrap_or((1.0, 1.0));
+            let x = s.get(post).copied().unwrap_or(DESIGN);
+            let (t, o) = if own { x.own } else { x.cross };
             if teacher {
                 t
             } else {
                 o
             }
         });
+    }
+}
+
+/// Which inputs the bench drives together: per group, the teacher neurons and the outputs that
+/// are on, and each error neuron's own group. Without contrastive wiring there is one group, every
+/// teacher and every output (each error neuron sees only its own class's teacher and its own
+/// output anyway). With it there is one group per class — that class's teacher and outputs — so
+/// that a class's error neurons see their own synapses in their own group and their contrastive
+/// ones, alone, in the other groups.
+struct Plan {
+    groups: Vec<(Vec<bool>, Vec<bool>)>,
+    own_group: Vec<usize>,
+}
+
+impl Plan {
+    fn of(spec: &NetworkSpec, n_teacher: usize, n_out: usize) -> Plan {
+        let single = Plan {
+            groups: vec![(vec![true; n_teacher], vec![true; n_out])],
+            own_group: vec![0; n_out],
+        };
+        let pairs = pair_projections(spec);
+        if pairs.iter().all(|&i| is_own(&spec.projections[i])) {
+            return single;
+        }
+        // The class of each output: the teacher neuron wired to its own `eo_p`.
+        let own_teacher = pairs
+            .iter()
+            .map(|&i| &spec.projections[i])
+            .find(|p| p.from == "teacher" && p.to == "eo_p" && is_own(p));
+        let Some(Connectivity::Explicit(t)) = own_teacher.map(|p| &p.connect) else {
+            return single;
+        };
+        let mut class = vec![usize::MAX; n_out];
+        for &(c, o, _) in t {
+            if let Some(x) = class.get_mut(o as usize) {
+                *x = c as usize;
+            }
+        }
+        if class.iter().any(|&c| c >= n_teacher) {
+            return single;
+        }
+        Plan {
+            groups: (0..n_teacher)
+                .map(|c| {
+                    (
+                        (0..n_teacher).map(|t| t == c).collect(),
+                        class.iter().map(|&k| k == c).collect(),
+                    )
+                })
+                .collect(),
+            own_group: class,
+        }
     }
 }
 
@@ -226,16 +317,21 @@ fn output_counts(n_teacher: usize) -> Vec<usize> {
 }
 
 /// Transfer curves `[pop][neuron][trial]`: mean spikes per trial of each error neuron against the
-/// output counts, over [`PHASES`] phases, with the teacher on, then with it silent.
-fn curves(spec: &NetworkSpec, bench: &Bench, seed: u64) -> Result<[Vec<Vec<f64>>; 2], BuildError> {
+/// output counts, over [`PHASES`] phases, for each group of `plan` in turn: with the group's
+/// teacher on, then with it silent; the group's outputs carry the output train, the rest are
+/// silent. A group's trials are `2 * counts` long.
+fn curves(
+    spec: &NetworkSpec,
+    bench: &Bench,
+    plan: &Plan,
+    seed: u64,
+) -> Result<[Vec<Vec<f64>>; 2], BuildError> {
     let mut net = Network::build(spec, bench.dt, seed)?;
     net.learning_on = false;
     let n_teacher = spec.sources[0].size;
-    let n_out = spec.sources[1].size;
     let one = teacher_train(0, 1, bench.duration, bench.rate_teacher, bench.window, 0.0)
         .pop()
         .unwrap_or_default();
-    let teach = vec![one.clone(); n_teacher];
     let (on, off) = bench.window.unwrap_or((0.0, bench.duration));
     let off = off.min(bench.duration);
     let counts = output_counts(one.len());
@@ -245,20 +341,32 @@ fn curves(spec: &NetworkSpec, bench: &Bench, seed: u64) -> Result<[Vec<Vec<f64>>
         .collect();
     let sizes: Vec<usize> = spec.populations.iter().map(|p| p.size).collect();
     let silent = vec![Vec::new(); n_teacher];
-    let mut out: [Vec<Vec<f64>>; 2] =
-        std::array::from_fn(|k| vec![vec![0.0; 2 * counts.len()]; sizes[k]]);
-    // With the teacher, then without (where only the negative neurons answer, to their outputs).
-    let trials = [&teach, &silent]
-        .into_iter()
-        .flat_map(|t| counts.iter().map(move |&n| (t, n)));
-    for (ci, (teach, n)) in trials.enumerate() {
+    let n_trials = plan.groups.len() * 2 * counts.len();
+    let mut out: [Vec<Vec<f64>>; 2] = std::array::from_fn(|k| vec![vec![0.0; n_trials]; sizes[k]]);
+    // Per group: with the teacher, then without (where only the negative neurons answer, to
+    // their outputs).
+    let mut trials = Vec::new();
+    for (teachers, outs) in &plan.groups {
+        let teach: Vec<Vec<f64>> = teachers
+            .iter()
+            .map(|&on| if on { one.clone() } else { Vec::new() })
+            .collect();
+        for t in [&teach, &silent] {
+            trials.extend(counts.iter().map(|&n| (t.clone(), outs, n)));
+        }
+    }
+    for (ci, (teach, outs, n)) in trials.into_iter().enumerate() {
         for j in 0..PHASES {
             let phase = (j as f64 + 0.5) / PHASES as f64;
             let train: Vec<f64> = (0..n)
                 .map(|m| on + (m as f64 + phase) / n as f64 * (off - on))
                 .collect();
-            net.present("teacher", teach)?;
-            net.present("out", &vec![train; n_out])?;
+            let trains: Vec<Vec<f64>> = outs
+                .iter()
+                .map(|&on| if on { train.clone() } else { Vec::new() })
+                .collect();
+            net.present("teacher", &teach)?;
+            net.present("out", &trains)?;
             let start = net.rec.spikes.len();
             net.run(bench.duration);
             for e in &net.rec.spikes[start..] {
@@ -301,40 +409,63 @@ pub fn calibrate_error_pairs_against(
         return Ok(Vec::new());
     };
     let seed = rng::key(seed, &[name_id("error-pair-calibration")]);
-    let design = curves(&ideal, bench, seed)?;
+    let plan = Plan::of(&die, die.sources[0].size, die.sources[1].size);
+    let design = curves(&ideal, bench, &plan, seed)?;
     let sizes = [design[0].len(), design[1].len()];
     let cands = candidates();
     // Every candidate on every neuron at once (each neuron has its own synapses): one bench run
-    // per candidate, with the same noise (same seed) for all.
+    // per candidate, with the same noise (same seed) for all. A candidate scales a neuron's own
+    // and contrastive synapses alike; the two are chosen apart below, each on the trials that
+    // drive it alone.
     let measured: Vec<[Vec<Vec<f64>>; 2]> = cands
         .par_iter()
         .map(|&c| {
             // The bench holds the pair projections in the network's order, so the same scaling
             // applies to it.
             let mut b = die.clone();
-            apply(&mut b, &[vec![c; sizes[0]], vec![c; sizes[1]]]);
-            curves(&b, bench, seed)
+            let x = Scales { own: c, cross: c };
+            apply(&mut b, &[vec![x; sizes[0]], vec![x; sizes[1]]]);
+            curves(&b, bench, &plan, seed)
         })
         .collect::<Result<_, _>>()?;
-    let mut scales: [Vec<(f64, f64)>; 2] = [vec![(1.0, 1.0); sizes[0]], vec![(1.0, 1.0); sizes[1]]];
+    let per_group = design[0].first().map_or(0, |c| c.len()) / plan.groups.len().max(1);
+    let mut scales: [Vec<Scales>; 2] = [vec![DESIGN; sizes[0]], vec![DESIGN; sizes[1]]];
     let mut records = Vec::new();
     for k in 0..2 {
         for i in 0..sizes[k] {
-            let fits: Vec<f64> = measured
-                .iter()
-                .map(|m| misfit(&m[k][i], &design[k][i]))
-                .collect();
-            let best = (0..fits.len())
-                .min_by(|&a, &b| fits[a].total_cmp(&fits[b]).then(a.cmp(&b)))
-                .unwrap_or(0);
-            scales[k][i] = cands[best];
+            let own = plan.own_group.get(i).copied().unwrap_or(0);
+            // Squared distance on the own group's trials (`own`) or on the others'.
+            let fit = |m: &[f64], on_own: bool| -> f64 {
+                (0..plan.groups.len())
+                    .filter(|&g| (g == own) == on_own)
+                    .map(|g| {
+                        let r = g * per_group..(g + 1) * per_group;
+                        misfit(&m[r.clone()], &design[k][i][r])
+                    })
+                    .sum()
+            };
+            let best = |on_own: bool| -> (usize, f64, f64) {
+                let fits: Vec<f64> = measured.iter().map(|m| fit(&m[k][i], on_own)).collect();
+                let b = (0..fits.len())
+                    .min_by(|&a, &b| fits[a].total_cmp(&fits[b]).then(a.cmp(&b)))
+                    .unwrap_or(0);
+                (b, fits[0], fits[b])
+            };
+            let (bo, own_before, own_after) = best(true);
+            let (bc, cross_before, cross_after) = best(false);
+            scales[k][i] = Scales {
+                own: cands[bo],
+                cross: cands[bc],
+            };
             records.push(PairCalibration {
                 population: ERROR_POPS[k].into(),
                 neuron: i as u32,
-                teacher_scale: cands[best].0,
-                output_scale: cands[best].1,
-                misfit_before: fits[0],
-                misfit_after: fits[best],
+                teacher_scale: cands[bo].0,
+                output_scale: cands[bo].1,
+                cross_teacher_scale: cands[bc].0,
+                cross_output_scale: cands[bc].1,
+                misfit_before: own_before + cross_before,
+                misfit_after: own_after + cross_after,
             });
         }
     }
