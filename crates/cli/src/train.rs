@@ -96,8 +96,9 @@ pub struct TrainArgs {
     /// of each core the network occupies (not the weight bases) is corrected for that core's die-
     /// and core-level mismatch, measured on the core's median neuron; then each output error
     /// neuron's teacher and output weights are set, by mask steps, so that its response on the
-    /// bench matches the design's (docs/network-format.md, Calibration). Each device keeps its own
-    /// mismatch. Needs a profile.
+    /// bench matches the design's (contrastive pairs, as in `xor`, class by class, their weights
+    /// from the other class included; docs/network-format.md, Calibration). Each device keeps its
+    /// own mismatch. Needs a profile.
     #[arg(long)]
     calibrate: bool,
     /// Write the preset network of these options as DIR/network.toml (+ weight CSVs) and exit; a
