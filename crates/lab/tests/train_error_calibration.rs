@@ -24,6 +24,7 @@ fn bench(cfg: &NetConfig) -> Bench {
         duration: 0.2,
         gap: 0.1,
         dt: 1e-4,
+        n_per_class: cfg.n_per_class,
     }
 }
 

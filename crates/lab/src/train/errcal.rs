@@ -30,7 +30,9 @@
 //! so the bench drives one class at a time — its teacher (on, then silent) and its outputs — and a
 //! neuron sees its own synapses alone on its class's trials and its contrastive ones alone on the
 //! others'. The two pairs of weights are chosen apart, each on its own trials, from the same bench
-//! runs.
+//! runs. A class's outputs are the ones its teacher neuron drives through the own `teacher -> eo_p`
+//! synapses; where that table names no single teacher per output (all-to-all wiring, say), the
+//! training layout decides (`out` neuron `k` is class `k / n_per_class`).
 
 use mixsig_chip::rng::{self, name_id};
 use mixsig_circuits::SynapseType;
@@ -95,6 +97,10 @@ pub struct Bench {
     pub gap: f64,
     /// Integration step, s.
     pub dt: f64,
+    /// Output neurons per class (`out` neuron `k` belongs to class `k / n_per_class`, as in
+    /// training): with contrastive wiring, the classes the bench drives one at a time when the
+    /// own teacher table does not name one teacher per output (all-to-all or random wiring).
+    pub n_per_class: usize,
 }
 
 impl Bench {
@@ -111,6 +117,7 @@ impl Bench {
             duration,
             gap: protocol.gap,
             dt: protocol.dt,
+            n_per_class: cfg.n_per_class,
         }
     }
 }
@@ -215,32 +222,29 @@ struct Plan {
 }
 
 impl Plan {
-    fn of(spec: &NetworkSpec, n_teacher: usize, n_out: usize) -> Plan {
-        let single = Plan {
-            groups: vec![(vec![true; n_teacher], vec![true; n_out])],
-            own_group: vec![0; n_out],
-        };
+    /// The plan for the error pairs of `spec` with `n_teacher` teacher neurons (one per class)
+    /// and `n_out` outputs, `n_per_class` of them per class.
+    fn of(spec: &NetworkSpec, n_teacher: usize, n_out: usize, n_per_class: usize) -> Plan {
         let pairs = pair_projections(spec);
-        if pairs.iter().all(|&i| is_own(&spec.projections[i])) {
-            return single;
+        if n_teacher == 0 || pairs.iter().all(|&i| is_own(&spec.projections[i])) {
+            return Plan {
+                groups: vec![(vec![true; n_teacher], vec![true; n_out])],
+                own_group: vec![0; n_out],
+            };
         }
-        // The class of each output: the teacher neuron wired to its own `eo_p`.
+        // The class of each output: the teacher neuron wired to its own `eo_p` when the table
+        // names exactly one, else the training layout (`k / n_per_class`).
         let own_teacher = pairs
             .iter()
             .map(|&i| &spec.projections[i])
             .find(|p| p.from == "teacher" && p.to == "eo_p" && is_own(p));
-        let Some(Connectivity::Explicit(t)) = own_teacher.map(|p| &p.connect) else {
-            return single;
-        };
-        let mut class = vec![usize::MAX; n_out];
-        for &(c, o, _) in t {
-            if let Some(x) = class.get_mut(o as usize) {
-                *x = c as usize;
-            }
-        }
-        if class.iter().any(|&c| c >= n_teacher) {
-            return single;
-        }
+        let class = own_teacher
+            .and_then(|p| classes_of(&p.connect, n_teacher, n_out))
+            .unwrap_or_else(|| {
+                (0..n_out)
+                    .map(|k| (k / n_per_class.max(1)).min(n_teacher.saturating_sub(1)))
+                    .collect()
+            });
         Plan {
             groups: (0..n_teacher)
                 .map(|c| {
@@ -253,6 +257,45 @@ impl Plan {
             own_group: class,
         }
     }
+}
+
+/// The class of each of `n_out` outputs read from the own teacher table `connect`: the one
+/// teacher neuron (of `n_teacher`) with a non-zero weight onto the output's error neuron. `None`
+/// when some output has none or more than one (all-to-all or random wiring).
+fn classes_of(connect: &Connectivity, n_teacher: usize, n_out: usize) -> Option<Vec<usize>> {
+    let mut class: Vec<Option<usize>> = vec![None; n_out];
+    let mut put = |c: usize, o: usize| -> Option<()> {
+        let slot = class.get_mut(o)?;
+        match *slot {
+            Some(k) if k != c => None,
+            _ => {
+                *slot = Some(c);
+                Some(())
+            }
+        }
+    };
+    match connect {
+        Connectivity::Explicit(t) => {
+            for &(c, o, _) in t.iter().filter(|e| e.2 != 0.0) {
+                put(c as usize, o as usize)?;
+            }
+        }
+        Connectivity::Dense(w) if w.len() == n_teacher * n_out => {
+            for (i, _) in w.iter().enumerate().filter(|e| *e.1 != 0.0) {
+                put(i / n_out, i % n_out)?;
+            }
+        }
+        Connectivity::OneToOne if n_teacher == n_out => {
+            for o in 0..n_out {
+                put(o, o)?;
+            }
+        }
+        _ => return None,
+    }
+    class
+        .into_iter()
+        .map(|c| c.filter(|&c| c < n_teacher))
+        .collect()
 }
 
 /// The bench: the error neurons of `spec` alone, fed by a `teacher` and an `out` source; on the
@@ -409,7 +452,12 @@ pub fn calibrate_error_pairs_against(
         return Ok(Vec::new());
     };
     let seed = rng::key(seed, &[name_id("error-pair-calibration")]);
-    let plan = Plan::of(&die, die.sources[0].size, die.sources[1].size);
+    let plan = Plan::of(
+        &die,
+        die.sources[0].size,
+        die.sources[1].size,
+        bench.n_per_class,
+    );
     let design = curves(&ideal, bench, &plan, seed)?;
     let sizes = [design[0].len(), design[1].len()];
     let cands = candidates();
@@ -471,4 +519,85 @@ pub fn calibrate_error_pairs_against(
     }
     apply(spec, &scales);
     Ok(records)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::network::{build, NetConfig};
+
+    /// The plan of the preset of `task` (two classes, 16 channels), its own teacher -> `eo_p`
+    /// table replaced by `connect` when given.
+    fn plan(task: &str, connect: Option<Connectivity>) -> Plan {
+        let cfg = NetConfig::for_task(task);
+        let (mut spec, _) = build(16, 2, &cfg, 1);
+        if let Some(c) = connect {
+            let p = spec
+                .projections
+                .iter_mut()
+                .find(|p| p.from == "teacher" && p.to == "eo_p" && is_own(p))
+                .expect("own teacher table");
+            p.connect = c;
+        }
+        let n_out = spec.node_size("out").unwrap();
+        Plan::of(&spec, 2, n_out, cfg.n_per_class)
+    }
+
+    #[test]
+    fn contrastive_pairs_are_benched_one_class_at_a_time() {
+        // `sync` compares each error neuron with its own class only: one group, everything on.
+        let p = plan("sync", None);
+        assert_eq!(p.groups.len(), 1);
+        assert!(p.groups[0].0.iter().chain(&p.groups[0].1).all(|&on| on));
+        // `xor` is contrastive: one group per class, that class's teacher and its 4 outputs.
+        let classes = vec![0, 0, 0, 0, 1, 1, 1, 1];
+        let p = plan("xor", None);
+        assert_eq!(p.own_group, classes);
+        assert_eq!(p.groups.len(), 2);
+        for (c, (teacher, out)) in p.groups.iter().enumerate() {
+            assert_eq!(teacher, &[c == 0, c == 1]);
+            let want: Vec<bool> = classes.iter().map(|&k| k == c).collect();
+            assert_eq!(out, &want);
+        }
+        // A table that names no one teacher per output (every teacher onto every pair): the
+        // classes come from the training layout, `k / n_per_class`.
+        assert_eq!(plan("xor", Some(Connectivity::AllToAll)).own_group, classes);
+        // One-to-one wiring names a class per output only with as many outputs as teachers;
+        // with 8 outputs the layout decides again.
+        assert_eq!(plan("xor", Some(Connectivity::OneToOne)).own_group, classes);
+    }
+
+    #[test]
+    fn classes_are_read_from_any_table_that_names_one_teacher_per_output() {
+        let t = vec![(1, 0, 1e-9), (0, 1, 2e-9), (1, 2, 0.0), (0, 2, 1e-9)];
+        assert_eq!(
+            classes_of(&Connectivity::Explicit(t), 2, 3),
+            Some(vec![1, 0, 0])
+        );
+        let d = vec![0.0, 1e-9, 1e-9, 1e-9, 0.0, 0.0];
+        assert_eq!(
+            classes_of(&Connectivity::Dense(d), 2, 3),
+            Some(vec![1, 0, 0])
+        );
+        assert_eq!(
+            classes_of(&Connectivity::OneToOne, 3, 3),
+            Some(vec![0, 1, 2])
+        );
+        // Two teachers onto one output, an output without any, a teacher out of range.
+        let two = vec![(0, 0, 1e-9), (1, 0, 1e-9), (1, 1, 1e-9)];
+        assert_eq!(classes_of(&Connectivity::Explicit(two), 2, 2), None);
+        assert_eq!(
+            classes_of(&Connectivity::Explicit(vec![(0, 0, 1e-9)]), 2, 2),
+            None
+        );
+        assert_eq!(
+            classes_of(
+                &Connectivity::Explicit(vec![(0, 0, 1e-9), (2, 1, 1e-9)]),
+                2,
+                2
+            ),
+            None
+        );
+        assert_eq!(classes_of(&Connectivity::AllToAll, 2, 2), None);
+    }
 }
