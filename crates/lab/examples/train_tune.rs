@@ -16,7 +16,8 @@
 //! curve of each seed (die) and the median final and best accuracies and the fraction of runs with
 //! final accuracy >= 0.85; MIXSIG_DEBUG_TRAIN=1 adds per-class scores; W2DIAG=1 prints each hidden
 //! neuron's mean W2 onto each class's outputs at the end of training (two classes). W1CAUP / W1CADOWN:
-//! direction thresholds of the hidden layer's calcium window. `xor` probes: XDIAG prints, per
+//! direction thresholds of the hidden layer's calcium window. W2ZS=1: zero-sum readout (W2) updates
+//! (`LearningSpec::zero_sum`; the learned bias keeps the level). `xor` probes: XDIAG prints, per
 //! group-A detector, its cross-group W1 mean and slope and its readout preference d; XW (with
 //! XRAMP = 1 rising, -1 falling, 2 alternating) hand-sets the group-A detectors' cross-group fast
 //! weights to a ramp of height XW (the conjunction control of docs/train-tuning.md, session 4).
@@ -262,6 +263,14 @@ fn main() {
             }
         }
         let (mut spec, layout) = build(task.n_channels, task.n_classes, &cfg, seed);
+        // W2ZS=1: zero-sum readout updates (heterosynaptic normalization of W2).
+        if hidden_knobs::env_flag("W2ZS") {
+            for l in spec.learning.iter_mut() {
+                if l.projection == layout.w2 {
+                    l.zero_sum = true;
+                }
+            }
+        }
         // The xor conjunction control (XW, XRAMP; rising by default).
         hidden_knobs::cross_ramp(&mut spec, layout.w1, &cfg, task.n_channels, 1.0);
         // One side of the output error pairs: WOUTP / WOUTN set the output -> e+ (GABA) / e- (AMPA)
