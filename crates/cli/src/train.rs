@@ -23,6 +23,11 @@ pub struct TrainArgs {
     /// presentation (see docs/tasks.md).
     #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
+    /// Presentation length of `--data` (e.g. "300 ms"); default: the latest spike time in any file
+    /// / 0.7, so the last 30 % of a presentation is left for the network's answer, as in the
+    /// built-in tasks.
+    #[arg(long, value_name = "TIME", value_parser = time_arg)]
+    duration: Option<f64>,
     /// Chip profile: a built-in name (dynapse2, dynapse1, fdsoi22, ideal) or a TOML file; `none` runs
     /// ideal circuits without a die (the preset's per-neuron parameters exactly).
     #[arg(long, value_name = "NAME|PATH|none", default_value = "dynapse2")]
@@ -202,6 +207,11 @@ fn parse_update(s: &str) -> Result<UpdateMode, String> {
 }
 
 pub fn run(a: TrainArgs) -> Result<()> {
+    if a.duration.is_some() && a.data.is_none() {
+        anyhow::bail!(
+            "--duration applies to --data (a task directory); the built-in patterns have their own"
+        );
+    }
     let defaults = TrainOptions::default();
     let opts = TrainOptions {
         task: match (&a.data, a.pattern) {
@@ -209,6 +219,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
             (None, Some(p)) => TaskSource::Pattern(p),
             (None, None) => TaskSource::Pattern(Pattern::Order),
         },
+        data_duration: a.duration,
         profile: (a.profile != "none").then(|| a.profile.clone()),
         instance: a.instance,
         seed: a.seed,

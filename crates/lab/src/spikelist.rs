@@ -17,11 +17,10 @@ pub fn read_spike_list(path: &Path, size: Option<usize>) -> Result<Vec<Vec<f64>>
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let mut it = line.split(',').map(str::trim);
-        let (a, b) = (it.next().unwrap_or(""), it.next().unwrap_or(""));
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
         if !header_seen {
             header_seen = true;
-            if a != "t_s" || b != "channel" {
+            if fields != ["t_s", "channel"] {
                 return Err(FileError::new(
                     &file,
                     i + 1,
@@ -31,6 +30,17 @@ pub fn read_spike_list(path: &Path, size: Option<usize>) -> Result<Vec<Vec<f64>>
             }
             continue;
         }
+        let &[a, b] = fields.as_slice() else {
+            return Err(FileError::new(
+                &file,
+                i + 1,
+                "",
+                format!(
+                    "expected 2 fields `t_s,channel`, found {} in `{line}`",
+                    fields.len()
+                ),
+            ));
+        };
         let t: f64 = a
             .parse()
             .map_err(|_| FileError::new(&file, i + 1, "t_s", format!("`{a}` is not a number")))?;
@@ -39,7 +49,7 @@ pub fn read_spike_list(path: &Path, size: Option<usize>) -> Result<Vec<Vec<f64>>
                 &file,
                 i + 1,
                 "channel",
-                format!("`{b}` is not a channel index"),
+                format!("`{b}` is not a channel index (an integer >= 0)"),
             )
         })?;
         if !(t.is_finite() && t >= 0.0) {
@@ -64,6 +74,14 @@ pub fn read_spike_list(path: &Path, size: Option<usize>) -> Result<Vec<Vec<f64>>
             times.resize(c + 1, Vec::new());
         }
         times[c].push(t);
+    }
+    if !header_seen {
+        return Err(FileError::new(
+            &file,
+            0,
+            "",
+            "empty; expected a header `t_s,channel` (and one row per spike; a header alone is a presentation without spikes)",
+        ));
     }
     Ok(times)
 }

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use mixsig_lab::tasks::{
-    check_equal_counts, generate, load_dir, Pattern, PatternConfig, Presentation, TaskError,
-    TaskSet,
+    check_equal_counts, generate, load_dir, load_dir_with, Pattern, PatternConfig, Presentation,
+    TaskError, TaskSet,
 };
 
 const N_TRAIN: usize = 41;
@@ -466,7 +466,9 @@ fn load_dir_round_trips_the_fixture() {
     assert_eq!(t.n_classes, 3);
     assert_eq!(t.class_names, ["ant", "bee", "cat"]);
     assert_eq!(t.n_channels, 5);
-    assert!((t.duration - 0.080).abs() < 1e-12, "{}", t.duration);
+    // The latest spike (0.079 s, test/bee.csv) ends the first 70 % of a presentation: the rest is
+    // the network's time to answer, as in the built-in patterns.
+    assert!((t.duration - 0.079 / 0.7).abs() < 1e-12, "{}", t.duration);
     assert_eq!(t.train.len(), 6);
     assert_eq!(t.test.len(), 3);
     // Rows in labels.csv order, labels by sorted class name.
@@ -494,6 +496,72 @@ fn load_dir_round_trips_the_fixture() {
             .all(|&s| (0.0..t.duration).contains(&s)));
     }
     assert!(t.name.contains("good"), "{}", t.name);
+}
+
+#[test]
+fn a_requested_duration_must_hold_every_spike() {
+    let t = load_dir_with(&fixture("good"), Some(0.25)).unwrap();
+    assert_eq!(t.duration, 0.25);
+    assert_eq!(t.test[2].channels[4], [0.079], "spikes are not moved");
+    // At or before the latest spike (0.079 s in test/bee.csv): the error names that file, the
+    // spike and the duration.
+    for d in [0.079, 0.05, 0.0, f64::NAN] {
+        let e = load_dir_with(&fixture("good"), Some(d))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("bee.csv") && e.contains("0.079"), "{e}");
+        assert!(e.contains(&format!("{d} s")), "{e}");
+    }
+}
+
+#[test]
+fn spike_rows_need_exactly_two_fields_and_a_file_needs_its_header() {
+    // (contents of the first train file, line, text the error must contain)
+    let cases = [
+        (
+            "t_s,channel\n0.01,0,7\n",
+            ":2",
+            "expected 2 fields `t_s,channel`, found 3",
+        ),
+        (
+            "t_s,channel\n0.01\n",
+            ":2",
+            "expected 2 fields `t_s,channel`, found 1",
+        ),
+        (
+            "t_s,channel,extra\n0.01,0\n",
+            ":1",
+            "header must be `t_s,channel`",
+        ),
+        ("", "", "empty; expected a header `t_s,channel`"),
+        (
+            "# only a comment\n",
+            "",
+            "empty; expected a header `t_s,channel`",
+        ),
+        ("t_s,channel\n0.01,-1\n", ":2", "an integer >= 0"),
+    ];
+    for (k, (text, line, what)) in cases.iter().enumerate() {
+        let dir = std::env::temp_dir().join(format!("mixsig-spikerows-{}-{k}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.csv"), text).unwrap();
+        for f in ["b.csv", "c.csv"] {
+            std::fs::write(dir.join(f), "t_s,channel\n0.01,1\n").unwrap();
+        }
+        std::fs::write(
+            dir.join("labels.csv"),
+            "file,label,split\na.csv,x,train\nb.csv,y,train\nc.csv,y,test\n",
+        )
+        .unwrap();
+        let e = load_dir(&dir);
+        std::fs::remove_dir_all(&dir).ok();
+        let e = e
+            .err()
+            .unwrap_or_else(|| panic!("{text:?} was accepted"))
+            .to_string();
+        assert!(e.contains(&format!("a.csv{line}: ")), "{text:?}: {e}");
+        assert!(e.contains(what), "{text:?}: {e}");
+    }
 }
 
 #[test]

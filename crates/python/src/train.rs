@@ -11,7 +11,7 @@ use crate::{chain, py_msg, to_json};
 
 /// Train; returns the outcome as JSON (`summary.json` of the CLI plus `group_sizes` and `w_max`).
 #[pyfunction]
-#[pyo3(signature = (pattern = None, data = None, profile = Some("dynapse2".to_string()), instance = 0, seed = 1, presentations = 200, feedback = "mirrored", storage = "analog", n_test = 20, test_every = 50, dt = None, no_hidden = false, eta_sigma = None, calibrate = false, eta_decay = None, out = None))]
+#[pyo3(signature = (pattern = None, data = None, profile = Some("dynapse2".to_string()), instance = 0, seed = 1, presentations = 200, feedback = "mirrored", storage = "analog", n_test = 20, test_every = 50, dt = None, no_hidden = false, eta_sigma = None, calibrate = false, eta_decay = None, out = None, duration = None))]
 #[allow(clippy::too_many_arguments)]
 fn train_json(
     py: Python<'_>,
@@ -31,7 +31,13 @@ fn train_json(
     calibrate: bool,
     eta_decay: Option<f64>,
     out: Option<PathBuf>,
+    duration: Option<Bound<'_, PyAny>>,
 ) -> PyResult<String> {
+    if duration.is_some() && data.is_none() {
+        return Err(py_msg(
+            "duration applies to a task directory (data=...); the built-in patterns have their own",
+        ));
+    }
     let task = match (data, pattern) {
         (Some(_), Some(_)) => {
             return Err(py_msg(
@@ -45,6 +51,7 @@ fn train_json(
     let defaults = TrainOptions::default();
     let opts = TrainOptions {
         task,
+        data_duration: duration.map(|d| time_value(&d)).transpose()?,
         profile: profile.filter(|p| p != "none"),
         instance,
         seed,

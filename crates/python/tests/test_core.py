@@ -263,6 +263,34 @@ def test_train_eta_decay_reaches_the_protocol_and_a_bad_one_fails_as_in_the_cli(
                                      "--eta-decay=-3", "--out", str(tmp_path))
 
 
+def test_train_on_data_with_a_duration_and_its_errors(cli, tmp_path):
+    # Two classes, two channels: class `up` fires channel 0 then 1, `down` the other way round.
+    d = tmp_path / "task"
+    d.mkdir()
+    rows = ["file,label,split"]
+    for k, (label, split) in enumerate([("up", "train"), ("down", "train"),
+                                        ("up", "test"), ("down", "test")]):
+        first, second = (0, 1) if label == "up" else (1, 0)
+        (d / f"p{k}.csv").write_text(f"t_s,channel\n0.010,{first}\n0.035,{second}\n")
+        rows.append(f"p{k}.csv,{label},{split}")
+    (d / "labels.csv").write_text("\n".join(rows) + "\n")
+    kw = dict(data=d, profile=None, presentations=2, test_every=2)
+    # Default: the latest spike (35 ms) ends the first 70 % of a presentation.
+    r = mixsig.train(**kw)
+    assert math.isclose(r.summary["task"]["duration_s"], 0.035 / 0.7)
+    r = mixsig.train(**kw, duration="120 ms")
+    assert math.isclose(r.summary["task"]["duration_s"], 0.120)
+    # Too short for the spikes: the CLI's error, naming the file of the latest spike.
+    with pytest.raises(mixsig.MixsigError) as e:
+        mixsig.train(**kw, duration="30 ms")
+    assert "p0.csv" in str(e.value) and "0.035" in str(e.value)
+    assert str(e.value) == cli_error(cli, "train", "--data", str(d), "--profile", "none",
+                                     "--presentations", "2", "--test-every", "2",
+                                     "--duration", "30 ms", "--out", str(tmp_path / "o"))
+    with pytest.raises(mixsig.MixsigError, match="task directory"):
+        mixsig.train("order", profile=None, presentations=2, duration="120 ms")
+
+
 def test_help_is_useful():
     text = pydoc.render_doc(mixsig.train, renderer=pydoc.plaintext)
     for word in ("feedback", "presentations", "profile", "learning curve", "MixsigError"):

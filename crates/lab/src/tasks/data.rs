@@ -11,8 +11,12 @@ use crate::spikelist::read_spike_list;
 /// Name of the index file of a task directory.
 pub const LABELS_FILE: &str = "labels.csv";
 
-/// Time added after the last spike of all files to make the presentation duration (s).
+/// Least time kept after the last spike of all files (s): every spike lies inside the presentation.
 const DURATION_PAD: f64 = 1e-3;
+
+/// Fraction of a user presentation left silent after the latest spike by default, as in the
+/// built-in patterns (input in the first 70 %): the time the network has to answer the last input.
+pub const ANSWER_FRACTION: f64 = 0.3;
 
 /// One row of labels.csv.
 struct Row {
@@ -128,10 +132,18 @@ fn parse_labels(dir: &Path, file: &str, text: &str) -> Result<Vec<Row>, FileErro
 ///
 /// Classes are the distinct labels, sorted (numerically when all are integers); `n_channels` is
 /// the largest channel index in any file plus one; `duration` is the latest spike time in any file
-/// plus 1 ms. Errors name the file, line and column: missing or malformed `labels.csv`, unknown
-/// split, missing or malformed spike file, a file listed twice, an empty split, a single class, or
-/// a class without train presentations.
+/// divided by `1 - ANSWER_FRACTION` (so the last 30 % of a presentation is silent, as in the
+/// built-in patterns; at least 1 ms after the latest spike). Errors name the file, line and column:
+/// missing or malformed `labels.csv`, unknown split, missing or malformed spike file, a file
+/// listed twice, an empty split, a single class, or a class without train presentations.
 pub fn load_dir(dir: &Path) -> Result<TaskSet, TaskError> {
+    load_dir_with(dir, None)
+}
+
+/// [`load_dir`] with the presentation duration given (s; `None`: the default rule). A duration
+/// that does not hold every spike (not after the latest spike time) is an error naming the file
+/// of the latest spike.
+pub fn load_dir_with(dir: &Path, duration: Option<f64>) -> Result<TaskSet, TaskError> {
     let labels_path = dir.join(LABELS_FILE);
     let lf = labels_path.display().to_string();
     let text = std::fs::read_to_string(&labels_path).map_err(|e| {
@@ -192,12 +204,14 @@ pub fn load_dir(dir: &Path) -> Result<TaskSet, TaskError> {
     let mut loaded: Vec<(bool, Presentation)> = Vec::with_capacity(rows.len());
     let mut n_channels = 0;
     let mut t_max: f64 = 0.0;
+    let mut latest = rows[0].path.as_path();
     for r in &rows {
         let mut channels = read_spike_list(&r.path, None)?;
         for ch in &mut channels {
             ch.sort_by(f64::total_cmp);
-            if let Some(&t) = ch.last() {
-                t_max = t_max.max(t);
+            if let Some(&t) = ch.last().filter(|&&t| t > t_max) {
+                t_max = t;
+                latest = &r.path;
             }
         }
         n_channels = n_channels.max(channels.len());
@@ -212,6 +226,21 @@ pub fn load_dir(dir: &Path) -> Result<TaskSet, TaskError> {
     if n_channels == 0 {
         return Err(FileError::new(&lf, 0, "", "no spikes in any listed file").into());
     }
+    let duration = match duration {
+        None => (t_max / (1.0 - ANSWER_FRACTION)).max(t_max + DURATION_PAD),
+        Some(d) if d.is_finite() && d > t_max => d,
+        Some(d) => {
+            return Err(FileError::new(
+                &latest.display().to_string(),
+                0,
+                "t_s",
+                format!(
+                    "a spike at {t_max} s lies outside the requested presentation duration {d} s; the duration must be later than every spike"
+                ),
+            )
+            .into())
+        }
+    };
     let (mut train, mut test) = (Vec::new(), Vec::new());
     for (is_train, mut p) in loaded {
         p.channels.resize(n_channels, Vec::new());
@@ -226,7 +255,7 @@ pub fn load_dir(dir: &Path) -> Result<TaskSet, TaskError> {
         n_channels,
         n_classes: names.len(),
         class_names: names,
-        duration: t_max + DURATION_PAD,
+        duration,
         train,
         test,
     })

@@ -21,7 +21,7 @@ mod patterns;
 use std::fmt;
 use std::str::FromStr;
 
-pub use data::{load_dir, LABELS_FILE};
+pub use data::{load_dir, load_dir_with, ANSWER_FRACTION, LABELS_FILE};
 pub use patterns::generate;
 
 use crate::located::FileError;

@@ -51,6 +51,9 @@ pub struct TrainOptions {
     pub task: TaskSource,
     /// Parameters of the built-in patterns (ignored for user data).
     pub pattern_config: PatternConfig,
+    /// Presentation duration of user data, s; `None`: the latest spike time in any file / 0.7
+    /// ([`tasks::load_dir`]). Ignored for built-in patterns.
+    pub data_duration: Option<f64>,
     /// Chip profile (built-in name or TOML path); `None`: ideal circuits without a die (the preset's
     /// per-neuron parameters exactly).
     pub profile: Option<String>,
@@ -99,6 +102,7 @@ impl Default for TrainOptions {
         TrainOptions {
             task: TaskSource::Pattern(Pattern::Order),
             pattern_config: PatternConfig::default(),
+            data_duration: None,
             profile: Some("dynapse2".into()),
             instance: 0,
             seed: 1,
@@ -296,7 +300,7 @@ pub fn load_task(opts: &TrainOptions) -> Result<TaskSet, TrainError> {
             opts.n_test,
             opts.seed,
         )?),
-        TaskSource::Data(dir) => Ok(tasks::load_dir(dir)?),
+        TaskSource::Data(dir) => Ok(tasks::load_dir_with(dir, opts.data_duration)?),
     }
 }
 

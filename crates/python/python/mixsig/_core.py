@@ -301,6 +301,7 @@ def fi(
             instance=instance,
             instances=instances,
             out=None if out is None else Path(out),
+            duration=duration,
         )
     )
     levels = np.asarray(r["levels"], dtype=float)
@@ -394,6 +395,7 @@ def train(
     calibrate: bool = False,
     eta_decay: Optional[float] = None,
     out: Optional[PathLike] = None,
+    duration: Optional[Quantity] = None,
 ) -> TrainResult:
     """Train the error-propagation network on a spike-timing task, as `mixsig train`.
 
@@ -427,6 +429,9 @@ def train(
             (100; 1000 for ``sync``, and for ``frozen-poisson`` with ``profile=None``, whose signed
             readout does not fit a dynapse2 neuron).
         out: also write the CLI's files there (summary.json, learning_curve.csv, plots).
+        duration: presentation length of ``data`` (seconds or e.g. ``"300 ms"``); default: the
+            latest spike time in any file / 0.7, so the last 30 % of a presentation is left for
+            the network's answer (``--duration``).
 
     Returns:
         :class:`TrainResult` with the learning curve as NumPy arrays.

@@ -108,6 +108,7 @@ def train_json(
     calibrate: bool = False,
     eta_decay: Optional[float] = None,
     out: Optional[Union[str, PathLike[str]]] = None,
+    duration: Optional[Quantity] = None,
 ) -> str: ...
 def sweep_plan(plan_json: str) -> Tuple[str, int]: ...
 def sweep_experiment(
