@@ -494,6 +494,26 @@ fn malformed_data_dir_names_file_and_line() {
     assert!(r.stderr.contains("validation"), "{r}");
     assert!(!out.path().exists(), "nothing written on failure");
 
+    // More channels than a dynapse2 neuron has synapses for: said in the task's terms.
+    std::fs::write(dir.join("b.csv"), "t_s,channel\n0.01,40\n").unwrap();
+    std::fs::write(dir.join("c.csv"), "t_s,channel\n0.01,39\n").unwrap();
+    std::fs::write(
+        dir.join("labels.csv"),
+        "file,label,split\na.csv,0,train\nb.csv,1,train\nc.csv,1,test\n",
+    )
+    .unwrap();
+    let r = mixsig(&["train", "--data", dir.s(), "--out", out.s()]);
+    assert!(!r.ok(), "{r}");
+    for what in [
+        "41 input channels",
+        "`hid` neuron",
+        "has 64",
+        "--profile none",
+    ] {
+        assert!(r.stderr.contains(what), "{what}: {r}");
+    }
+    assert!(!out.path().exists(), "nothing written on failure");
+
     let r = mixsig(&[
         "train",
         "--data",
@@ -547,6 +567,10 @@ fn unknown_pattern_feedback_storage_list_valid_values() {
     let r = mixsig(&["train", "--presentations", "0", "--out", d]);
     assert!(!r.ok(), "{r}");
     assert!(r.stderr.contains("presentations must be > 0"), "{r}");
+    // A checkpoint after every presentation was what 0 did, silently.
+    let r = mixsig(&["train", "--test-every", "0", "--out", d]);
+    assert!(!r.ok(), "{r}");
+    assert!(r.stderr.contains("test_every must be > 0"), "{r}");
     assert!(!dir.exists(), "nothing written on failure");
 }
 

@@ -397,6 +397,11 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
     if opts.presentations == 0 {
         return Err(TrainError::Invalid("presentations must be > 0".into()));
     }
+    if opts.test_every == 0 {
+        return Err(TrainError::Invalid(
+            "test_every must be > 0 (a test checkpoint every N training presentations; the last presentation always ends with one)".into(),
+        ));
+    }
     if !(opts.dt.is_finite() && opts.dt > 0.0) {
         return Err(TrainError::Invalid(format!(
             "dt = {} s must be > 0",
@@ -449,6 +454,18 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
             cfg.twin_sigma_ln = twin;
             let limit = profile.as_ref().map(|p| p.architecture.synapses_per_neuron);
             let (s, l) = build_fitted(&task, &mut cfg, opts.seed, limit, &mut notes);
+            if let (Some(p), Some(limit)) = (&profile, limit) {
+                // Said in the task's terms: the preset's fan-in grows with the input channels.
+                for pop in &s.populations {
+                    let n = super::placement::fan_in(&s, &pop.name);
+                    if n > limit as usize {
+                        return Err(TrainError::Invalid(format!(
+                            "the preset network for {} ({} input channels) gives each `{}` neuron {n} synapses, but a `{}` neuron has {limit}: train on fewer channels, or on ideal circuits (--profile none)",
+                            task.name, task.n_channels, pop.name, p.name
+                        )));
+                    }
+                }
+            }
             (s, l, cfg, Vec::new(), opts.calibrate)
         }
     };
