@@ -470,6 +470,41 @@ fn no_hidden_and_feedback_modes_run() {
 }
 
 #[test]
+fn an_earlier_runs_outputs_left_in_out_are_named() {
+    let out = TempDir::new("train-leftovers");
+    let quick = [
+        "--profile",
+        "none",
+        "--presentations",
+        "2",
+        "--test-every",
+        "2",
+    ];
+    let r = mixsig(&[&["train", "--n-test", "2", "--out", out.s()], &quick[..]].concat());
+    assert!(r.ok(), "{r}");
+    assert!(!r.stderr.contains("earlier run"), "a fresh directory: {r}");
+    // Classes `a` and `b`: the `order` run's rasters (`up`, `down`) are not overwritten.
+    let data = TempDir::new("train-leftovers-data");
+    std::fs::create_dir_all(data.path()).unwrap();
+    for (f, ch) in [("a.csv", 0), ("b.csv", 1), ("c.csv", 0)] {
+        std::fs::write(data.join(f), format!("t_s,channel\n0.01,{ch}\n")).unwrap();
+    }
+    std::fs::write(
+        data.join("labels.csv"),
+        "file,label,split\na.csv,a,train\nb.csv,b,train\nc.csv,a,test\n",
+    )
+    .unwrap();
+    let r = mixsig(&[&["train", "--data", data.s(), "--out", out.s()], &quick[..]].concat());
+    assert!(r.ok(), "{r}");
+    assert!(r.stderr.contains("from an earlier run"), "{r}");
+    assert!(r.stderr.contains("raster_after_0_up.svg"), "{r}");
+    assert!(
+        !r.stderr.contains("summary.json"),
+        "rewritten, not left: {r}"
+    );
+}
+
+#[test]
 fn malformed_data_dir_names_file_and_line() {
     let dir = TempDir::new("train-data");
     std::fs::create_dir_all(dir.path()).unwrap();

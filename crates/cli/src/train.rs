@@ -349,5 +349,18 @@ pub fn run(a: TrainArgs) -> Result<()> {
         a.out.display(),
         files.len()
     );
+    let left = run::leftovers(&a.out, &files);
+    if !left.is_empty() {
+        let names: Vec<String> = left
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        eprintln!(
+            "warning: {} files in {}/ are from an earlier run and were left as they were: {}",
+            left.len(),
+            a.out.display(),
+            names.join(", ")
+        );
+    }
     Ok(())
 }

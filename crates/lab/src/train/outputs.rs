@@ -112,6 +112,37 @@ fn raster_plot(out: &Path, o: &TrainOutcome, r: &RasterSample) -> Result<[PathBu
     )
 }
 
+/// Files in `out` named as [`write_outputs`] names its files (a plot, a raster, one of the CSV and
+/// JSON files) that are not among `written`: an earlier run's outputs, left as they were (a raster
+/// of a class this run does not have, say). Sorted; empty when `out` cannot be read.
+pub fn leftovers(out: &Path, written: &[PathBuf]) -> Vec<PathBuf> {
+    const STEMS: [&str; 6] = [
+        "summary",
+        "learning_curve",
+        "weights",
+        "accuracy",
+        "error_rate",
+        "mirror_divergence",
+    ];
+    let ours = |p: &Path| {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let Some((stem, ext)) = name.rsplit_once('.') else {
+            return false;
+        };
+        ["svg", "png", "csv", "json"].contains(&ext)
+            && (STEMS.contains(&stem) || stem.starts_with("raster_"))
+    };
+    let Ok(dir) = std::fs::read_dir(out) else {
+        return Vec::new();
+    };
+    let mut left: Vec<PathBuf> = dir
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && ours(p) && !written.contains(p))
+        .collect();
+    left.sort();
+    left
+}
+
 /// Write `summary.json`, `learning_curve.csv` and the plots into `out`; returns the files written.
 ///
 /// Plots (each `.svg` and `.png`): `accuracy` (test accuracy), `error_rate` (output error neurons),

@@ -22,7 +22,7 @@ use crate::output::WriteError;
 use crate::plot::PlotError;
 use crate::tasks::{self, Pattern, PatternConfig, TaskError, TaskSet};
 
-pub use super::outputs::{curve_csv, write_outputs, CURVE_HEADER};
+pub use super::outputs::{curve_csv, leftovers, write_outputs, CURVE_HEADER};
 pub use super::placement::{profile_eta_sigma, profile_twin_sigma, ChipInfo};
 
 /// Where the task comes from.
