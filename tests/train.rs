@@ -470,6 +470,29 @@ fn no_hidden_and_feedback_modes_run() {
 }
 
 #[test]
+fn an_instance_without_a_profile_is_said_to_be_ignored() {
+    let out = TempDir::new("train-instance-none");
+    let args = [
+        "train",
+        "--profile",
+        "none",
+        "--presentations",
+        "2",
+        "--test-every",
+        "2",
+    ];
+    let r = mixsig(
+        &[
+            &args[..],
+            &["--n-test", "2", "--instance", "3", "--out", out.s()],
+        ]
+        .concat(),
+    );
+    assert!(r.ok(), "{r}");
+    assert!(r.stderr.contains("--instance 3 is ignored"), "{r}");
+}
+
+#[test]
 fn an_earlier_runs_outputs_left_in_out_are_named() {
     let out = TempDir::new("train-leftovers");
     let quick = [

@@ -212,6 +212,12 @@ pub fn run(a: TrainArgs) -> Result<()> {
             "--duration applies to --data (a task directory); the built-in patterns have their own"
         );
     }
+    if a.profile == "none" && a.instance != 0 {
+        eprintln!(
+            "warning: --instance {} is ignored: --profile none runs ideal circuits without a die",
+            a.instance
+        );
+    }
     let defaults = TrainOptions::default();
     let opts = TrainOptions {
         task: match (&a.data, a.pattern) {
