@@ -600,6 +600,13 @@ fn unknown_pattern_feedback_storage_list_valid_values() {
     assert!(r.stderr.contains("1..=16"), "{r}");
     let r = mixsig(&["train", "--profile", "no-such-chip"]);
     assert!(!r.ok(), "{r}");
+    // A negative value is a bad value of its option, not an unknown argument `-1`.
+    let r = mixsig(&["train", "--instance", "-1"]);
+    assert!(!r.ok(), "{r}");
+    assert!(
+        r.stderr.contains("invalid value '-1' for '--instance"),
+        "{r}"
+    );
     let r = mixsig(&["train", "--pattern", "order", "--data", "somewhere"]);
     assert!(!r.ok(), "{r}");
     assert!(r.stderr.contains("cannot be used with"), "{r}");

@@ -40,6 +40,8 @@ enum Command {
     Chip(chip::ChipArgs),
     /// Train the error-propagation network on a spike-timing task (order pattern on a dynapse2 die by
     /// default); write the learning curve, summary and plots.
+    // `--instance -1` is a bad value, not an unknown flag `-1`: the value's parser says why.
+    #[command(allow_negative_numbers = true)]
     Train(train::TrainArgs),
     /// Monte Carlo over chip instances and mismatch scale: percentiles, yield, sensitivity ranking,
     /// plots and an HTML report (train task on 32 dynapse2 dies at 0, 1, 2x mismatch by default).
