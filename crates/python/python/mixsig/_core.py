@@ -301,7 +301,6 @@ def fi(
             instance=instance,
             instances=instances,
             out=None if out is None else Path(out),
-            duration=duration,
         )
     )
     levels = np.asarray(r["levels"], dtype=float)
@@ -462,6 +461,7 @@ def train(
             calibrate=calibrate,
             eta_decay=eta_decay,
             out=None if out is None else Path(out),
+            duration=duration,
         )
     )
     curve = {
