@@ -525,6 +525,15 @@ fn an_earlier_runs_outputs_left_in_out_are_named() {
         !r.stderr.contains("summary.json"),
         "rewritten, not left: {r}"
     );
+    // With --data the test rows of labels.csv are the test set: --n-test would be ignored, so it
+    // is refused.
+    let r = mixsig(&["train", "--data", data.s(), "--n-test", "5"]);
+    assert!(!r.ok(), "{r}");
+    assert!(
+        r.stderr
+            .contains("--n-test applies to the built-in patterns"),
+        "{r}"
+    );
 }
 
 #[test]

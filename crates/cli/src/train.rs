@@ -47,9 +47,10 @@ pub struct TrainArgs {
     /// Storage of the plastic weights: analog, nbit:N, bistable, bistable:DRIFT.
     #[arg(long, value_name = "FORMAT", default_value = "analog", value_parser = run::parse_storage)]
     storage: WeightStorage,
-    /// Test presentations (built-in tasks; user data brings its own split).
-    #[arg(long, value_name = "N", default_value_t = 20)]
-    n_test: usize,
+    /// Test presentations of a built-in task [default: 20] (user data brings its own split: with
+    /// --data it is refused).
+    #[arg(long, value_name = "N")]
+    n_test: Option<usize>,
     /// Evaluate on the test set every N training presentations (and before training).
     #[arg(long, value_name = "N", default_value_t = 50)]
     test_every: usize,
@@ -207,6 +208,11 @@ fn parse_update(s: &str) -> Result<UpdateMode, String> {
 }
 
 pub fn run(a: TrainArgs) -> Result<()> {
+    if a.n_test.is_some() && a.data.is_some() {
+        anyhow::bail!(
+            "--n-test applies to the built-in patterns; --data takes its test presentations from the `test` rows of labels.csv"
+        );
+    }
     if a.duration.is_some() && a.data.is_none() {
         anyhow::bail!(
             "--duration applies to --data (a task directory); the built-in patterns have their own"
@@ -232,7 +238,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
         presentations: a.presentations,
         feedback: a.feedback,
         storage: a.storage,
-        n_test: a.n_test,
+        n_test: a.n_test.unwrap_or(defaults.n_test),
         test_every: a.test_every,
         dt: a.dt.unwrap_or(defaults.dt),
         no_hidden: a.no_hidden,
