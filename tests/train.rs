@@ -469,25 +469,29 @@ fn no_hidden_and_feedback_modes_run() {
     }
 }
 
+/// A two-presentation run on ideal circuits (CLI arguments after `train`).
+const QUICK: [&str; 6] = [
+    "--profile",
+    "none",
+    "--presentations",
+    "2",
+    "--test-every",
+    "2",
+];
+
 #[test]
 fn an_instance_without_a_profile_is_said_to_be_ignored() {
     let out = TempDir::new("train-instance-none");
     let args = [
         "train",
-        "--profile",
-        "none",
-        "--presentations",
+        "--n-test",
         "2",
-        "--test-every",
-        "2",
+        "--instance",
+        "3",
+        "--out",
+        out.s(),
     ];
-    let r = mixsig(
-        &[
-            &args[..],
-            &["--n-test", "2", "--instance", "3", "--out", out.s()],
-        ]
-        .concat(),
-    );
+    let r = mixsig(&[&args[..], &QUICK[..]].concat());
     assert!(r.ok(), "{r}");
     assert!(r.stderr.contains("--instance 3 is ignored"), "{r}");
 }
@@ -495,14 +499,7 @@ fn an_instance_without_a_profile_is_said_to_be_ignored() {
 #[test]
 fn an_earlier_runs_outputs_left_in_out_are_named() {
     let out = TempDir::new("train-leftovers");
-    let quick = [
-        "--profile",
-        "none",
-        "--presentations",
-        "2",
-        "--test-every",
-        "2",
-    ];
+    let quick = QUICK;
     let r = mixsig(&[&["train", "--n-test", "2", "--out", out.s()], &quick[..]].concat());
     assert!(r.ok(), "{r}");
     assert!(!r.stderr.contains("earlier run"), "a fresh directory: {r}");
