@@ -11,7 +11,7 @@ use crate::{chain, py_msg, to_json};
 
 /// Train; returns the outcome as JSON (`summary.json` of the CLI plus `group_sizes` and `w_max`).
 #[pyfunction]
-#[pyo3(signature = (pattern = None, data = None, profile = Some("dynapse2".to_string()), instance = 0, seed = 1, presentations = 200, feedback = "mirrored", storage = "analog", n_test = 20, test_every = 50, dt = None, no_hidden = false, eta_sigma = None, calibrate = false, eta_decay = None, out = None, duration = None))]
+#[pyo3(signature = (pattern = None, data = None, profile = Some("dynapse2".to_string()), instance = 0, seed = 1, presentations = 200, feedback = "mirrored", storage = "analog", n_test = None, test_every = 50, dt = None, no_hidden = false, eta_sigma = None, calibrate = false, eta_decay = None, out = None, duration = None))]
 #[allow(clippy::too_many_arguments)]
 fn train_json(
     py: Python<'_>,
@@ -23,7 +23,7 @@ fn train_json(
     presentations: usize,
     feedback: &str,
     storage: &str,
-    n_test: usize,
+    n_test: Option<usize>,
     test_every: usize,
     dt: Option<Bound<'_, PyAny>>,
     no_hidden: bool,
@@ -33,6 +33,11 @@ fn train_json(
     out: Option<PathBuf>,
     duration: Option<Bound<'_, PyAny>>,
 ) -> PyResult<String> {
+    if n_test.is_some() && data.is_some() {
+        return Err(py_msg(
+            "n_test applies to the built-in patterns; data takes its test presentations from the `test` rows of labels.csv",
+        ));
+    }
     if duration.is_some() && data.is_none() {
         return Err(py_msg(
             "duration applies to a task directory (data=...); the built-in patterns have their own",
@@ -58,7 +63,7 @@ fn train_json(
         presentations,
         feedback: run::parse_feedback(feedback).map_err(py_msg)?,
         storage: run::parse_storage(storage).map_err(py_msg)?,
-        n_test,
+        n_test: n_test.unwrap_or(defaults.n_test),
         test_every,
         dt: dt
             .map(|d| time_value(&d))

@@ -289,6 +289,9 @@ def test_train_on_data_with_a_duration_and_its_errors(cli, tmp_path):
                                      "--duration", "30 ms", "--out", str(tmp_path / "o"))
     with pytest.raises(mixsig.MixsigError, match="task directory"):
         mixsig.train("order", profile=None, presentations=2, duration="120 ms")
+    # n_test would be ignored with data (its test rows are the test set): refused.
+    with pytest.raises(mixsig.MixsigError, match="n_test applies to the built-in patterns"):
+        mixsig.train(**kw, n_test=5)
 
 
 def test_help_is_useful():

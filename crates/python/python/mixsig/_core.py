@@ -386,7 +386,7 @@ def train(
     presentations: int = 200,
     feedback: str = "mirrored",
     storage: str = "analog",
-    n_test: int = 20,
+    n_test: Optional[int] = None,
     test_every: int = 50,
     dt: Optional[Quantity] = None,
     no_hidden: bool = False,
@@ -414,7 +414,8 @@ def train(
         feedback: how the error reaches the hidden layer: ``mirrored``, ``random`` or ``none``
             (the ablation of the paper).
         storage: plastic weight storage: ``analog``, ``nbit:N``, ``bistable``, ``bistable:DRIFT``.
-        n_test: test presentations (built-in tasks).
+        n_test: test presentations of a built-in task (default 20); with ``data`` an error (the
+            ``test`` rows of labels.csv are the test set).
         test_every: checkpoint interval in presentations.
         dt: time step (seconds or e.g. ``"100 us"``).
         no_hidden: no hidden layer (baseline).

@@ -100,7 +100,7 @@ def train_json(
     presentations: int = 200,
     feedback: str = "mirrored",
     storage: str = "analog",
-    n_test: int = 20,
+    n_test: Optional[int] = None,
     test_every: int = 50,
     dt: Optional[Quantity] = None,
     no_hidden: bool = False,
