@@ -637,11 +637,20 @@ fn unknown_pattern_feedback_storage_list_valid_values() {
     assert!(r.stderr.contains("got 10 and 0"), "{r}");
     let r = mixsig(&["train", "--presentations", "0", "--out", d]);
     assert!(!r.ok(), "{r}");
-    assert!(r.stderr.contains("presentations must be > 0"), "{r}");
+    // The flag is named, not the library's field (`presentations must be > 0` before).
+    assert!(
+        r.stderr
+            .contains("invalid value '0' for '--presentations <N>': must be at least 1"),
+        "{r}"
+    );
     // A checkpoint after every presentation was what 0 did, silently.
     let r = mixsig(&["train", "--test-every", "0", "--out", d]);
     assert!(!r.ok(), "{r}");
-    assert!(r.stderr.contains("test_every must be > 0"), "{r}");
+    assert!(
+        r.stderr
+            .contains("invalid value '0' for '--test-every <N>': must be at least 1"),
+        "{r}"
+    );
     assert!(!dir.exists(), "nothing written on failure");
 }
 
@@ -929,6 +938,10 @@ fn eta_decay_replaces_the_presets_and_bad_values_are_refused() {
         bad.s(),
     ]);
     assert!(!r.ok(), "{r}");
-    assert!(r.stderr.contains("eta_decay = -3 must be >= 0"), "{r}");
+    assert!(
+        r.stderr
+            .contains("invalid value '-3' for '--eta-decay <N>': must be a finite number >= 0"),
+        "{r}"
+    );
     assert!(!bad.path().exists());
 }

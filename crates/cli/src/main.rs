@@ -64,6 +64,24 @@ pub(crate) fn time_arg(s: &str) -> Result<f64, String> {
     }
 }
 
+/// A count that must be at least 1 (`--presentations`, `--test-every`).
+pub(crate) fn count_arg(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{s:?} is not a whole number >= 1")),
+    }
+}
+
+/// A finite number >= 0 (spreads, decay lengths).
+pub(crate) fn nonneg_arg(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        Ok(_) => Err("must be a finite number >= 0".into()),
+        Err(_) => Err(format!("{s:?} is not a number")),
+    }
+}
+
 pub(crate) fn current_arg(s: &str) -> Result<f64, String> {
     let v = parse_quantity(s, Dimension::Current).map_err(|e| e.to_string())?;
     if v >= 0.0 {

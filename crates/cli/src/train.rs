@@ -11,7 +11,7 @@ use mixsig_lab::train::network::FeedbackMode;
 use mixsig_lab::train::run::{self, TaskSource, TrainOptions};
 use mixsig_lab::train::sweep;
 
-use crate::{progress_bar, time_arg};
+use crate::{count_arg, nonneg_arg, progress_bar, time_arg};
 
 #[derive(clap::Args)]
 pub struct TrainArgs {
@@ -39,7 +39,7 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Training presentations.
-    #[arg(long, value_name = "N", default_value_t = 200)]
+    #[arg(long, value_name = "N", default_value_t = 200, value_parser = count_arg)]
     presentations: usize,
     /// How the error reaches the hidden layer: mirrored, random, none.
     #[arg(long, value_name = "MODE", default_value = "mirrored", value_parser = run::parse_feedback)]
@@ -52,9 +52,9 @@ pub struct TrainArgs {
     #[arg(long, value_name = "N")]
     n_test: Option<usize>,
     /// Evaluate on the test set every N training presentations (and before training).
-    #[arg(long, value_name = "N", default_value_t = 50)]
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = count_arg)]
     test_every: usize,
-    /// Time step (e.g. "100 us").
+    /// Time step (e.g. "100 us") [default: 100 us].
     #[arg(long, value_parser = time_arg)]
     dt: Option<f64>,
     /// No hidden layer: inputs project straight onto the outputs (baseline).
@@ -66,18 +66,18 @@ pub struct TrainArgs {
     update: UpdateMode,
     /// Lognormal sigma of the per-synapse learning rates (default: the profile's weight-transistor
     /// mismatch; 0 without a profile).
-    #[arg(long, value_name = "SIGMA")]
+    #[arg(long, value_name = "SIGMA", value_parser = nonneg_arg)]
     eta_sigma: Option<f64>,
     /// Lognormal sigma of a mirrored feedback twin's learning rate relative to its forward synapse
     /// (the twins share one update circuit and differ by their weight capacitors; default: the
     /// profile's capacitor mismatch for 1 pF, 0 without a profile).
-    #[arg(long, value_name = "SIGMA")]
+    #[arg(long, value_name = "SIGMA", value_parser = nonneg_arg)]
     twin_sigma: Option<f64>,
     /// Learning-rate decay in training presentations: every learning rate is scaled by
     /// `1 / (1 + n / N)` in presentation `n`; 0 for none (default: the preset's, 100; 1000 for
     /// `sync`, and for `frozen-poisson` with its signed readout, which ideal circuits have and
     /// dynapse2 does not).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = nonneg_arg)]
     eta_decay: Option<f64>,
     /// Sweep: one run per seed (`1..10`, `1,5,7`); with `--instances`, every combination. Runs in
     /// parallel and writes `sweep.json`, `sweep.csv` and the accuracy distribution instead of one run's
