@@ -8,6 +8,7 @@
 
 use std::time::Instant;
 
+use mixsig_engine::projection::PreRef;
 use mixsig_engine::{BuildError, Network, NetworkSpec};
 use serde::Serialize;
 
@@ -393,6 +394,21 @@ pub fn run(
                 })
                 .collect();
             eprintln!("checkpoint {n}: W2 mean per class {per_class:?}");
+            // The learned bias of each output (summed over its bias synapses).
+            for l in &net.learners {
+                let p = &net.projections[l.spec.projection];
+                let is_bias = matches!(p.pre, PreRef::Source(s) if net.sources[s].name == "bias");
+                if is_bias {
+                    let st = l.stored(0);
+                    let per_out: Vec<String> = (0..n_o)
+                        .map(|o| {
+                            let s: f64 = st.iter().skip(o).step_by(n_o).sum();
+                            format!("{:.2}", s * 1e10)
+                        })
+                        .collect();
+                    eprintln!("checkpoint {n}: bias per output (1e-10 A) {per_out:?}");
+                }
+            }
         }
         let mut frozen = net.clone();
         frozen.learning_on = false;
