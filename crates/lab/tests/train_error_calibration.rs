@@ -3,7 +3,10 @@
 //! neuron's choice depends on its own synapses only, the chosen scales reach the requested
 //! weights, and a network without a die has nothing to calibrate. With contrastive wiring (`xor`)
 //! a spoiled contrastive synapse is found and answered on its own side, without moving the own
-//! comparison's scales.
+//! comparison's scales, and a weak own output synapse, which the own trials mistake for a strong
+//! teacher synapse, is found by the common-mode block and turned up.
+
+use std::sync::OnceLock;
 
 use mixsig_chip::ChipProfile;
 use mixsig_circuits::SynapseType;
@@ -212,16 +215,26 @@ fn ideal_circuits_have_nothing_to_calibrate() {
     assert_eq!(s, spec);
 }
 
+/// The `xor` preset on die [`DIE`] and its clean calibration, computed once for the tests that
+/// spoil it (each calibration of contrastive pairs takes ~70 bench runs).
+fn clean_xor() -> &'static (NetworkSpec, NetConfig, Vec<PairCalibration>) {
+    static CLEAN: OnceLock<(NetworkSpec, NetConfig, Vec<PairCalibration>)> = OnceLock::new();
+    CLEAN.get_or_init(|| {
+        let (clean, cfg) = on_die_task("xor");
+        let mut s0 = clean.clone();
+        let r0 = calibrate_error_pairs(&mut s0, &bench(&cfg), 1).unwrap();
+        (clean, cfg, r0)
+    })
+}
+
 #[test]
 fn a_spoiled_contrastive_synapse_is_answered_on_its_own_side() {
     // `xor` wires its error pairs contrastively: each `e+` is also inhibited by the other class's
     // teacher and excited by the other class's outputs (the cross synapses), `e-` the other way
     // round. On the bench a class's error neurons see those synapses alone while the other class's
     // teacher and outputs are driven.
-    let (clean, cfg) = on_die_task("xor");
-    let b = bench(&cfg);
-    let mut s0 = clean.clone();
-    let r0 = calibrate_error_pairs(&mut s0, &b, 1).unwrap();
+    let (clean, cfg, r0) = clean_xor();
+    let b = bench(cfg);
     assert_eq!(r0.len(), 16, "8 e+ and 8 e- neurons");
     // The contrastive side is calibrated on this die: some neuron gets a cross scale.
     assert!(
@@ -248,8 +261,8 @@ fn a_spoiled_contrastive_synapse_is_answered_on_its_own_side() {
         0.5,
     );
     let mut s1 = spoiled.clone();
-    let r1 = calibrate_error_pairs_against(&mut s1, &clean, &b, 1).unwrap();
-    let (x0, x1) = (record(&r0, "eo_p", n), record(&r1, "eo_p", n));
+    let r1 = calibrate_error_pairs_against(&mut s1, clean, &b, 1).unwrap();
+    let (x0, x1) = (record(r0, "eo_p", n), record(&r1, "eo_p", n));
     // The spoiling adds misfit on top of what the clean die's calibration leaves (the own
     // comparison's share of the total is the same in both); calibration takes most of it away.
     let excess = |m: f64| m - x0.misfit_after;
@@ -284,4 +297,37 @@ fn a_spoiled_contrastive_synapse_is_answered_on_its_own_side() {
             "teacher -> eo_p GABA [{i}]"
         );
     }
+}
+
+#[test]
+fn a_common_mode_imbalance_is_answered_on_the_side_that_causes_it() {
+    // At run time both classes' outputs fire together. An `e+` neuron compares its own class's
+    // outputs (GABA) with the other class's (AMPA, contrastive); if its own output synapse is
+    // weak it fires on the level both classes share, not on their difference. The own trials see
+    // that synapse only against the teacher, where turning the teacher down looks as good as
+    // turning the output up, and the contrastive trials do not see it at all: the common-mode
+    // block (both classes' outputs, one class ahead) tells the two apart.
+    let (clean, cfg, r0) = clean_xor();
+    let b = bench(cfg);
+    // A neuron whose own output weight can still be turned up.
+    let n = r0
+        .iter()
+        .find(|x| x.population == "eo_p" && x.output_scale <= 1.0)
+        .unwrap_or_else(|| panic!("die {DIE} has no eo_p neuron for this test: {r0:?}"))
+        .neuron;
+    let mut spoiled = clean.clone();
+    // Its own output synapse (out -> eo_p, GABA) at half its weight.
+    spoil_typed(&mut spoiled, "out", "eo_p", Some(SynapseType::Gaba), n, 0.5);
+    let mut s1 = spoiled.clone();
+    let r1 = calibrate_error_pairs_against(&mut s1, clean, &b, 1).unwrap();
+    let (x0, x1) = (record(r0, "eo_p", n), record(&r1, "eo_p", n));
+    assert!(
+        x1.output_scale > x0.output_scale,
+        "eo_p[{n}]: its weakened own output synapse must be turned up: clean {x0:?}, spoiled {x1:?}"
+    );
+    let excess = |m: f64| m - x0.misfit_after;
+    assert!(
+        excess(x1.misfit_after) < 0.5 * excess(x1.misfit_before),
+        "eo_p[{n}]: calibration must bring it back: clean {x0:?}, spoiled {x1:?}"
+    );
 }

@@ -23,14 +23,25 @@
 //! neuron that fires too much gets less teacher or more output weight, a deaf negative one less
 //! teacher or more output weight, and so on. Only requested weights change: the die then quantizes
 //! and mismatches them as any weight. Every setting is measured on all error neurons at once (each
-//! has its own synapses) with the same noise, ~23 short bench runs, in parallel.
+//! has its own synapses) with the same noise, 23 short bench runs (72 with contrastive pairs: 23
+//! plus 49 moves), in parallel.
 //!
 //! With contrastive wiring (`xor`: each pair also compares the other class's teacher with that
 //! class's outputs, with the opposite sign) both classes' teachers on at once cancel in every pair,
 //! so the bench drives one class at a time — its teacher (on, then silent) and its outputs — and a
 //! neuron sees its own synapses alone on its class's trials and its contrastive ones alone on the
 //! others'. The two pairs of weights are chosen apart, each on its own trials, from the same bench
-//! runs. A class's outputs are the ones its teacher neuron drives through the own `teacher -> eo_p`
+//! runs. At run time, though, both classes' outputs fire together, and a pair must report their
+//! difference whatever level they share: a neuron whose contrastive output synapse outweighs its
+//! own fires on every presentation (on `xor`'s die 19 a positive neuron fired 30–46 spikes while
+//! its partner of the other class stayed at 0–5, and the readout climbed to its bound on both
+//! classes; docs/train-tuning.md, session 29). The own and contrastive trials alone cannot see
+//! that: a weak own output synapse looks, against the teacher, like a strong teacher synapse. So
+//! each group gets a third block of trials, the common mode: teachers silent, the group's outputs
+//! half a teacher count ahead of every other output, at every level. From the settings chosen on
+//! the own and contrastive trials, each of a neuron's four scales is then moved through the steps
+//! one at a time, the others kept, and the setting closest to the design over all three blocks
+//! is kept. A class's outputs are the ones its teacher neuron drives through the own `teacher -> eo_p`
 //! synapses; where that table names no single teacher per output (all-to-all wiring, say), the
 //! training layout decides (`out` neuron `k` is class `k / n_per_class`).
 
@@ -77,7 +88,8 @@ pub struct PairCalibration {
     /// when the network has none).
     pub cross_output_scale: f64,
     /// Squared distance of its transfer curves from the design's before calibration (spikes^2,
-    /// summed over output counts, own and contrastive curves).
+    /// summed over output counts, own and contrastive curves, and with contrastive pairs the
+    /// common-mode block).
     pub misfit_before: f64,
     /// The same after.
     pub misfit_after: f64,
@@ -222,6 +234,24 @@ struct Plan {
 }
 
 impl Plan {
+    /// Whether the plan benches contrastive pairs (one group per class): each group then has a
+    /// third block of trials, the common-mode block (teachers silent, the group's outputs at
+    /// `n + delta` spikes and every other output at `n`).
+    fn contrastive(&self) -> bool {
+        self.groups.len() > 1
+    }
+
+    /// Trial blocks per group: teacher on, teacher silent, and (contrastive) common mode.
+    fn blocks(&self) -> usize {
+        if self.contrastive() {
+            3
+        } else {
+            2
+        }
+    }
+}
+
+impl Plan {
     /// The plan for the error pairs of `spec` with `n_teacher` teacher neurons (one per class)
     /// and `n_out` outputs, `n_per_class` of them per class.
     fn of(spec: &NetworkSpec, n_teacher: usize, n_out: usize, n_per_class: usize) -> Plan {
@@ -362,7 +392,9 @@ fn output_counts(n_teacher: usize) -> Vec<usize> {
 /// Transfer curves `[pop][neuron][trial]`: mean spikes per trial of each error neuron against the
 /// output counts, over [`PHASES`] phases, for each group of `plan` in turn: with the group's
 /// teacher on, then with it silent; the group's outputs carry the output train, the rest are
-/// silent. A group's trials are `2 * counts` long.
+/// silent; with contrastive pairs a third block per group, the common mode (teachers silent, the
+/// group's outputs `delta` spikes ahead of every other output). A group's trials are
+/// `blocks * counts` long.
 fn curves(
     spec: &NetworkSpec,
     bench: &Bench,
@@ -384,30 +416,44 @@ fn curves(
         .collect();
     let sizes: Vec<usize> = spec.populations.iter().map(|p| p.size).collect();
     let silent = vec![Vec::new(); n_teacher];
-    let n_trials = plan.groups.len() * 2 * counts.len();
+    let n_trials = plan.groups.len() * plan.blocks() * counts.len();
     let mut out: [Vec<Vec<f64>>; 2] = std::array::from_fn(|k| vec![vec![0.0; n_trials]; sizes[k]]);
     // Per group: with the teacher, then without (where only the negative neurons answer, to
-    // their outputs).
-    let mut trials = Vec::new();
+    // their outputs); each trial gives every output its spike count.
+    let mut trials: Vec<(Vec<Vec<f64>>, Vec<usize>)> = Vec::new();
+    // The common-mode block's lead of the group's outputs over the others': half the teacher's
+    // count, an error the pairs must report whatever the level both classes fire at.
+    let delta = one.len().div_ceil(2).max(1);
     for (teachers, outs) in &plan.groups {
         let teach: Vec<Vec<f64>> = teachers
             .iter()
             .map(|&on| if on { one.clone() } else { Vec::new() })
             .collect();
         for t in [&teach, &silent] {
-            trials.extend(counts.iter().map(|&n| (t.clone(), outs, n)));
+            trials.extend(counts.iter().map(|&n| {
+                let per_out = outs.iter().map(|&on| if on { n } else { 0 }).collect();
+                (t.clone(), per_out)
+            }));
+        }
+        if plan.contrastive() {
+            trials.extend(counts.iter().map(|&n| {
+                let per_out = outs
+                    .iter()
+                    .map(|&on| if on { n + delta } else { n })
+                    .collect();
+                (silent.clone(), per_out)
+            }));
         }
     }
-    for (ci, (teach, outs, n)) in trials.into_iter().enumerate() {
+    for (ci, (teach, per_out)) in trials.into_iter().enumerate() {
         for j in 0..PHASES {
             let phase = (j as f64 + 0.5) / PHASES as f64;
-            let train: Vec<f64> = (0..n)
-                .map(|m| on + (m as f64 + phase) / n as f64 * (off - on))
-                .collect();
-            let trains: Vec<Vec<f64>> = outs
-                .iter()
-                .map(|&on| if on { train.clone() } else { Vec::new() })
-                .collect();
+            let train = |n: usize| -> Vec<f64> {
+                (0..n)
+                    .map(|m| on + (m as f64 + phase) / n as f64 * (off - on))
+                    .collect()
+            };
+            let trains: Vec<Vec<f64>> = per_out.iter().map(|&n| train(n)).collect();
             net.present("teacher", &teach)?;
             net.present("out", &trains)?;
             let start = net.rec.spikes.len();
@@ -476,44 +522,117 @@ pub fn calibrate_error_pairs_against(
             curves(&b, bench, &plan, seed)
         })
         .collect::<Result<_, _>>()?;
-    let per_group = design[0].first().map_or(0, |c| c.len()) / plan.groups.len().max(1);
-    let mut scales: [Vec<Scales>; 2] = [vec![DESIGN; sizes[0]], vec![DESIGN; sizes[1]]];
+    let n_counts =
+        design[0].first().map_or(0, |c| c.len()) / (plan.groups.len() * plan.blocks()).max(1);
+    let per_group = plan.blocks() * n_counts;
+    // Squared distance of neuron `i` of population `k` on a block (0 teacher on, 1 silent, 2
+    // common mode) of the groups that are (`on_own`) or are not its own.
+    let block_fit = |m: &[f64], k: usize, i: usize, blocks: &[usize], on_own: Option<bool>| {
+        let own = plan.own_group.get(i).copied().unwrap_or(0);
+        (0..plan.groups.len())
+            .filter(|&g| on_own.is_none_or(|o| (g == own) == o))
+            .flat_map(|g| blocks.iter().map(move |&b| g * per_group + b * n_counts))
+            .map(|r0| {
+                let r = r0..r0 + n_counts;
+                misfit(&m[r.clone()], &design[k][i][r])
+            })
+            .sum::<f64>()
+    };
+    let argmin = |fits: &[f64]| -> usize {
+        (0..fits.len())
+            .min_by(|&a, &b| fits[a].total_cmp(&fits[b]).then(a.cmp(&b)))
+            .unwrap_or(0)
+    };
+    // Stage 1: each neuron's own scales on its own group's trials, its contrastive ones on the
+    // others' (each set of trials drives one kind of synapse alone). Per neuron: the own fits
+    // and the contrastive fits over the candidates.
+    let mut fits: [Vec<(Vec<f64>, Vec<f64>)>; 2] = Default::default();
+    for (k, f) in fits.iter_mut().enumerate() {
+        for i in 0..sizes[k] {
+            let on = |on_own: bool| -> Vec<f64> {
+                measured
+                    .iter()
+                    .map(|m| block_fit(&m[k][i], k, i, &[0, 1], Some(on_own)))
+                    .collect()
+            };
+            f.push((on(true), on(false)));
+        }
+    }
+    let mut scales: [Vec<Scales>; 2] = std::array::from_fn(|k| {
+        fits[k]
+            .iter()
+            .map(|(own, cross)| Scales {
+                own: cands[argmin(own)],
+                cross: cands[argmin(cross)],
+            })
+            .collect()
+    });
+    let mut before: [Vec<f64>; 2] =
+        std::array::from_fn(|k| fits[k].iter().map(|(o, c)| o[0] + c[0]).collect());
+    let mut after: [Vec<f64>; 2] = std::array::from_fn(|k| {
+        fits[k]
+            .iter()
+            .map(|(o, c)| o[argmin(o)] + c[argmin(c)])
+            .collect()
+    });
+    // Stage 2 (contrastive pairs): at run time both classes' outputs fire together, and a pair
+    // must report their difference whatever level they share; a neuron whose contrastive output
+    // synapse outweighs its own fires on that common level (on the bench, the common-mode block).
+    // The own and contrastive trials alone cannot tell a weak own output synapse from a strong
+    // teacher one. So each neuron's four scales of stage 1 are moved one at a time through the
+    // steps, the others kept, and the setting that fits every block together (own, contrastive
+    // and common mode) wins (stage 1's on a tie).
+    if plan.contrastive() {
+        let steps: Vec<f64> = STEPS.map(|k| f64::from(k) / 10.0).collect();
+        let moves: Vec<(usize, f64)> = std::iter::once((usize::MAX, f64::NAN))
+            .chain((0..4).flat_map(|d| steps.iter().map(move |&v| (d, v))))
+            .collect();
+        let moved = |x: Scales, (dim, v): (usize, f64)| -> Scales {
+            let (mut own, mut cross) = (x.own, x.cross);
+            match dim {
+                0 => own.0 = v,
+                1 => own.1 = v,
+                2 => cross.0 = v,
+                3 => cross.1 = v,
+                _ => {}
+            }
+            Scales { own, cross }
+        };
+        let measured2: Vec<[Vec<Vec<f64>>; 2]> = moves
+            .par_iter()
+            .map(|&mv| {
+                let mut b = die.clone();
+                let with =
+                    |k: usize| -> Vec<Scales> { scales[k].iter().map(|&x| moved(x, mv)).collect() };
+                apply(&mut b, &[with(0), with(1)]);
+                curves(&b, bench, &plan, seed)
+            })
+            .collect::<Result<_, _>>()?;
+        for k in 0..2 {
+            for i in 0..sizes[k] {
+                before[k][i] += block_fit(&measured[0][k][i], k, i, &[2], None);
+                let total: Vec<f64> = measured2
+                    .iter()
+                    .map(|m| block_fit(&m[k][i], k, i, &[0, 1, 2], None))
+                    .collect();
+                let b = argmin(&total);
+                scales[k][i] = moved(scales[k][i], moves[b]);
+                after[k][i] = total[b];
+            }
+        }
+    }
     let mut records = Vec::new();
     for k in 0..2 {
-        for i in 0..sizes[k] {
-            let own = plan.own_group.get(i).copied().unwrap_or(0);
-            // Squared distance on the own group's trials (`own`) or on the others'.
-            let fit = |m: &[f64], on_own: bool| -> f64 {
-                (0..plan.groups.len())
-                    .filter(|&g| (g == own) == on_own)
-                    .map(|g| {
-                        let r = g * per_group..(g + 1) * per_group;
-                        misfit(&m[r.clone()], &design[k][i][r])
-                    })
-                    .sum()
-            };
-            let best = |on_own: bool| -> (usize, f64, f64) {
-                let fits: Vec<f64> = measured.iter().map(|m| fit(&m[k][i], on_own)).collect();
-                let b = (0..fits.len())
-                    .min_by(|&a, &b| fits[a].total_cmp(&fits[b]).then(a.cmp(&b)))
-                    .unwrap_or(0);
-                (b, fits[0], fits[b])
-            };
-            let (bo, own_before, own_after) = best(true);
-            let (bc, cross_before, cross_after) = best(false);
-            scales[k][i] = Scales {
-                own: cands[bo],
-                cross: cands[bc],
-            };
+        for (i, x) in scales[k].iter().enumerate() {
             records.push(PairCalibration {
                 population: ERROR_POPS[k].into(),
                 neuron: i as u32,
-                teacher_scale: cands[bo].0,
-                output_scale: cands[bo].1,
-                cross_teacher_scale: cands[bc].0,
-                cross_output_scale: cands[bc].1,
-                misfit_before: own_before + cross_before,
-                misfit_after: own_after + cross_after,
+                teacher_scale: x.own.0,
+                output_scale: x.own.1,
+                cross_teacher_scale: x.cross.0,
+                cross_output_scale: x.cross.1,
+                misfit_before: before[k][i],
+                misfit_after: after[k][i],
             });
         }
     }
