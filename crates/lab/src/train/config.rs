@@ -396,7 +396,7 @@ impl NetConfig {
     /// teacher for longer), and the readout learns at twice the default rate (`eta2` 8e-12 A)
     /// (`mixsig train --profile none --pattern xor --seeds 1..10 --presentations 300 --n-test 100
     /// --test-every 300`: median 1.00 mirrored, 0.98 random, 0.50 with the conjunction layer
-    /// fixed; error end/start 0.227; dynapse2 dies 0–19 0.66, calibrated 0.70 with session 27's
+    /// fixed; error end/start 0.227; dynapse2 dies 0–19 0.66, calibrated 0.77 with session 29's
     /// error-pair calibration; docs/train-tuning.md,
     /// "Session 26"; with the 3e-10 A ramp, session 16: 0.935, 0.93, 0.49, error end/start 0.245,
     /// dies 0.50; with the window at 160 ms
