@@ -325,6 +325,29 @@ fn main() {
                     })
                     .collect();
                 eprintln!("die {die} errcal: {}", moved.join(", "));
+                let worse: Vec<String> = recs
+                    .iter()
+                    .filter(|r| r.misfit_after > r.misfit_before)
+                    .map(|r| {
+                        format!(
+                            "{}[{}] {:.1} -> {:.1}",
+                            r.population, r.neuron, r.misfit_before, r.misfit_after
+                        )
+                    })
+                    .collect();
+                let total = |f: fn(&mixsig_lab::train::errcal::PairCalibration) -> f64| {
+                    recs.iter().map(f).sum::<f64>()
+                };
+                eprintln!(
+                    "die {die} errcal misfit {:.1} -> {:.1}; worse after: {}",
+                    total(|r| r.misfit_before),
+                    total(|r| r.misfit_after),
+                    if worse.is_empty() {
+                        "none".into()
+                    } else {
+                        worse.join(", ")
+                    }
+                );
             }
         }
         // A knob that builds an invalid network (a negative weight, say) stops with the build's

@@ -249,9 +249,7 @@ impl Plan {
             2
         }
     }
-}
 
-impl Plan {
     /// The plan for the error pairs of `spec` with `n_teacher` teacher neurons (one per class)
     /// and `n_out` outputs, `n_per_class` of them per class.
     fn of(spec: &NetworkSpec, n_teacher: usize, n_out: usize, n_per_class: usize) -> Plan {
