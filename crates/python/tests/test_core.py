@@ -149,11 +149,14 @@ def test_sim_option_errors_equal_cli(cli, root, tmp_path):
                                      "--out", str(tmp_path))
 
 
-def test_train_error_message_equals_cli(cli, tmp_path):
+def test_train_range_errors_name_the_keyword_and_the_cli_names_the_flag(cli, tmp_path):
     with pytest.raises(mixsig.MixsigError) as e:
         mixsig.train(presentations=0, profile=None)
-    assert str(e.value) == cli_error(cli, "train", "--presentations", "0", "--profile", "none",
-                                     "--out", str(tmp_path))
+    assert str(e.value) == "presentations must be > 0"
+    assert cli_error(cli, "train", "--presentations", "0", "--profile", "none",
+                     "--out", str(tmp_path)) == \
+        "invalid value '0' for '--presentations <N>': must be at least 1"
+    assert not tmp_path.joinpath("summary.json").exists()
     with pytest.raises(mixsig.MixsigError, match="unknown feedback `sideways`"):
         mixsig.train(feedback="sideways")
 
@@ -250,7 +253,7 @@ def test_train_calibrate_on_a_die_and_its_error_without_one(cli, tmp_path):
                                      "--calibrate", "--out", str(tmp_path))
 
 
-def test_train_eta_decay_reaches_the_protocol_and_a_bad_one_fails_as_in_the_cli(cli, tmp_path):
+def test_train_eta_decay_reaches_the_protocol_and_a_bad_one_is_refused(cli, tmp_path):
     r = mixsig.train("frozen-poisson", profile=None, presentations=2, test_every=2, n_test=2)
     assert r.summary["protocol"]["eta_decay"] == 1000.0  # the signed readout's
     r = mixsig.train("frozen-poisson", profile=None, presentations=2, test_every=2, n_test=2,
@@ -259,8 +262,11 @@ def test_train_eta_decay_reaches_the_protocol_and_a_bad_one_fails_as_in_the_cli(
     assert r.summary["options"]["eta_decay"] == 0.0
     with pytest.raises(mixsig.MixsigError) as e:
         mixsig.train(profile=None, presentations=2, eta_decay=-3)
-    assert str(e.value) == cli_error(cli, "train", "--profile", "none", "--presentations", "2",
-                                     "--eta-decay=-3", "--out", str(tmp_path))
+    # The keyword in Python, the flag on the command line.
+    assert str(e.value) == "eta_decay = -3 must be >= 0"
+    assert cli_error(cli, "train", "--profile", "none", "--presentations", "2",
+                     "--eta-decay=-3", "--out", str(tmp_path)) == \
+        "invalid value '-3' for '--eta-decay <N>': must be a finite number >= 0"
 
 
 def test_train_on_data_with_a_duration_and_its_errors(cli, tmp_path):

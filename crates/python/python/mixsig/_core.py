@@ -437,7 +437,9 @@ def train(
         :class:`TrainResult` with the learning curve as NumPy arrays.
 
     Raises:
-        MixsigError: invalid options or task data, with the CLI's message.
+        MixsigError: invalid options or task data, with the CLI's message (a value out of
+            range names the keyword, e.g. ``presentations must be > 0``, where the CLI names
+            its flag).
 
     Example::
 
