@@ -506,12 +506,12 @@ fn an_earlier_runs_outputs_left_in_out_are_named() {
     // Classes `a` and `b`: the `order` run's rasters (`up`, `down`) are not overwritten.
     let data = TempDir::new("train-leftovers-data");
     std::fs::create_dir_all(data.path()).unwrap();
-    for (f, ch) in [("a.csv", 0), ("b.csv", 1), ("c.csv", 0)] {
+    for (f, ch) in [("a.csv", 0), ("b.csv", 1), ("c.csv", 0), ("d.csv", 1)] {
         std::fs::write(data.join(f), format!("t_s,channel\n0.01,{ch}\n")).unwrap();
     }
     std::fs::write(
         data.join("labels.csv"),
-        "file,label,split\na.csv,a,train\nb.csv,b,train\nc.csv,a,test\n",
+        "file,label,split\na.csv,a,train\nb.csv,b,train\nc.csv,a,test\nd.csv,b,test\n",
     )
     .unwrap();
     let r = mixsig(&[&["train", "--data", data.s(), "--out", out.s()], &quick[..]].concat());
@@ -561,9 +561,10 @@ fn malformed_data_dir_names_file_and_line() {
     // More channels than a dynapse2 neuron has synapses for: said in the task's terms.
     std::fs::write(dir.join("b.csv"), "t_s,channel\n0.01,40\n").unwrap();
     std::fs::write(dir.join("c.csv"), "t_s,channel\n0.01,39\n").unwrap();
+    std::fs::write(dir.join("d.csv"), "t_s,channel\n0.01,0\n").unwrap();
     std::fs::write(
         dir.join("labels.csv"),
-        "file,label,split\na.csv,0,train\nb.csv,1,train\nc.csv,1,test\n",
+        "file,label,split\na.csv,0,train\nb.csv,1,train\nc.csv,1,test\nd.csv,0,test\n",
     )
     .unwrap();
     let r = mixsig(&["train", "--data", dir.s(), "--out", out.s()]);
@@ -624,17 +625,16 @@ fn unknown_pattern_feedback_storage_list_valid_values() {
     let out = TempDir::new("train-too-few");
     let dir = out.path().join("t");
     let d = dir.to_str().unwrap();
-    let r = mixsig(&[
-        "train",
-        "--n-test",
-        "0",
-        "--presentations",
-        "10",
-        "--out",
-        d,
-    ]);
+    let r = mixsig(&["train", "--presentations", "1", "--out", d]);
     assert!(!r.ok(), "{r}");
-    assert!(r.stderr.contains("got 10 and 0"), "{r}");
+    assert!(r.stderr.contains("got 1 and 20"), "{r}");
+    let r = mixsig(&["train", "--n-test", "0", "--out", d]);
+    assert_eq!(r.code, Some(2), "{r}");
+    assert!(
+        r.stderr
+            .contains("invalid value '0' for '--n-test <N>': must be at least 2"),
+        "{r}"
+    );
     let r = mixsig(&["train", "--presentations", "0", "--out", d]);
     assert!(!r.ok(), "{r}");
     // The flag is named, not the library's field (`presentations must be > 0` before).
@@ -944,4 +944,40 @@ fn eta_decay_replaces_the_presets_and_bad_values_are_refused() {
         "{r}"
     );
     assert!(!bad.path().exists());
+}
+
+#[test]
+fn bad_run_settings_fail_before_training_and_write_nothing() {
+    let out = TempDir::new("train-bad-settings");
+    // A step longer than a hundredth of the 0.2 s presentation.
+    let r = mixsig(&[&["train", "--dt", "10 ms", "--out", out.s()], &QUICK[..]].concat());
+    assert_eq!(r.code, Some(1), "{r}");
+    assert!(r.stderr.contains("dt = 0.01 s is too long"), "{r}");
+    assert!(r.stderr.contains("at most 1/100"), "{r}");
+    assert!(!out.path().exists(), "nothing written on failure");
+    // An --out that is a file (or lies under one) is refused before any training.
+    let parent = TempDir::new("train-bad-out");
+    std::fs::create_dir_all(parent.path()).unwrap();
+    let file = parent.join("afile");
+    std::fs::write(&file, "keep me").unwrap();
+    for target in [file.clone(), file.join("sub")] {
+        let r = mixsig(&[&["train", "--out", target.to_str().unwrap()], &QUICK[..]].concat());
+        assert_eq!(r.code, Some(1), "{r}");
+        assert!(r.stderr.contains("exists and is not a directory"), "{r}");
+        assert!(
+            !r.stdout.contains("test accuracy"),
+            "refused before training: {r}"
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
+    // Bad numbers are argument errors (exit 2) naming the flag and the constraint.
+    for (args, what) in [
+        (["--instance", "-1"], "is not a whole number >= 0"),
+        (["--n-test", "1"], "must be at least 2"),
+    ] {
+        let r = mixsig(&[&["train", "--out", out.s()], &args[..]].concat());
+        assert_eq!(r.code, Some(2), "{r}");
+        assert!(r.stderr.contains(args[0]) && r.stderr.contains(what), "{r}");
+    }
+    assert!(!out.path().exists(), "nothing written on failure");
 }

@@ -64,6 +64,28 @@ pub(crate) fn time_arg(s: &str) -> Result<f64, String> {
     }
 }
 
+/// A seed or die number: a whole number >= 0.
+pub(crate) fn id_arg(s: &str) -> Result<u64, String> {
+    s.trim()
+        .parse::<u64>()
+        .map_err(|_| format!("{s:?} is not a whole number >= 0"))
+}
+
+/// Refuse an output directory that cannot be one before any work starts: the path, or the
+/// nearest of its ancestors that exists, must be a directory.
+pub(crate) fn check_out_dir(flag: &str, out: &std::path::Path) -> anyhow::Result<()> {
+    if let Some(p) = out.ancestors().find(|p| p.exists()) {
+        if !p.is_dir() {
+            anyhow::bail!(
+                "{flag} {}: `{}` exists and is not a directory",
+                out.display(),
+                p.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// A count that must be at least 1 (`--presentations`, `--test-every`).
 pub(crate) fn count_arg(s: &str) -> Result<usize, String> {
     match s.trim().parse::<usize>() {

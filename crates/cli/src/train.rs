@@ -11,7 +11,7 @@ use mixsig_lab::train::network::FeedbackMode;
 use mixsig_lab::train::run::{self, TaskSource, TrainOptions};
 use mixsig_lab::train::sweep;
 
-use crate::{count_arg, nonneg_arg, progress_bar, time_arg};
+use crate::{check_out_dir, count_arg, id_arg, nonneg_arg, progress_bar, time_arg};
 
 #[derive(clap::Args)]
 pub struct TrainArgs {
@@ -33,10 +33,10 @@ pub struct TrainArgs {
     #[arg(long, value_name = "NAME|PATH|none", default_value = "dynapse2")]
     profile: String,
     /// Die seed (with a profile).
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = id_arg)]
     instance: u64,
     /// Seed of the task, the initial weights and the run.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = id_arg)]
     seed: u64,
     /// Training presentations.
     #[arg(long, value_name = "N", default_value_t = 200, value_parser = count_arg)]
@@ -49,7 +49,7 @@ pub struct TrainArgs {
     storage: WeightStorage,
     /// Test presentations of a built-in task [default: 20] (user data brings its own split: with
     /// --data it is refused).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = n_test_arg)]
     n_test: Option<usize>,
     /// Evaluate on the test set every N training presentations (and before training).
     #[arg(long, value_name = "N", default_value_t = 50, value_parser = count_arg)]
@@ -111,6 +111,15 @@ pub struct TrainArgs {
     /// path ending in .toml names the file (tables then go to a directory named after it).
     #[arg(long, value_name = "DIR|FILE.toml", conflicts_with_all = ["seeds", "instances"])]
     export_network: Option<PathBuf>,
+}
+
+/// Test presentations of a built-in task: at least 2 (one per class).
+fn n_test_arg(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n >= 2 => Ok(n),
+        Ok(_) => Err("must be at least 2 (one test presentation per class)".into()),
+        Err(_) => Err(format!("{s:?} is not a whole number >= 2")),
+    }
 }
 
 /// A list of seeds or dies (a newtype, so that clap takes it as one value).
@@ -218,6 +227,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
             "--duration applies to --data (a task directory); the built-in patterns have their own"
         );
     }
+    check_out_dir("--out", &a.out)?;
     if a.profile == "none" && a.instance != 0 {
         eprintln!(
             "warning: --instance {} is ignored: --profile none runs ideal circuits without a die",
@@ -233,7 +243,8 @@ pub fn run(a: TrainArgs) -> Result<()> {
         },
         data_duration: a.duration,
         profile: (a.profile != "none").then(|| a.profile.clone()),
-        instance: a.instance,
+        // Ignored without a die (warned above): recorded as 0, the value that was used.
+        instance: if a.profile == "none" { 0 } else { a.instance },
         seed: a.seed,
         presentations: a.presentations,
         feedback: a.feedback,
@@ -291,7 +302,12 @@ pub fn run(a: TrainArgs) -> Result<()> {
 
     let on = match &o.chip {
         Some(c) => format!(
-            "a `{}` die (instance {}{})",
+            "{} `{}` die (instance {}{})",
+            if c.profile.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            },
             c.profile,
             c.instance,
             if c.calibrated { ", calibrated" } else { "" }

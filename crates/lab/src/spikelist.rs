@@ -5,6 +5,16 @@ use std::path::Path;
 
 use crate::located::FileError;
 
+/// Largest channel index a spike list may name, plus one (2^20): the per-channel lists are
+/// allocated up to the largest index, so a typo such as `99999999999` is refused instead of
+/// exhausting memory.
+pub const MAX_CHANNELS: usize = 1 << 20;
+
+/// `text` without a leading UTF-8 byte-order mark (spreadsheet programs write one in "CSV UTF-8").
+pub fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
 /// Read a spike list CSV (`t_s,channel` with a header line) into per-channel times.
 pub fn read_spike_list(path: &Path, size: Option<usize>) -> Result<Vec<Vec<f64>>, FileError> {
     let file = path.display().to_string();
@@ -12,7 +22,7 @@ pub fn read_spike_list(path: &Path, size: Option<usize>) -> Result<Vec<Vec<f64>>
         .map_err(|e| FileError::new(&file, 0, "", format!("cannot read spike list: {e}")))?;
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); size.unwrap_or(0)];
     let mut header_seen = false;
-    for (i, line) in text.lines().enumerate() {
+    for (i, line) in strip_bom(&text).lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
@@ -58,6 +68,14 @@ pub fn read_spike_list(path: &Path, size: Option<usize>) -> Result<Vec<Vec<f64>>
                 i + 1,
                 "t_s",
                 format!("{t} must be finite and >= 0"),
+            ));
+        }
+        if c >= MAX_CHANNELS {
+            return Err(FileError::new(
+                &file,
+                i + 1,
+                "channel",
+                format!("{c} is too large: channel indices must be < {MAX_CHANNELS}"),
             ));
         }
         if let Some(n) = size {

@@ -540,17 +540,22 @@ fn spike_rows_need_exactly_two_fields_and_a_file_needs_its_header() {
             "empty; expected a header `t_s,channel`",
         ),
         ("t_s,channel\n0.01,-1\n", ":2", "an integer >= 0"),
+        (
+            "t_s,channel\n0.01,99999999999\n",
+            ":2",
+            "key `channel`: 99999999999 is too large: channel indices must be < 1048576",
+        ),
     ];
     for (k, (text, line, what)) in cases.iter().enumerate() {
         let dir = std::env::temp_dir().join(format!("mixsig-spikerows-{}-{k}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("a.csv"), text).unwrap();
-        for f in ["b.csv", "c.csv"] {
+        for f in ["b.csv", "c.csv", "d.csv"] {
             std::fs::write(dir.join(f), "t_s,channel\n0.01,1\n").unwrap();
         }
         std::fs::write(
             dir.join("labels.csv"),
-            "file,label,split\na.csv,x,train\nb.csv,y,train\nc.csv,y,test\n",
+            "file,label,split\na.csv,x,train\nb.csv,y,train\nc.csv,y,test\nd.csv,x,test\n",
         )
         .unwrap();
         let e = load_dir(&dir);
@@ -640,6 +645,18 @@ fn malformed_task_dirs_name_the_file_line_and_problem() {
             "class `bee` has no train presentations",
         ),
         (
+            "class_only_in_train",
+            "class_only_in_train/labels.csv",
+            ":6",
+            "class `bee` has no test presentations",
+        ),
+        (
+            "dir_as_file",
+            "dir_as_file/labels.csv",
+            ":3",
+            "`../good/test` is a directory",
+        ),
+        (
             "bad_spike",
             "bad_spike/p1.csv",
             ":3",
@@ -656,4 +673,32 @@ fn malformed_task_dirs_name_the_file_line_and_problem() {
         assert!(msg.contains(text), "{dir}: {msg}");
         assert_eq!(fe.line == 0, line.is_empty(), "{dir}: line {}", fe.line);
     }
+}
+
+#[test]
+fn a_byte_order_mark_is_skipped() {
+    // Spreadsheets' "CSV UTF-8" starts a file with U+FEFF; with and without it the task is the same.
+    let dir = std::env::temp_dir().join(format!("mixsig-tasks-bom-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rows = [
+        ("a.csv", "x", "train"),
+        ("b.csv", "y", "train"),
+        ("c.csv", "x", "test"),
+        ("d.csv", "y", "test"),
+    ];
+    let mut labels = String::from("file,label,split\n");
+    for (k, (f, l, s)) in rows.iter().enumerate() {
+        std::fs::write(dir.join(f), format!("t_s,channel\n0.01,{k}\n")).unwrap();
+        labels.push_str(&format!("{f},{l},{s}\n"));
+    }
+    std::fs::write(dir.join("labels.csv"), &labels).unwrap();
+    let plain = load_dir(&dir).unwrap();
+    std::fs::write(dir.join("labels.csv"), format!("\u{feff}{labels}")).unwrap();
+    std::fs::write(dir.join("a.csv"), "\u{feff}t_s,channel\n0.01,0\n").unwrap();
+    let marked = load_dir(&dir);
+    std::fs::remove_dir_all(&dir).ok();
+    let marked = marked.unwrap();
+    assert_eq!(marked.n_channels, 4);
+    assert_eq!(marked.class_names, plain.class_names);
+    assert_eq!(marked.train[0].channels, plain.train[0].channels);
 }

@@ -11,7 +11,7 @@ fn read(path: &Path) -> Result<(String, String), FileError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|e| FileError::new(&file, 0, "", format!("cannot read weight table: {e}")))?;
-    Ok((file, text))
+    Ok((file, crate::spikelist::strip_bom(&text).to_string()))
 }
 
 fn weight(file: &str, line: usize, key: &str, s: &str) -> Result<f64, FileError> {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Presentation, TaskError, TaskSet};
 use crate::located::FileError;
-use crate::spikelist::read_spike_list;
+use crate::spikelist::{read_spike_list, strip_bom};
 
 /// Name of the index file of a task directory.
 pub const LABELS_FILE: &str = "labels.csv";
@@ -100,6 +100,17 @@ fn parse_labels(dir: &Path, file: &str, text: &str) -> Result<Vec<Row>, FileErro
             ));
         }
         let path = dir.join(name);
+        if path.is_dir() {
+            return Err(FileError::new(
+                file,
+                ln,
+                "file",
+                format!(
+                    "`{name}` is a directory ({}); expected a spike list file `t_s,channel`",
+                    path.display()
+                ),
+            ));
+        }
         if !path.is_file() {
             return Err(FileError::new(
                 file,
@@ -135,7 +146,7 @@ fn parse_labels(dir: &Path, file: &str, text: &str) -> Result<Vec<Row>, FileErro
 /// divided by `1 - ANSWER_FRACTION` (so the last 30 % of a presentation is silent, as in the
 /// built-in patterns; at least 1 ms after the latest spike). Errors name the file, line and column:
 /// missing or malformed `labels.csv`, unknown split, missing or malformed spike file, a file
-/// listed twice, an empty split, a single class, or a class without train presentations.
+/// listed twice, an empty split, a single class, or a class without train or test presentations.
 pub fn load_dir(dir: &Path) -> Result<TaskSet, TaskError> {
     load_dir_with(dir, None)
 }
@@ -156,7 +167,7 @@ pub fn load_dir_with(dir: &Path, duration: Option<f64>) -> Result<TaskSet, TaskE
             ),
         )
     })?;
-    let rows = parse_labels(dir, &lf, &text)?;
+    let rows = parse_labels(dir, &lf, strip_bom(&text))?;
     for (split, train) in [("train", true), ("test", false)] {
         if !rows.iter().any(|r| r.train == train) {
             return Err(FileError::new(
@@ -184,15 +195,19 @@ pub fn load_dir_with(dir: &Path, duration: Option<f64>) -> Result<TaskSet, TaskE
         .into());
     }
     for name in &names {
-        if !rows.iter().any(|r| r.train && &r.label == name) {
-            let first = rows.iter().find(|r| &r.label == name).expect("label seen");
-            return Err(FileError::new(
-                &lf,
-                first.line,
-                "label",
-                format!("class `{name}` has no train presentations"),
-            )
-            .into());
+        for (split, train) in [("train", true), ("test", false)] {
+            if !rows.iter().any(|r| r.train == train && &r.label == name) {
+                let first = rows.iter().find(|r| &r.label == name).expect("label seen");
+                return Err(FileError::new(
+                    &lf,
+                    first.line,
+                    "label",
+                    format!(
+                        "class `{name}` has no {split} presentations; every class needs both train and test presentations"
+                    ),
+                )
+                .into());
+            }
         }
     }
     let index: HashMap<&str, usize> = names

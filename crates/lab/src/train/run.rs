@@ -344,6 +344,9 @@ pub fn build_fitted(
     }
 }
 
+/// Fewest time steps a presentation may have (`dt` at most the presentation's duration over this).
+pub const MIN_STEPS_PER_PRESENTATION: f64 = 100.0;
+
 /// Refuse knobs of `opts` out of range (the spreads and the learning-rate decay: finite, >= 0),
 /// before anything is built or written.
 pub fn check_knobs(opts: &TrainOptions) -> Result<(), TrainError> {
@@ -410,6 +413,18 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
     }
     check_knobs(opts)?;
     let task = load_task(opts)?;
+    // The circuits' fastest time constants are ms; a step of a hundredth of a presentation is
+    // already coarse, and a longer one would simulate nothing at all.
+    if opts.dt > task.duration / MIN_STEPS_PER_PRESENTATION {
+        return Err(TrainError::Invalid(format!(
+            "dt = {} s is too long for {}: a presentation lasts {} s, and dt must be at most 1/{} of it ({} s)",
+            opts.dt,
+            task.name,
+            task.duration,
+            MIN_STEPS_PER_PRESENTATION,
+            task.duration / MIN_STEPS_PER_PRESENTATION
+        )));
+    }
     let profile = opts
         .profile
         .as_deref()
