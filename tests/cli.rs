@@ -569,3 +569,33 @@ fn write_error_prints_its_cause_once() {
     let n = line.matches("os error").count();
     assert_eq!(n, 1, "the OS error should be printed once: {line}");
 }
+
+#[test]
+fn an_out_that_is_a_file_is_refused_before_any_work() {
+    let dir = TempDir::new("cli-out-file");
+    std::fs::create_dir_all(dir.path()).unwrap();
+    let file = dir.join("afile");
+    std::fs::write(&file, "keep me").unwrap();
+    let f = file.to_str().unwrap();
+    for cmd in [
+        vec!["sim"],
+        vec!["fi"],
+        vec!["chip", "show", "dynapse2"],
+        vec!["chip", "sample"],
+        vec!["chip", "bias"],
+        vec!["robustness", "--instances", "1", "--scales", "1"],
+        vec!["compare", "--instances", "1"],
+        vec!["tune", "--dies", "1"],
+        vec!["merge", "nowhere"],
+        vec!["train"],
+    ] {
+        let r = mixsig(&[&cmd[..], &["--out", f]].concat());
+        assert_eq!(r.code, Some(1), "{cmd:?}: {r}");
+        assert!(
+            r.stderr
+                .contains(&format!("--out {f}: `{f}` exists and is not a directory")),
+            "{cmd:?}: {r}"
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
+}

@@ -134,6 +134,7 @@ pub fn run(a: ChipArgs) -> Result<()> {
 }
 
 fn show(a: ShowArgs) -> Result<()> {
+    crate::check_out_dir("--out", &a.out)?;
     if a.list {
         out!("{}", chipcmd::list_builtins());
         return Ok(());
@@ -154,6 +155,7 @@ fn files_line(files: &[PathBuf]) -> String {
 }
 
 fn sample(a: SampleArgs) -> Result<()> {
+    crate::check_out_dir("--out", &a.out)?;
     let spec = a.profile.spec();
     let p = chipcmd::load_profile(spec)?;
     let (m, source) = match &a.instance_file {
@@ -202,6 +204,7 @@ fn sample(a: SampleArgs) -> Result<()> {
 }
 
 fn bias(a: BiasArgs) -> Result<()> {
+    crate::check_out_dir("--out", &a.out)?;
     let p = chipcmd::load_profile(a.profile.spec())?;
     let b = chipcmd::resolve_bias(&a.bias)?;
     let core: u32 = a

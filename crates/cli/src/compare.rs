@@ -24,6 +24,7 @@ pub struct CompareArgs {
 }
 
 pub fn run(a: CompareArgs) -> Result<()> {
+    crate::check_out_dir("--out", &a.out)?;
     let plan = a.exp.plan(a.profiles.clone(), vec![a.scale])?;
     let run = a.run.options(a.out.clone(), "compare");
     println!(

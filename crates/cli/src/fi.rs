@@ -50,6 +50,7 @@ pub struct FiArgs {
 }
 
 pub fn run(a: FiArgs) -> Result<()> {
+    crate::check_out_dir("--out", &a.out)?;
     if a.list_params {
         for p in NeuronParams::param_infos() {
             println!("{:<14} {:<22} {}", p.name, p.dim.to_string(), p.doc);

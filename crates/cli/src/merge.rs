@@ -21,6 +21,7 @@ pub struct MergeArgs {
 }
 
 pub fn run(a: MergeArgs) -> Result<()> {
+    crate::check_out_dir("--out", &a.out)?;
     let run = RunOptions {
         out: a.out.clone(),
         command: command_line(),

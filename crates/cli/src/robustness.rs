@@ -316,6 +316,7 @@ pub struct RobustnessArgs {
 }
 
 pub fn run(a: RobustnessArgs) -> Result<()> {
+    crate::check_out_dir("--out", &a.out)?;
     let plan = a.exp.plan(vec![a.profile.clone()], a.scales.clone())?;
     let run = a.run.options(a.out.clone(), "robustness");
     println!(

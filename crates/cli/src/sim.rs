@@ -51,6 +51,7 @@ pub struct SimArgs {
 }
 
 pub fn run(a: SimArgs) -> Result<()> {
+    crate::check_out_dir("--out", &a.out)?;
     let mut nf = match &a.network {
         Some(p) => netfile::load(p)?,
         None => netfile::parse(sim::DEFAULT_NETWORK, sim::DEFAULT_NETWORK_NAME, None)?,

@@ -36,6 +36,7 @@ pub struct TuneArgs {
 }
 
 pub fn run(a: TuneArgs) -> Result<()> {
+    crate::check_out_dir("--out", &a.out)?;
     let targets = tune::load_targets(a.targets.as_deref())?;
     let opts = TuneOptions {
         profile: a.profile.clone(),
