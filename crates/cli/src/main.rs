@@ -74,14 +74,12 @@ pub(crate) fn id_arg(s: &str) -> Result<u64, String> {
 /// Refuse an output directory that cannot be one before any work starts: the path, or the
 /// nearest of its ancestors that exists, must be a directory.
 pub(crate) fn check_out_dir(flag: &str, out: &std::path::Path) -> anyhow::Result<()> {
-    if let Some(p) = out.ancestors().find(|p| p.exists()) {
-        if !p.is_dir() {
-            anyhow::bail!(
-                "{flag} {}: `{}` exists and is not a directory",
-                out.display(),
-                p.display()
-            );
-        }
+    if let Some(p) = mixsig_lab::output::out_dir_blocker(out) {
+        anyhow::bail!(
+            "{flag} {}: `{}` exists and is not a directory",
+            out.display(),
+            p.display()
+        );
     }
     Ok(())
 }

@@ -17,6 +17,16 @@ pub struct WriteError {
     pub source: std::io::Error,
 }
 
+/// Whether `out` can become an output directory: it, or the nearest of its ancestors that exists,
+/// must be a directory. Returns the path that is in the way. Called before any work starts, so that
+/// a run is not lost to a write that was bound to fail.
+pub fn out_dir_blocker(out: &Path) -> Option<PathBuf> {
+    out.ancestors()
+        .find(|p| p.exists())
+        .filter(|p| !p.is_dir())
+        .map(Path::to_path_buf)
+}
+
 /// Write `bytes` to `path` atomically (temporary sibling + rename), creating the parent directory.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     let err = |source| WriteError {

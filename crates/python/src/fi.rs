@@ -80,6 +80,7 @@ fn fi_json(
     instances: Option<usize>,
     out: Option<PathBuf>,
 ) -> PyResult<String> {
+    crate::check_out(out.as_deref())?;
     let kind = netfile::parse_model(model).ok_or_else(|| {
         py_msg(format!(
             "model: unknown model `{model}`; valid: physical, physical-sigmoid, dynapsim"

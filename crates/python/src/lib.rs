@@ -36,6 +36,19 @@ pub(crate) fn py_msg(m: impl Into<String>) -> PyErr {
     MixsigError::new_err(m.into())
 }
 
+/// Refuse an `out` that cannot become a directory (it, or its nearest existing ancestor, is a
+/// file) before any work starts.
+pub(crate) fn check_out(out: Option<&std::path::Path>) -> PyResult<()> {
+    match out.and_then(mixsig_lab::output::out_dir_blocker) {
+        Some(p) => Err(py_msg(format!(
+            "out = {}: `{}` exists and is not a directory",
+            out.expect("blocked").display(),
+            p.display()
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// A JSON value as a Python string (the Python layer parses it with `json.loads`).
 pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> PyResult<String> {
     serde_json::to_string(v).map_err(|e| py_msg(format!("internal: cannot serialize: {e}")))

@@ -249,6 +249,7 @@ fn simulate<'py>(
     instance_file: Option<PathBuf>,
     out: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    crate::check_out(out.as_deref())?;
     let duration = duration.map(|d| time_value(&d)).transpose()?;
     let dt = dt.map(|d| time_value(&d)).transpose()?;
     let mut nf = network.nf.clone();

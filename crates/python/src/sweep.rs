@@ -47,6 +47,7 @@ fn sweep_run(
     resume: bool,
     command: &str,
 ) -> PyResult<String> {
+    crate::check_out(Some(&out))?;
     let plan: Plan =
         serde_json::from_str(plan_json).map_err(|e| py_msg(format!("invalid plan: {e}")))?;
     let shard = match shard {
@@ -76,6 +77,7 @@ fn sweep_merge(
     workflow: &str,
     command: &str,
 ) -> PyResult<String> {
+    crate::check_out(Some(&out))?;
     let run = RunOptions {
         out,
         command: command.into(),

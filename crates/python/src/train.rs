@@ -43,6 +43,7 @@ fn train_json(
             "duration applies to a task directory (data=...); the built-in patterns have their own",
         ));
     }
+    crate::check_out(out.as_deref())?;
     let task = match (data, pattern) {
         (Some(_), Some(_)) => {
             return Err(py_msg(

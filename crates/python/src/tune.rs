@@ -30,6 +30,7 @@ fn tune_json(
     out: Option<PathBuf>,
     command: &str,
 ) -> PyResult<String> {
+    crate::check_out(out.as_deref())?;
     let t = match (&path, text) {
         (Some(_), Some(_)) => {
             return Err(py_msg("give the targets as a file or as text, not both"))

@@ -159,6 +159,21 @@ def test_train_range_errors_name_the_keyword_and_the_cli_names_the_flag(cli, tmp
     assert not tmp_path.joinpath("summary.json").exists()
     with pytest.raises(mixsig.MixsigError, match="unknown feedback `sideways`"):
         mixsig.train(feedback="sideways")
+    # An out that is a file is refused before training (not after, losing the run), as by the CLI.
+    f = tmp_path / "afile"
+    f.write_text("keep me")
+    with pytest.raises(mixsig.MixsigError) as e:
+        mixsig.train(presentations=2, profile=None, out=f)
+    assert str(e.value) == f"out = {f}: `{f}` exists and is not a directory"
+    assert cli_error(cli, "train", "--out", str(f)) == \
+        f"--out {f}: `{f}` exists and is not a directory"
+    assert f.read_text() == "keep me"
+    # dt must leave a presentation at least 100 steps: the library's message, in both.
+    with pytest.raises(mixsig.MixsigError) as e:
+        mixsig.train(presentations=2, profile=None, dt="10 ms")
+    assert "at most 1/100" in str(e.value)
+    assert str(e.value) == cli_error(cli, "train", "--presentations", "2", "--profile", "none",
+                                     "--dt", "10 ms", "--out", str(tmp_path / "o"))
 
 
 # ------------------------------------------------------------------ profiles and dies
