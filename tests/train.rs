@@ -889,7 +889,11 @@ fn eta_decay_replaces_the_presets_and_bad_values_are_refused() {
         ..fp.clone()
     };
     let e = mixsig::lab::train::netspec::export(&o, none.path()).expect_err("refused");
-    assert!(e.to_string().contains("eta_decay = -1 must be >= 0"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("eta_decay = -1 must be finite and >= 0"),
+        "{e}"
+    );
     assert!(!none.path().exists());
     // A network file has its own.
     let dir = TempDir::new("eta-decay-file");
@@ -955,6 +959,20 @@ fn bad_run_settings_fail_before_training_and_write_nothing() {
     assert!(r.stderr.contains("dt = 0.01 s is too long"), "{r}");
     assert!(r.stderr.contains("at most 1/100"), "{r}");
     assert!(!out.path().exists(), "nothing written on failure");
+    // A stray exponent is an error, not an abort on a terabyte allocation.
+    let r = mixsig(&[
+        "train",
+        "--presentations",
+        "1000000000000",
+        "--out",
+        out.s(),
+    ]);
+    assert_eq!(r.code, Some(1), "{r}");
+    assert!(
+        r.stderr
+            .contains("presentations = 1000000000000 must be at most 1000000"),
+        "{r}"
+    );
     // An --out that is a file (or lies under one) is refused before any training.
     let parent = TempDir::new("train-bad-out");
     std::fs::create_dir_all(parent.path()).unwrap();

@@ -89,10 +89,13 @@ fn fi_json(
     let sets = parse_sets(set)?;
     let levels = parse_levels(idc)?;
     let dt = dt
-        .map(|d| time_value(&d))
+        .map(|d| time_value("dt", &d))
         .transpose()?
         .unwrap_or(DEFAULT_DT);
-    let duration = duration.map(|d| time_value(&d)).transpose()?.unwrap_or(1.0);
+    let duration = duration
+        .map(|d| time_value("duration", &d))
+        .transpose()?
+        .unwrap_or(1.0);
     if kind == ModelKind::Dynapsim
         && sets
             .iter()

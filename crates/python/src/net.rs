@@ -176,16 +176,24 @@ impl Network {
 }
 
 /// A time: seconds (number) or a string with a unit (`"500 ms"`); must be > 0 (as the CLI's flags).
-pub(crate) fn time_value(v: &Bound<'_, PyAny>) -> PyResult<f64> {
+pub(crate) fn time_value(name: &str, v: &Bound<'_, PyAny>) -> PyResult<f64> {
     let x = if let Ok(s) = v.extract::<String>() {
-        parse_quantity(&s, Dimension::Time).map_err(py_err)?
+        parse_quantity(&s, Dimension::Time).map_err(|e| py_msg(format!("{name}: {e}")))?
     } else {
-        v.extract::<f64>()?
+        v.extract::<f64>().map_err(|_| {
+            py_msg(format!(
+                "{name} = {}: expected seconds (a number) or a time such as \"100 us\"",
+                v.repr().map(|r| r.to_string()).unwrap_or_default()
+            ))
+        })?
     };
     if x > 0.0 && x.is_finite() {
         Ok(x)
     } else {
-        Err(py_msg(format!("{}: must be > 0", v.str()?)))
+        Err(py_msg(format!(
+            "{name} = {}: must be finite and > 0 s",
+            v.str()?
+        )))
     }
 }
 
@@ -250,8 +258,8 @@ fn simulate<'py>(
     out: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyDict>> {
     crate::check_out(out.as_deref())?;
-    let duration = duration.map(|d| time_value(&d)).transpose()?;
-    let dt = dt.map(|d| time_value(&d)).transpose()?;
+    let duration = duration.map(|d| time_value("duration", &d)).transpose()?;
+    let dt = dt.map(|d| time_value("dt", &d)).transpose()?;
     let mut nf = network.nf.clone();
     let file_name = network.name.clone();
     let chip = bind_chip(&mut nf, &file_name, profile, instance, instance_file)?;

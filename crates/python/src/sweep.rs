@@ -109,8 +109,8 @@ fn sweep_experiment(
     dt: Option<Bound<'_, PyAny>>,
     population: Option<String>,
 ) -> PyResult<(String, Option<f64>)> {
-    let duration = duration.map(|d| time_value(&d)).transpose()?;
-    let dt = dt.map(|d| time_value(&d)).transpose()?;
+    let duration = duration.map(|d| time_value("duration", &d)).transpose()?;
+    let dt = dt.map(|d| time_value("dt", &d)).transpose()?;
     let e = match experiment {
         "train" => Experiment::Train(TrainExperiment {
             pattern: pattern.into(),

@@ -57,7 +57,7 @@ fn train_json(
     let defaults = TrainOptions::default();
     let opts = TrainOptions {
         task,
-        data_duration: duration.map(|d| time_value(&d)).transpose()?,
+        data_duration: duration.map(|d| time_value("duration", &d)).transpose()?,
         profile: profile.filter(|p| p != "none"),
         instance,
         seed,
@@ -67,7 +67,7 @@ fn train_json(
         n_test: n_test.unwrap_or(defaults.n_test),
         test_every,
         dt: dt
-            .map(|d| time_value(&d))
+            .map(|d| time_value("dt", &d))
             .transpose()?
             .unwrap_or(defaults.dt),
         no_hidden,

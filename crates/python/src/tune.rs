@@ -45,7 +45,7 @@ fn tune_json(
         first_die,
         neurons,
         rate_duration: rate_duration
-            .map(|x| time_value(&x))
+            .map(|x| time_value("rate_duration", &x))
             .transpose()?
             .unwrap_or(d.rate_duration),
         ..d

@@ -152,7 +152,26 @@ def test_sim_option_errors_equal_cli(cli, root, tmp_path):
 def test_train_range_errors_name_the_keyword_and_the_cli_names_the_flag(cli, tmp_path):
     with pytest.raises(mixsig.MixsigError) as e:
         mixsig.train(presentations=0, profile=None)
-    assert str(e.value) == "presentations must be > 0"
+    assert str(e.value) == "presentations = 0 must be a whole number >= 1"
+    # Negative, boolean and huge counts are named too (not a bare OverflowError, not a 1, not an
+    # abort on an 8 TB allocation that would kill a Jupyter kernel).
+    for kw, msg in [
+        (dict(presentations=-5), "presentations = -5 must be a whole number >= 1"),
+        (dict(presentations=True), "presentations = True must be a whole number >= 1"),
+        (dict(seed=-1), "seed = -1 must be a whole number >= 0"),
+        (dict(instance=-1), "instance = -1 must be a whole number >= 0"),
+        (dict(n_test=1), "n_test = 1 must be a whole number >= 2"),
+        (dict(eta_sigma=-1.0), "eta_sigma = -1.0 must be a finite number >= 0"),
+        (dict(presentations=10**12),
+         "presentations = 1000000000000 must be at most 1000000 (the task is generated up front)"),
+        (dict(dt=0), "dt = 0: must be finite and > 0 s"),
+        (dict(dt=float("nan")), "dt = nan: must be finite and > 0 s"),
+    ]:
+        with pytest.raises(mixsig.MixsigError) as e:
+            mixsig.train(profile=None, **kw)
+        assert str(e.value) == msg, kw
+    with pytest.raises(mixsig.MixsigError, match="must be finite and >= 0"):
+        mixsig.train(profile=None, presentations=2, eta_decay=float("inf"))
     assert cli_error(cli, "train", "--presentations", "0", "--profile", "none",
                      "--out", str(tmp_path)) == \
         "invalid value '0' for '--presentations <N>': must be at least 1"
@@ -269,7 +288,12 @@ def test_train_calibrate_on_a_die_and_its_error_without_one(cli, tmp_path):
 
 
 def test_train_eta_decay_reaches_the_protocol_and_a_bad_one_is_refused(cli, tmp_path):
-    r = mixsig.train("frozen-poisson", profile=None, presentations=2, test_every=2, n_test=2)
+    # Two presentations are too few for the hidden layer to learn: the run says so in its summary
+    # and, to a Python user, as a MixsigWarning (one per summary warning).
+    with pytest.warns(mixsig.MixsigWarning, match="the hidden layer did not learn") as w:
+        r = mixsig.train("frozen-poisson", profile=None, presentations=2, test_every=2, n_test=2)
+    assert [str(x.message) for x in w] == r.summary["warnings"]
+    assert "test_accuracy=" in repr(r) and len(repr(r)) < 200
     assert r.summary["protocol"]["eta_decay"] == 1000.0  # the signed readout's
     r = mixsig.train("frozen-poisson", profile=None, presentations=2, test_every=2, n_test=2,
                      eta_decay=0)
@@ -278,7 +302,7 @@ def test_train_eta_decay_reaches_the_protocol_and_a_bad_one_is_refused(cli, tmp_
     with pytest.raises(mixsig.MixsigError) as e:
         mixsig.train(profile=None, presentations=2, eta_decay=-3)
     # The keyword in Python, the flag on the command line.
-    assert str(e.value) == "eta_decay = -3 must be >= 0"
+    assert str(e.value) == "eta_decay = -3 must be finite and >= 0"
     assert cli_error(cli, "train", "--profile", "none", "--presentations", "2",
                      "--eta-decay=-3", "--out", str(tmp_path)) == \
         "invalid value '-3' for '--eta-decay <N>': must be a finite number >= 0"

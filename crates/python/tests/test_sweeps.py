@@ -51,6 +51,23 @@ def test_robustness_error_equals_cli(cli, tmp_path):
                                      "--instances", "2", "--out", str(tmp_path))
 
 
+def test_sweep_arguments_are_checked_before_the_plan():
+    # Each names its keyword (not the plan's JSON parser), and a train experiment refuses the fi
+    # experiment's settings instead of ignoring them.
+    for kw, msg in [
+        (dict(instances=-1), "instances = -1 must be a whole number >= 1"),
+        (dict(scales=[float("nan")]), "scales = [nan] must be finite numbers >= 0"),
+        (dict(scales="abc"), "scales = 'abc' must be a list of numbers >= 0"),
+        (dict(threshold=float("nan")), "threshold = nan must be a finite number"),
+        (dict(shards=0), "shards = 0 must be a whole number >= 1"),
+        (dict(dt="10 ms"), "dt would be ignored: they set the fi experiment and network files; "
+                           "the train experiment runs the training preset with its own"),
+    ]:
+        with pytest.raises(mixsig.MixsigError) as e:
+            mixsig.robustness("train", **kw)
+        assert str(e.value) == msg, kw
+
+
 def test_shards_in_threads_equal_serial(serial):
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as ex:
         same(mixsig.robustness("fi", executor=ex, shards=5, **FI), serial)

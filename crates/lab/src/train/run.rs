@@ -344,6 +344,10 @@ pub fn build_fitted(
     }
 }
 
+/// Most training or test presentations of one run: the task's presentations are generated up
+/// front, so a stray exponent (`10**12`) would otherwise exhaust memory instead of failing.
+pub const MAX_PRESENTATIONS: usize = 1_000_000;
+
 /// Fewest time steps a presentation may have (`dt` at most the presentation's duration over this).
 pub const MIN_STEPS_PER_PRESENTATION: f64 = 100.0;
 
@@ -357,7 +361,9 @@ pub fn check_knobs(opts: &TrainOptions) -> Result<(), TrainError> {
     ] {
         if let Some(s) = v {
             if !(s.is_finite() && s >= 0.0) {
-                return Err(TrainError::Invalid(format!("{name} = {s} must be >= 0")));
+                return Err(TrainError::Invalid(format!(
+                    "{name} = {s} must be finite and >= 0"
+                )));
             }
         }
     }
@@ -399,6 +405,16 @@ pub struct Prepared {
 pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
     if opts.presentations == 0 {
         return Err(TrainError::Invalid("presentations must be > 0".into()));
+    }
+    for (name, n) in [
+        ("presentations", opts.presentations),
+        ("n_test", opts.n_test),
+    ] {
+        if n > MAX_PRESENTATIONS {
+            return Err(TrainError::Invalid(format!(
+                "{name} = {n} must be at most {MAX_PRESENTATIONS} (the task is generated up front)"
+            )));
+        }
     }
     if opts.test_every == 0 {
         return Err(TrainError::Invalid(

@@ -5,7 +5,9 @@ NumPy arrays and small result objects."""
 from __future__ import annotations
 
 import json
+import math
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
@@ -20,6 +22,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 __all__ = [
     "MixsigError",
+    "MixsigWarning",
     "Chip",
     "Network",
     "Profile",
@@ -34,6 +37,11 @@ __all__ = [
     "train",
     "TrainResult",
 ]
+
+
+class MixsigWarning(UserWarning):
+    """Something a run reports that the numbers alone do not show (``summary["warnings"]``):
+    a hidden layer that never learned, files of an earlier run left in ``out``, ..."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -344,9 +352,13 @@ class TrainResult:
     """What :func:`train` returns.
 
     Attributes:
-        curve: learning curve, dict of arrays: ``presentations``, ``test_accuracy``,
-            ``error_rate_out_hz``, ``w1_mean``, ``w2_mean``, ``mirror_divergence`` (NaN where not
-            applicable), one entry per checkpoint (learning_curve.csv).
+        curve: learning curve, dict of arrays, one entry per checkpoint (learning_curve.csv):
+            ``presentations``, ``test_accuracy``, ``error_rate_out_hz`` (mean rate of the output
+            error neurons over the training presentations since the last checkpoint: NaN at the
+            first checkpoint, before training), ``w1_mean`` (NaN without a hidden layer),
+            ``w2_mean``, ``b_mean`` (the outputs' bias weights), ``mirror_divergence`` and
+            ``mirror_divergence_effective`` (stored and effective; NaN without mirrored
+            feedback).
         test_accuracy: final test accuracy.
         best_accuracy: best checkpoint accuracy.
         wall_s, simulated_s: wall and simulated time, s.
@@ -361,9 +373,18 @@ class TrainResult:
     best_accuracy: float
     wall_s: float
     simulated_s: float
-    rasters: List[Dict[str, Any]]
+    rasters: List[Dict[str, Any]] = field(repr=False)
     group_sizes: Dict[str, int]
     summary: Dict[str, Any] = field(repr=False)
+
+    def __repr__(self) -> str:
+        n = len(self.curve["presentations"])
+        return (
+            f"TrainResult(test_accuracy={self.test_accuracy:.3f}, "
+            f"best_accuracy={self.best_accuracy:.3f}, checkpoints={n}, "
+            f"rasters={len(self.rasters)}, wall_s={self.wall_s:.1f}, "
+            f"simulated_s={self.simulated_s:.1f})"
+        )
 
 
 _CURVE_KEYS = (
@@ -372,8 +393,22 @@ _CURVE_KEYS = (
     "error_rate_out_hz",
     "w1_mean",
     "w2_mean",
+    "b_mean",
     "mirror_divergence",
+    "mirror_divergence_effective",
 )
+
+
+def _whole(name: str, v: Any, least: int) -> int:
+    """`v` as a whole number >= `least`, or a MixsigError naming `name` (booleans and negative
+    numbers would otherwise reach the native layer as 1/0 or as a bare OverflowError)."""
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise MixsigError(f"{name} = {v!r} must be a whole number >= {least}")
+    if v < least:
+        raise MixsigError(f"{name} = {v} must be a whole number >= {least}")
+    if v >= 2**64:
+        raise MixsigError(f"{name} = {v} must be below 2**64")
+    return int(v)
 
 
 def train(
@@ -438,14 +473,28 @@ def train(
 
     Raises:
         MixsigError: invalid options or task data, with the CLI's message (a value out of
-            range names the keyword, e.g. ``presentations must be > 0``, where the CLI names
-            its flag).
+            range names the keyword, e.g. ``presentations = -5 must be a whole number >= 1``,
+            where the CLI names its flag).
+
+    Warns:
+        MixsigWarning: what the run's ``summary["warnings"]`` says (e.g. a hidden layer that
+            never learned), one warning each.
 
     Example::
 
         r = mixsig.train("order", presentations=100, profile="dynapse2")
         plt.plot(r.curve["presentations"], r.curve["test_accuracy"])
     """
+    instance = _whole("instance", instance, 0)
+    seed = _whole("seed", seed, 0)
+    presentations = _whole("presentations", presentations, 1)
+    test_every = _whole("test_every", test_every, 1)
+    if n_test is not None:
+        n_test = _whole("n_test", n_test, 2)
+    if eta_sigma is not None and not (
+        isinstance(eta_sigma, (int, float)) and math.isfinite(eta_sigma) and eta_sigma >= 0
+    ):
+        raise MixsigError(f"eta_sigma = {eta_sigma!r} must be a finite number >= 0")
     d = json.loads(
         _native.train_json(
             pattern=pattern,
@@ -467,6 +516,8 @@ def train(
             duration=duration,
         )
     )
+    for w in d.get("warnings", []):
+        warnings.warn(w, MixsigWarning, stacklevel=2)
     curve = {
         k: np.array([_nan(c.get(k)) for c in d["curve"]], dtype=float) for k in _CURVE_KEYS
     }

@@ -16,6 +16,7 @@ the shards run:
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -169,6 +170,10 @@ def _run_plan(
     executor: Any,
     shards: Optional[int],
 ) -> SweepResult:
+    if shards is not None:
+        from ._core import _whole
+
+        shards = _whole("shards", shards, 1)
     plan_json, total = _native.sweep_plan(json.dumps(plan))
     ex = _executor(executor)
     keep = out is not None
@@ -210,6 +215,33 @@ def _plan(
     lower_is_better: bool,
     exp: Mapping[str, Any],
 ) -> Dict[str, Any]:
+    from ._core import _whole
+
+    instances = _whole("instances", instances, 1)
+    first_instance = _whole("first_instance", first_instance, 0)
+    try:
+        scales = [float(x) for x in (scales if not isinstance(scales, str) else [scales])]
+    except (TypeError, ValueError):
+        raise _native.MixsigError(f"scales = {scales!r} must be a list of numbers >= 0") from None
+    # Negative scales get the CLI's message from the plan check; NaN and inf would not survive
+    # the JSON of the plan.
+    if not all(math.isfinite(x) for x in scales):
+        raise _native.MixsigError(f"scales = {scales!r} must be finite numbers >= 0")
+    if threshold is not None and not (
+        isinstance(threshold, (int, float)) and math.isfinite(threshold)
+    ):
+        raise _native.MixsigError(f"threshold = {threshold!r} must be a finite number")
+    exp = dict(exp)
+    for k, least in (("presentations", 1), ("n_test", 2), ("seed", 0)):
+        if k in exp:
+            exp[k] = _whole(k, exp[k], least)
+    if str(experiment) == "train":
+        given = [k for k in ("idc", "set", "duration", "dt", "population") if exp.get(k) is not None]
+        if given:
+            raise _native.MixsigError(
+                f"{', '.join(given)} would be ignored: they set the fi experiment and network "
+                "files; the train experiment runs the training preset with its own"
+            )
     e, default_threshold = _native.sweep_experiment(experiment=str(experiment), **exp)
     return {
         "experiment": json.loads(e),
