@@ -287,6 +287,24 @@ def test_train_calibrate_on_a_die_and_its_error_without_one(cli, tmp_path):
                                      "--calibrate", "--out", str(tmp_path))
 
 
+def test_ctrl_c_stops_a_training_run():
+    # A notebook's "interrupt kernel" is a SIGINT: the run stops within a presentation and raises
+    # KeyboardInterrupt instead of training on for hours.
+    import _thread
+    import threading
+    import time
+
+    timer = threading.Timer(1.0, _thread.interrupt_main)
+    timer.start()
+    t0 = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            mixsig.train(profile=None, presentations=100_000)
+    finally:
+        timer.cancel()
+    assert time.monotonic() - t0 < 10
+
+
 def test_train_eta_decay_reaches_the_protocol_and_a_bad_one_is_refused(cli, tmp_path):
     # Two presentations are too few for the hidden layer to learn: the run says so in its summary
     # and, to a Python user, as a MixsigWarning (one per summary warning).

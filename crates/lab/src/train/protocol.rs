@@ -316,7 +316,8 @@ fn sample_raster(
     })
 }
 
-/// Train `spec` (built by [`super::network::build`]) on `task`.
+/// Train `spec` (built by [`super::network::build`]) on `task`; `progress(done, total)` after
+/// every training presentation.
 #[allow(clippy::too_many_arguments)]
 pub fn run(
     spec: &NetworkSpec,
@@ -328,6 +329,36 @@ pub fn run(
     seed: u64,
     mut progress: impl FnMut(usize, usize) + Send,
 ) -> Result<TrainResult, BuildError> {
+    let r = run_until(
+        spec,
+        layout,
+        n_per_class,
+        rate_teacher,
+        task,
+        proto,
+        seed,
+        |d, n| {
+            progress(d, n);
+            true
+        },
+    )?;
+    Ok(r.expect("never stopped"))
+}
+
+/// [`run`] that can be stopped: after every training presentation `progress(done, total)` says
+/// whether to go on; `Ok(None)` when it said no (an interrupt), once the pending checkpoint tests
+/// have finished.
+#[allow(clippy::too_many_arguments)]
+pub fn run_until(
+    spec: &NetworkSpec,
+    layout: &Layout,
+    n_per_class: usize,
+    rate_teacher: f64,
+    task: &TaskSet,
+    proto: &Protocol,
+    seed: u64,
+    mut progress: impl FnMut(usize, usize) -> bool + Send,
+) -> Result<Option<TrainResult>, BuildError> {
     let t0 = Instant::now();
     let mut net = Network::build(spec, proto.dt, seed)?;
     let d = task.duration;
@@ -421,7 +452,7 @@ pub fn run(
     // The training itself runs on a pool thread too (`rayon::scope`), so that a network heavy
     // enough steps its populations on two threads ([`Network::step_split`]); an idle thread takes
     // the oldest job first, which is a pending test rather than half of a step.
-    let n_checkpoints = rayon::scope(|scope| -> Result<usize, BuildError> {
+    let n_checkpoints = rayon::scope(|scope| -> Result<Option<usize>, BuildError> {
         let mut n_checkpoints = 0;
         let mut test = |(mut c, frozen): (Checkpoint, Network)| {
             let (tx, idx) = (tx.clone(), n_checkpoints);
@@ -456,15 +487,20 @@ pub fn run(
             block_err += err;
             block_n += 1;
             error_spikes.push(err);
-            progress(n + 1, proto.presentations);
+            if !progress(n + 1, proto.presentations) {
+                return Ok(None);
+            }
             if (n + 1) % proto.test_every.max(1) == 0 || n + 1 == proto.presentations {
                 test(snapshot(&net, n + 1, rate(block_err, block_n)));
                 block_err = 0;
                 block_n = 0;
             }
         }
-        Ok(n_checkpoints)
+        Ok(Some(n_checkpoints))
     })?;
+    let Some(n_checkpoints) = n_checkpoints else {
+        return Ok(None);
+    };
     drop(tx);
     let mut tested: Vec<(usize, Result<Checkpoint, BuildError>)> = rx.iter().collect();
     debug_assert_eq!(tested.len(), n_checkpoints);
@@ -486,7 +522,7 @@ pub fn run(
     }
     let test_accuracy = curve.last().map(|c| c.test_accuracy).unwrap_or(0.0);
     let best_accuracy = curve.iter().map(|c| c.test_accuracy).fold(0.0, f64::max);
-    Ok(TrainResult {
+    Ok(Some(TrainResult {
         test_accuracy,
         best_accuracy,
         simulated_s: net.time(),
@@ -503,7 +539,7 @@ pub fn run(
         weights: stored_weights(&net, layout),
         curve,
         rasters,
-    })
+    }))
 }
 
 #[cfg(test)]

@@ -202,6 +202,9 @@ pub enum TrainError {
     /// The network file (`--network`) is malformed or does not fit the task.
     #[error(transparent)]
     Network(FileError),
+    /// Stopped before the end by its progress callback ([`train_until`]).
+    #[error("interrupted")]
+    Interrupted,
 }
 
 /// The options as recorded in `summary.json`.
@@ -583,13 +586,26 @@ pub fn hidden_learning_warning(result: &TrainResult, presentations: usize) -> Op
 /// called after every training presentation.
 pub fn train(
     opts: &TrainOptions,
-    progress: impl FnMut(usize, usize) + Send,
+    mut progress: impl FnMut(usize, usize) + Send,
+) -> Result<TrainOutcome, TrainError> {
+    train_until(opts, |d, n| {
+        progress(d, n);
+        true
+    })
+}
+
+/// [`train`] that can be stopped (an interrupt from Python or a notebook): after every training
+/// presentation `progress(done, total)` says whether to go on; [`TrainError::Interrupted`] when it
+/// said no.
+pub fn train_until(
+    opts: &TrainOptions,
+    progress: impl FnMut(usize, usize) -> bool + Send,
 ) -> Result<TrainOutcome, TrainError> {
     let prep = prepare(opts)?;
     let mut warnings = prep.warnings.clone();
     // Build once to collect what the build has to say (weights the chip cannot represent).
     warnings.extend(Network::build(&prep.spec, prep.protocol.dt, opts.seed)?.warnings);
-    let result = protocol::run(
+    let result = protocol::run_until(
         &prep.spec,
         &prep.layout,
         prep.cfg.n_per_class,
@@ -598,7 +614,8 @@ pub fn train(
         &prep.protocol,
         opts.seed,
         progress,
-    )?;
+    )?
+    .ok_or(TrainError::Interrupted)?;
     warnings.extend(hidden_learning_warning(&result, opts.presentations));
     let group_sizes = prep
         .spec
