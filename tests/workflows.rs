@@ -479,3 +479,31 @@ rate = { input = "1 nA", hz = 1e6 }
         "{far:?}"
     );
 }
+
+#[test]
+fn fi_settings_given_to_a_train_experiment_are_refused_not_ignored() {
+    let out = TempDir::new("robustness-train-dt");
+    for cmd in ["robustness", "compare"] {
+        let r = mixsig(&[
+            cmd,
+            "--experiment",
+            "train",
+            "--dt",
+            "10 ms",
+            "--idc",
+            "300 pA",
+            "--instances",
+            "1",
+            "--out",
+            out.s(),
+        ]);
+        assert_eq!(r.code, Some(1), "{cmd}: {r}");
+        assert!(
+            r.stderr.contains(
+                "--idc, --dt would be ignored: they set the fi experiment and network files"
+            ),
+            "{cmd}: {r}"
+        );
+        assert!(!out.path().exists(), "{cmd}: nothing written");
+    }
+}

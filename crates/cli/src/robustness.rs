@@ -43,9 +43,9 @@ pub struct ExperimentArgs {
     /// train: analog, nbit:N, bistable, bistable:DRIFT.
     #[arg(long, default_value = "analog")]
     storage: String,
-    /// fi: DC input of the neuron (core 0, neuron 0).
-    #[arg(long, value_parser = current_arg, default_value = "1 nA")]
-    idc: f64,
+    /// fi: DC input of the neuron (core 0, neuron 0) [default: 1 nA].
+    #[arg(long, value_parser = current_arg)]
+    idc: Option<f64>,
     /// fi: bias target on every core, e.g. --set i_tau_mem=5pA (repeatable).
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = set_arg)]
     set: Vec<(String, f64)>,
@@ -90,6 +90,24 @@ pub struct RunArgs {
 impl ExperimentArgs {
     /// The experiment these arguments describe.
     pub fn experiment(&self) -> Result<Experiment> {
+        if self.experiment == "train" {
+            let given: Vec<&str> = [
+                ("--idc", self.idc.is_some()),
+                ("--set", !self.set.is_empty()),
+                ("--duration", self.duration.is_some()),
+                ("--dt", self.dt.is_some()),
+                ("--population", self.population.is_some()),
+            ]
+            .into_iter()
+            .filter_map(|(flag, on)| on.then_some(flag))
+            .collect();
+            if !given.is_empty() {
+                bail!(
+                    "{} would be ignored: they set the fi experiment and network files; the train experiment runs the training preset with its own",
+                    given.join(", ")
+                );
+            }
+        }
         Ok(match self.experiment.as_str() {
             "train" => Experiment::Train(TrainExperiment {
                 pattern: self.pattern.clone(),
@@ -102,7 +120,7 @@ impl ExperimentArgs {
             "fi" => {
                 let d = FiExperiment::default();
                 Experiment::Fi(FiExperiment {
-                    idc: self.idc,
+                    idc: self.idc.unwrap_or(d.idc),
                     duration: self.duration.unwrap_or(d.duration),
                     dt: self.dt.unwrap_or(d.dt),
                     sets: self.set.clone(),

@@ -227,7 +227,6 @@ pub fn run(a: TrainArgs) -> Result<()> {
             "--duration applies to --data (a task directory); the built-in patterns have their own"
         );
     }
-    check_out_dir("--out", &a.out)?;
     if a.profile == "none" && a.instance != 0 {
         eprintln!(
             "warning: --instance {} is ignored: --profile none runs ideal circuits without a die",
@@ -277,6 +276,8 @@ pub fn run(a: TrainArgs) -> Result<()> {
         );
         return Ok(());
     }
+    // After the export, which writes elsewhere and does not use --out.
+    check_out_dir("--out", &a.out)?;
     if a.seeds.is_some() || a.instances.is_some() {
         if a.instances.is_some() && opts.profile.is_none() {
             anyhow::bail!("--instances needs a chip profile (--profile none has no dies)");

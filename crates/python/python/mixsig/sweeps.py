@@ -26,6 +26,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from . import _native
+from ._core import _whole
 
 Quantity = Union[float, str]
 PathLike = Union[str, "os.PathLike[str]"]
@@ -171,8 +172,6 @@ def _run_plan(
     shards: Optional[int],
 ) -> SweepResult:
     if shards is not None:
-        from ._core import _whole
-
         shards = _whole("shards", shards, 1)
     plan_json, total = _native.sweep_plan(json.dumps(plan))
     ex = _executor(executor)
@@ -215,8 +214,6 @@ def _plan(
     lower_is_better: bool,
     exp: Mapping[str, Any],
 ) -> Dict[str, Any]:
-    from ._core import _whole
-
     instances = _whole("instances", instances, 1)
     first_instance = _whole("first_instance", first_instance, 0)
     try:
