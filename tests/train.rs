@@ -956,8 +956,14 @@ fn bad_run_settings_fail_before_training_and_write_nothing() {
     // A step longer than a hundredth of the 0.2 s presentation.
     let r = mixsig(&[&["train", "--dt", "10 ms", "--out", out.s()], &QUICK[..]].concat());
     assert_eq!(r.code, Some(1), "{r}");
-    assert!(r.stderr.contains("dt = 0.01 s is too long"), "{r}");
+    assert!(r.stderr.contains("dt = 10 ms is too long"), "{r}");
     assert!(r.stderr.contains("at most 1/100"), "{r}");
+    assert!(!out.path().exists(), "nothing written on failure");
+    // A step so short that a presentation would take 2e8 steps (days of work) is refused too.
+    let r = mixsig(&[&["train", "--dt", "1 ns", "--out", out.s()], &QUICK[..]].concat());
+    assert_eq!(r.code, Some(1), "{r}");
+    assert!(r.stderr.contains("dt = 1 ns is too short"), "{r}");
+    assert!(r.stderr.contains("at least 1/1000000"), "{r}");
     assert!(!out.path().exists(), "nothing written on failure");
     // A stray exponent is an error, not an abort on a terabyte allocation.
     let r = mixsig(&[

@@ -150,6 +150,56 @@ fn resume_after_an_interrupted_run_equals_the_uninterrupted_run() {
 }
 
 #[test]
+fn a_run_told_to_stop_keeps_its_finished_trials_and_resume_finishes_it() {
+    // What Ctrl-C in Python does: the progress callback says stop after the 4th trial.
+    let plan = fi_plan();
+    let whole = TempDir::new("wf-whole-for-stop");
+    run_in(&plan, whole.path(), Shard::default(), false);
+    let d = TempDir::new("wf-stopped");
+    let ro = RunOptions {
+        out: d.path().to_path_buf(),
+        ..RunOptions::default()
+    };
+    let e = sweep::run_until(&plan, &ro, |done, _| done < 4).unwrap_err();
+    let sweep::SweepError::Interrupted { done, total, .. } = &e else {
+        panic!("{e}")
+    };
+    assert_eq!(*total, plan.total());
+    // Trials running when it stopped finish (one per thread), none start after it.
+    let threads = rayon::current_num_threads();
+    assert!((4..4 + threads).contains(done), "{done} of {total}");
+    assert!(e.to_string().contains("--resume"), "{e}");
+    assert_eq!(d.read("trials.jsonl").lines().count(), *done);
+    assert!(!d.join("summary.json").exists());
+    let o = run_in(&plan, d.path(), Shard::default(), true);
+    assert_eq!(o.ran, plan.total() - done);
+    assert_same_results(whole.path(), d.path());
+}
+
+#[test]
+fn a_tuning_run_told_to_stop_returns_interrupted() {
+    let t = tune::load_targets(None).unwrap();
+    let opts = TuneOptions {
+        dies: 2,
+        neurons: 2,
+        ..TuneOptions::default()
+    };
+    let e = tune::tune_until(&t, &opts, |done, _| done < 3).unwrap_err();
+    let tune::TuneError::Interrupted { done: 3, total } = e else {
+        panic!("{e}")
+    };
+    assert!(total > 3, "{total} targets");
+    let e = tune::tune_until(&t, &opts, |_, _| false).unwrap_err();
+    assert!(
+        matches!(e, tune::TuneError::Interrupted { done: 1, .. }),
+        "{e}"
+    );
+    // Told to stop only after the last target, the run is complete.
+    let all = tune::tune_until(&t, &opts, |d, n| d < n).unwrap();
+    assert_eq!(all.tuned.len(), total);
+}
+
+#[test]
 fn trial_records_carry_what_the_sensitivity_ranking_needs() {
     let plan = fi_plan();
     let d = TempDir::new("wf-features");

@@ -34,7 +34,7 @@ pub enum ProfileError {
         message: String,
     },
     /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read chip profile file {path}: {source}")]
     Io {
         /// The path.
         path: String,

@@ -171,12 +171,13 @@ pub fn write_log<R: TrialRecord>(
 /// Run `run(trial)` for every trial of `todo` in parallel, appending each record to `log` as soon as
 /// it is finished (one line, flushed) and calling `progress(finished, todo.len())`. Returns the new
 /// records by index. The first error stops new trials from starting and is returned; the records
-/// already written stay in the log.
+/// already written stay in the log. When `progress` returns `false` no new trial starts (those
+/// running finish and are logged): the returned map then has fewer records than `todo`.
 pub fn run_trials<R, E>(
     todo: &[usize],
     log: &Path,
     run: impl Fn(usize) -> Result<R, E> + Sync,
-    progress: impl Fn(usize, usize) + Sync,
+    progress: impl Fn(usize, usize) -> bool + Sync,
 ) -> Result<BTreeMap<usize, R>, E>
 where
     R: TrialRecord,
@@ -203,10 +204,11 @@ where
     let file = Mutex::new(file);
     let done = AtomicUsize::new(0);
     let failed = std::sync::atomic::AtomicBool::new(false);
+    let stopped = std::sync::atomic::AtomicBool::new(false);
     let results: Vec<Option<Result<(usize, R), E>>> = todo
         .par_iter()
         .map(|&t| {
-            if failed.load(Ordering::Acquire) {
+            if failed.load(Ordering::Acquire) || stopped.load(Ordering::Acquire) {
                 return None;
             }
             let r = run(t).and_then(|rec| {
@@ -226,8 +228,8 @@ where
             });
             if r.is_err() {
                 failed.store(true, Ordering::Release);
-            } else {
-                progress(done.fetch_add(1, Ordering::AcqRel) + 1, todo.len());
+            } else if !progress(done.fetch_add(1, Ordering::AcqRel) + 1, todo.len()) {
+                stopped.store(true, Ordering::Release);
             }
             Some(r)
         })

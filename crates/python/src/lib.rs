@@ -49,6 +49,47 @@ pub(crate) fn check_out(out: Option<&std::path::Path>) -> PyResult<()> {
     }
 }
 
+/// How often a long-running call looks for a pending signal (Ctrl-C).
+const SIGNAL_CHECK: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Run `job` so that Ctrl-C (a notebook's "interrupt kernel") stops it. Signals reach Python only
+/// on the main thread, so `job` runs on a thread of its own and this one, without the GIL between
+/// looks, asks Python for pending signals every 50 ms. On a signal the flag `job` is given turns
+/// true; `job` should then return soon (its library call's progress callback says stop), and the
+/// signal's exception (`KeyboardInterrupt`) is raised once it has.
+pub(crate) fn interruptible<T: Send>(
+    py: Python<'_>,
+    job: impl FnOnce(&std::sync::atomic::AtomicBool) -> Result<T, String> + Send,
+) -> PyResult<T> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let stop = AtomicBool::new(false);
+    let mut interrupt: Option<PyErr> = None;
+    let r = std::thread::scope(|s| {
+        let handle = s.spawn(|| job(&stop));
+        while !handle.is_finished() {
+            py.detach(|| std::thread::sleep(SIGNAL_CHECK));
+            if interrupt.is_none() {
+                if let Err(e) = py.check_signals() {
+                    interrupt = Some(e);
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+        handle
+            .join()
+            .unwrap_or_else(|_| Err("internal: the worker thread panicked".into()))
+    });
+    match interrupt {
+        Some(e) => Err(e),
+        None => r.map_err(py_msg),
+    }
+}
+
+/// Whether an [`interruptible`] job was told to stop.
+pub(crate) fn stopped(flag: &std::sync::atomic::AtomicBool) -> bool {
+    flag.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// A JSON value as a Python string (the Python layer parses it with `json.loads`).
 pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> PyResult<String> {
     serde_json::to_string(v).map_err(|e| py_msg(format!("internal: cannot serialize: {e}")))

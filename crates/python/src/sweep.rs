@@ -61,9 +61,10 @@ fn sweep_run(
         command: command.into(),
         workflow: workflow.into(),
     };
-    let o = py
-        .detach(|| sweep::run(&plan, &run, |_, _| {}))
-        .map_err(|e| py_msg(chain(&e)))?;
+    // Ctrl-C stops the run once the trials running have finished (they stay in the log).
+    let o = crate::interruptible(py, |stop| {
+        sweep::run_until(&plan, &run, |_, _| !crate::stopped(stop)).map_err(|e| chain(&e))
+    })?;
     outcome_json(&o)
 }
 

@@ -1,8 +1,6 @@
 //! `train`: the error-propagation network on a spike-timing task (as `mixsig train`).
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use mixsig_lab::tasks::Pattern;
 use mixsig_lab::train::run::{self, TaskSource, TrainOptions};
@@ -10,9 +8,6 @@ use pyo3::prelude::*;
 
 use crate::net::time_value;
 use crate::{chain, py_msg, to_json};
-
-/// How often a running training looks for a pending signal (Ctrl-C).
-const SIGNAL_CHECK: Duration = Duration::from_millis(50);
 
 /// Train; returns the outcome as JSON (`summary.json` of the CLI plus `group_sizes` and `w_max`).
 #[pyfunction]
@@ -81,37 +76,14 @@ fn train_json(
         eta_decay,
         ..defaults
     };
-    // Ctrl-C (a notebook's "interrupt kernel") stops the run. Signals reach Python only on the
-    // main thread, so the training runs on a thread of its own and this one, without the GIL
-    // between looks, asks Python for pending signals every 50 ms; the training stops at the next
-    // presentation once told to.
-    let stop = AtomicBool::new(false);
-    let mut interrupt: Option<PyErr> = None;
-    let o = std::thread::scope(|s| {
-        let job = s.spawn(|| -> Result<_, String> {
-            let o = run::train_until(&opts, |_, _| !stop.load(Ordering::Relaxed))
-                .map_err(|e| chain(&e))?;
-            if let Some(dir) = &out {
-                run::write_outputs(&o, dir).map_err(|e| chain(&e))?;
-            }
-            Ok(o)
-        });
-        while !job.is_finished() {
-            py.detach(|| std::thread::sleep(SIGNAL_CHECK));
-            if interrupt.is_none() {
-                if let Err(e) = py.check_signals() {
-                    interrupt = Some(e);
-                    stop.store(true, Ordering::Relaxed);
-                }
-            }
+    // Ctrl-C stops the run at the next presentation.
+    let o = crate::interruptible(py, |stop| {
+        let o = run::train_until(&opts, |_, _| !crate::stopped(stop)).map_err(|e| chain(&e))?;
+        if let Some(dir) = &out {
+            run::write_outputs(&o, dir).map_err(|e| chain(&e))?;
         }
-        job.join()
-            .unwrap_or_else(|_| Err("internal: the training thread panicked".into()))
-    });
-    if let Some(e) = interrupt {
-        return Err(e);
-    }
-    let o = o.map_err(py_msg)?;
+        Ok(o)
+    })?;
     let mut v =
         serde_json::to_value(&o).map_err(|e| py_msg(format!("internal: cannot serialize: {e}")))?;
     v["group_sizes"] = serde_json::json!(o.group_sizes);

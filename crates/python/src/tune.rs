@@ -50,9 +50,10 @@ fn tune_json(
             .unwrap_or(d.rate_duration),
         ..d
     };
-    let r = py
-        .detach(|| tune::tune(&t, &opts, |_, _| {}))
-        .map_err(|e| py_msg(chain(&e)))?;
+    // Ctrl-C stops the search after the target being tuned.
+    let r = crate::interruptible(py, |stop| {
+        tune::tune_until(&t, &opts, |_, _| !crate::stopped(stop)).map_err(|e| chain(&e))
+    })?;
     let mut v =
         serde_json::to_value(&r).map_err(|e| py_msg(format!("internal: cannot serialize: {e}")))?;
     v["biases_toml"] = json!(tune::bias_file(&r, command));

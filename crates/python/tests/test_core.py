@@ -193,6 +193,13 @@ def test_train_range_errors_name_the_keyword_and_the_cli_names_the_flag(cli, tmp
     assert "at most 1/100" in str(e.value)
     assert str(e.value) == cli_error(cli, "train", "--presentations", "2", "--profile", "none",
                                      "--dt", "10 ms", "--out", str(tmp_path / "o"))
+    # ... and at most 10^6 (a stray `1 ns` would run for days).
+    with pytest.raises(mixsig.MixsigError, match=r"dt = 1 ns is too short .* at least 1/1000000"):
+        mixsig.train(presentations=2, profile=None, dt="1 ns")
+    # A profile path that does not exist says it was to be the chip profile.
+    with pytest.raises(mixsig.MixsigError) as e:
+        mixsig.train(presentations=2, profile=str(tmp_path / "nosuch.toml"))
+    assert str(e.value).startswith(f"cannot read chip profile file {tmp_path / 'nosuch.toml'}: ")
 
 
 # ------------------------------------------------------------------ profiles and dies

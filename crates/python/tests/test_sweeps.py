@@ -130,3 +130,54 @@ def test_tune_error_equals_cli(cli, tmp_path):
     with pytest.raises(mixsig.MixsigError) as e:
         mixsig.tune(bad)
     assert str(e.value) == cli_error(cli, "tune", str(bad), "--out", str(tmp_path / "o"))
+
+
+def _interrupt_after(seconds):
+    import _thread
+    import threading
+
+    timer = threading.Timer(seconds, _thread.interrupt_main)
+    timer.start()
+    return timer
+
+
+def test_ctrl_c_stops_a_sweep_and_resume_finishes_it(tmp_path):
+    # A notebook's "interrupt kernel" (SIGINT) stops the sweep once the trials running have
+    # finished; they stay in the log, and resume=True runs the rest, giving what one
+    # uninterrupted run gives.
+    import time
+
+    kw = dict(instances=6, scales=[1.0], presentations=20, n_test=2)
+    timer = _interrupt_after(1.0)
+    t0 = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt) as e:
+            mixsig.robustness("train", out=tmp_path, **kw)
+    finally:
+        timer.cancel()
+    assert time.monotonic() - t0 < 20
+    log = (tmp_path / "trials.jsonl").read_text().splitlines()
+    assert len(log) < 6
+    assert not (tmp_path / "summary.json").exists()
+    if hasattr(e.value, "__notes__"):
+        assert "resume=True" in e.value.__notes__[0]
+    resumed = mixsig.robustness("train", out=tmp_path, resume=True, **kw)
+    same(resumed, mixsig.robustness("train", **kw))
+    with pytest.raises(mixsig.MixsigError, match="resume=True needs out="):
+        mixsig.robustness("train", resume=True, **kw)
+    with pytest.raises(mixsig.MixsigError, match="neither executor nor shards"):
+        mixsig.robustness("train", out=tmp_path, resume=True, shards=2, **kw)
+
+
+def test_ctrl_c_stops_a_tuning_run():
+    # 4000 dies take about a minute; the run stops after the target being tuned.
+    import time
+
+    timer = _interrupt_after(1.0)
+    t0 = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            mixsig.tune(dies=4000)
+    finally:
+        timer.cancel()
+    assert time.monotonic() - t0 < 20

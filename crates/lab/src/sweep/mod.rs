@@ -59,6 +59,16 @@ pub enum SweepError {
     /// `--resume` or `merge` on runs with different plans.
     #[error("{0}")]
     PlanMismatch(String),
+    /// Stopped by its progress callback ([`run_until`]); the finished trials are in the log.
+    #[error("interrupted after {done} of {total} trials; {log} keeps them: run again with --resume (Python: resume=True) to finish")]
+    Interrupted {
+        /// Trials of this call that finished.
+        done: usize,
+        /// Trials this call had to run.
+        total: usize,
+        /// The trial log.
+        log: PathBuf,
+    },
 }
 
 /// What to run: everything that determines the results (nothing about threads, shards or paths).
@@ -326,6 +336,20 @@ pub fn run(
     run: &RunOptions,
     progress: impl Fn(usize, usize) + Sync,
 ) -> Result<SweepOutcome, SweepError> {
+    run_until(plan, run, |d, t| {
+        progress(d, t);
+        true
+    })
+}
+
+/// [`run`] that can be stopped (Ctrl-C in Python): after every trial `progress(done, total)` says
+/// whether to go on. When it says no, the trials running finish and are logged, and
+/// [`SweepError::Interrupted`] is returned; `resume` finishes the run later.
+pub fn run_until(
+    plan: &Plan,
+    run: &RunOptions,
+    progress: impl Fn(usize, usize) -> bool + Sync,
+) -> Result<SweepOutcome, SweepError> {
     plan.validate()?;
     let out = &run.out;
     let log = log_path(out);
@@ -361,7 +385,7 @@ pub fn run(
         .copied()
         .filter(|t| !done.contains_key(t))
         .collect();
-    trials::run_trials(
+    let ran = trials::run_trials(
         &todo,
         &log,
         |t| {
@@ -380,6 +404,13 @@ pub fn run(
         },
         progress,
     )?;
+    if ran.len() < todo.len() {
+        return Err(SweepError::Interrupted {
+            done: ran.len(),
+            total: todo.len(),
+            log,
+        });
+    }
     // Always summarize what the log holds (the same bytes a resumed run or a merge reads).
     let records: BTreeMap<usize, TrialRecord> = trials::read_log(&log)?
         .into_iter()

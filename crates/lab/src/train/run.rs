@@ -354,6 +354,16 @@ pub const MAX_PRESENTATIONS: usize = 1_000_000;
 /// Fewest time steps a presentation may have (`dt` at most the presentation's duration over this).
 pub const MIN_STEPS_PER_PRESENTATION: f64 = 100.0;
 
+/// Most time steps a presentation may have (`dt` at least the presentation's duration over this):
+/// 100 times finer than the default step of 0.1 ms on the 0.3 s presentations of the patterns,
+/// while a stray exponent (`1 ns`) would otherwise run for days.
+pub const MAX_STEPS_PER_PRESENTATION: f64 = 1e6;
+
+/// A time for a message: `10 ms`, `200 ns`.
+fn secs(t: f64) -> String {
+    mixsig_circuits::units::format_quantity(t, mixsig_circuits::units::Dimension::Time)
+}
+
 /// Refuse knobs of `opts` out of range (the spreads and the learning-rate decay: finite, >= 0),
 /// before anything is built or written.
 pub fn check_knobs(opts: &TrainOptions) -> Result<(), TrainError> {
@@ -436,12 +446,22 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
     // already coarse, and a longer one would simulate nothing at all.
     if opts.dt > task.duration / MIN_STEPS_PER_PRESENTATION {
         return Err(TrainError::Invalid(format!(
-            "dt = {} s is too long for {}: a presentation lasts {} s, and dt must be at most 1/{} of it ({} s)",
-            opts.dt,
+            "dt = {} is too long for {}: a presentation lasts {}, and dt must be at most 1/{} of it ({})",
+            secs(opts.dt),
             task.name,
-            task.duration,
+            secs(task.duration),
             MIN_STEPS_PER_PRESENTATION,
-            task.duration / MIN_STEPS_PER_PRESENTATION
+            secs(task.duration / MIN_STEPS_PER_PRESENTATION)
+        )));
+    }
+    if opts.dt < task.duration / MAX_STEPS_PER_PRESENTATION {
+        return Err(TrainError::Invalid(format!(
+            "dt = {} is too short for {}: a presentation lasts {}, and dt must be at least 1/{} of it ({})",
+            secs(opts.dt),
+            task.name,
+            secs(task.duration),
+            MAX_STEPS_PER_PRESENTATION,
+            secs(task.duration / MAX_STEPS_PER_PRESENTATION)
         )));
     }
     let profile = opts

@@ -93,6 +93,14 @@ pub enum TuneError {
     /// Plot.
     #[error(transparent)]
     Plot(#[from] crate::plot::PlotError),
+    /// Stopped by its progress callback ([`tune_until`]).
+    #[error("interrupted after {done} of {total} targets")]
+    Interrupted {
+        /// Targets tuned.
+        done: usize,
+        /// Targets in all.
+        total: usize,
+    },
 }
 
 /// One tuned bias.
@@ -178,6 +186,19 @@ pub fn tune(
     opts: &TuneOptions,
     progress: impl Fn(usize, usize),
 ) -> Result<TuneResult, TuneError> {
+    tune_until(targets, opts, |d, t| {
+        progress(d, t);
+        true
+    })
+}
+
+/// [`tune`] that can be stopped (Ctrl-C in Python): after each target `progress(done, total)` says
+/// whether to go on; [`TuneError::Interrupted`] when it says no.
+pub fn tune_until(
+    targets: &Targets,
+    opts: &TuneOptions,
+    progress: impl Fn(usize, usize) -> bool,
+) -> Result<TuneResult, TuneError> {
     if opts.dies == 0 || opts.neurons == 0 {
         return Err(TuneError::Invalid(
             "dies and neurons must be at least 1".into(),
@@ -259,7 +280,9 @@ pub fn tune(
             chosen.insert(bias, row.code);
             tuned.push(row);
             done += 1;
-            progress(done, total);
+            if !progress(done, total) && done < total {
+                return Err(TuneError::Interrupted { done, total });
+            }
         }
         for (a, p) in pass_all.iter_mut().zip(&pass_core) {
             *a &= *p;

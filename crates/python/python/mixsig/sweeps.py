@@ -170,16 +170,33 @@ def _run_plan(
     out: Optional[PathLike],
     executor: Any,
     shards: Optional[int],
+    resume: bool = False,
 ) -> SweepResult:
     if shards is not None:
         shards = _whole("shards", shards, 1)
+    if resume and out is None:
+        raise _native.MixsigError("resume=True needs out=, the run directory to finish")
+    if resume and (executor is not None or shards):
+        raise _native.MixsigError(
+            "resume=True finishes a run in this process: give neither executor nor shards"
+        )
     plan_json, total = _native.sweep_plan(json.dumps(plan))
     ex = _executor(executor)
     keep = out is not None
     out_dir = Path(out) if keep else Path(tempfile.mkdtemp(prefix=f"mixsig-{workflow}-"))
     try:
         if ex is None and not shards:
-            o = json.loads(_native.sweep_run(plan_json, out_dir, workflow=workflow))
+            try:
+                o = json.loads(
+                    _native.sweep_run(plan_json, out_dir, workflow=workflow, resume=bool(resume))
+                )
+            except KeyboardInterrupt as e:
+                if keep and hasattr(e, "add_note"):
+                    e.add_note(
+                        f"the finished trials are in {out_dir / 'trials.jsonl'}; the same call "
+                        "with resume=True runs the rest"
+                    )
+                raise
         else:
             n = shards or (ex.workers() if ex is not None else 1)
             n = max(1, min(int(n), total))
@@ -274,6 +291,7 @@ def robustness(
     out: Optional[PathLike] = None,
     executor: Any = None,
     shards: Optional[int] = None,
+    resume: bool = False,
 ) -> SweepResult:
     """Monte Carlo over dies of one chip profile with its mismatch scaled by each factor in
     `scales`, as `mixsig robustness`: the metric's distribution per scale, the yield
@@ -298,6 +316,13 @@ def robustness(
             :class:`RayExecutor`, or a ``concurrent.futures`` executor. The result does not depend
             on it.
         shards: number of shards (default: the executor's worker count).
+        resume: finish the run in `out` (as ``mixsig robustness --resume``): the trials already
+            in its ``trials.jsonl`` are kept, the rest run. Needs the same options, and neither
+            `executor` nor `shards`.
+
+    Ctrl-C (a notebook's "interrupt kernel") stops a run without an executor once the trials
+    running have finished, and raises ``KeyboardInterrupt``; with `out` given, the finished trials
+    stay in its ``trials.jsonl`` and ``resume=True`` runs the rest.
 
     Raises:
         MixsigError: invalid options (the CLI's messages) or a failed trial.
@@ -310,7 +335,7 @@ def robustness(
              set=None if set is None else dict(set), duration=duration, dt=dt,
              population=population),
     )
-    return _run_plan(plan, "robustness", out, executor, shards)
+    return _run_plan(plan, "robustness", out, executor, shards, resume)
 
 
 def compare(
@@ -336,6 +361,7 @@ def compare(
     out: Optional[PathLike] = None,
     executor: Any = None,
     shards: Optional[int] = None,
+    resume: bool = False,
 ) -> SweepResult:
     """The same experiment on dies of several chip profiles, as `mixsig compare`: metric
     distribution and yield per profile. Arguments as :func:`robustness` (one mismatch `scale`)."""
@@ -347,7 +373,7 @@ def compare(
              set=None if set is None else dict(set), duration=duration, dt=dt,
              population=population),
     )
-    return _run_plan(plan, "compare", out, executor, shards)
+    return _run_plan(plan, "compare", out, executor, shards, resume)
 
 
 # --------------------------------------------------------------------------------------------
@@ -429,6 +455,9 @@ def tune(
         executor: None, ``"ray"``, a :class:`RayExecutor` or a ``concurrent.futures``
             executor; with a list of profiles each tuning run is one task. (One tuning run is
             not split further: its dies are evaluated in parallel on the cores of one machine.)
+
+    Ctrl-C (a notebook's "interrupt kernel") stops a run without an executor after the target
+    being tuned and raises ``KeyboardInterrupt``.
     """
     kw: Dict[str, Any] = dict(dies=int(dies), first_die=int(first_die), neurons=int(neurons),
                               rate_duration=rate_duration)
