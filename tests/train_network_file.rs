@@ -356,6 +356,7 @@ fn file_of(cfg: &mixsig::lab::train::network::NetConfig, dir: &TempDir) -> PathB
         &spec,
         &layout,
         cfg,
+        None,
         GivenSigmas::default(),
         "a test network",
         "",
@@ -445,7 +446,7 @@ fn an_export_with_calibrate_carries_it_in_the_chip_table() {
             },
             &dir,
         );
-        let n = netspec::import(&file, &task, (None, 0.0), (None, 0.0)).unwrap();
+        let n = netspec::import(&file, &task, 1, (None, 0.0), (None, 0.0)).unwrap();
         assert_eq!(n.calibrate, calibrate);
     }
 }
@@ -458,7 +459,7 @@ fn mismatch_spreads_come_from_the_file_the_profile_default_or_the_command_line()
     let file = export(&ideal(), &dir);
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(!text.contains("eta_sigma_ln") && !text.contains("twin_sigma_ln"));
-    let n = netspec::import(&file, &task, (None, 0.2), (None, 0.03)).unwrap();
+    let n = netspec::import(&file, &task, 1, (None, 0.2), (None, 0.03)).unwrap();
     assert!(n
         .spec
         .learning
@@ -471,13 +472,13 @@ fn mismatch_spreads_come_from_the_file_the_profile_default_or_the_command_line()
         ..ideal()
     };
     let file = export(&given, &dir);
-    let n = netspec::import(&file, &task, (None, 0.2), (None, 0.03)).unwrap();
+    let n = netspec::import(&file, &task, 1, (None, 0.2), (None, 0.03)).unwrap();
     assert!(n
         .spec
         .learning
         .iter()
         .all(|l| (l.eta_sigma_ln, l.twin_sigma_ln) == (0.1, 0.05)));
-    let n = netspec::import(&file, &task, (Some(0.0), 0.2), (Some(0.4), 0.03)).unwrap();
+    let n = netspec::import(&file, &task, 1, (Some(0.0), 0.2), (Some(0.4), 0.03)).unwrap();
     assert!(n
         .spec
         .learning
@@ -649,6 +650,24 @@ fn editing_the_hidden_size_trains_without_code_changes() {
         }
     }
     assert!(w2.iter().all(|&w| (0.0..200e-12).contains(&w)));
+    // The run's seed draws the uniform weights, whatever the file's `[simulation] seed` says: a
+    // sweep over seeds starts from different weights, and the same seed from the same ones.
+    let w2_of = |seed: u64, text: &str| {
+        std::fs::write(&file, text).unwrap();
+        let prep = run::prepare(&TrainOptions {
+            seed,
+            ..from_file(&opts, &file)
+        })
+        .unwrap();
+        let mut net = Network::build(&prep.spec, 1e-4, 1).unwrap();
+        dense_mut(&mut net.projections[prep.layout.w2]).to_vec()
+    };
+    let with_file_seed = format!("{t}\n[simulation]\nseed = 5\n");
+    assert_eq!(w2_of(1, &t), w2);
+    assert_eq!(w2_of(1, &with_file_seed), w2);
+    assert_ne!(w2_of(2, &t), w2);
+    assert_eq!(w2_of(2, &t), w2_of(2, &with_file_seed));
+    std::fs::write(&file, &t).unwrap();
     let o = run::train(&from_file(&opts, &file), |_, _| {}).unwrap();
     assert_eq!(o.result.curve.len(), 3);
     assert_eq!(o.network.n_hidden, 12);
@@ -845,6 +864,133 @@ fn cli_exports_trains_from_the_file_and_refuses_what_the_file_decides() {
         "{r}"
     );
     assert!(!out2.exists());
+}
+
+#[test]
+fn an_export_records_its_task_and_says_how_to_train_it() {
+    let dir = TempDir::new("netspec-task");
+    let net = dir.join("xor");
+    let r = mixsig(&[
+        "train",
+        "--profile",
+        "none",
+        "--pattern",
+        "xor",
+        "--export-network",
+        net.to_str().unwrap(),
+    ]);
+    assert!(r.ok(), "{r}");
+    let file = net.join(NETWORK_FILE);
+    let hint = format!("mixsig train --network {} --profile none`", file.display());
+    assert!(r.stdout.contains(&hint), "{r}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("\n[train]\ntask = \"xor\"\n"), "{text}");
+    let quick = ["--presentations", "4", "--n-test", "2", "--test-every", "4"];
+    let train = |extra: &[&str], out: &str| {
+        let out = dir.join(out);
+        let r = mixsig(
+            &[
+                &[
+                    "train",
+                    "--profile",
+                    "none",
+                    "--network",
+                    file.to_str().unwrap(),
+                ][..],
+                &quick[..],
+                extra,
+                &["--out", out.to_str().unwrap()][..],
+            ]
+            .concat(),
+        );
+        let summary: Option<serde_json::Value> = std::fs::read_to_string(out.join("summary.json"))
+            .ok()
+            .map(|t| serde_json::from_str(&t).unwrap());
+        (r, summary)
+    };
+    // Without --pattern the file's task is the task.
+    let (r, s) = train(&[], "as-made");
+    assert!(r.ok(), "{r}");
+    assert_eq!(s.unwrap()["task"]["name"], "xor");
+    // --pattern decides, and the run says that the network was made for another task.
+    let (r, s) = train(&["--pattern", "order"], "other");
+    assert!(r.ok(), "{r}");
+    assert_eq!(s.unwrap()["task"]["name"], "order");
+    assert!(
+        r.stderr.contains(
+            "the network was made for `xor` (its [train] task) and is trained on `order`"
+        ),
+        "{r}"
+    );
+    // An unknown task is an error at its line.
+    let line = text[..text.find("task = \"xor\"").unwrap()].lines().count() + 1;
+    std::fs::write(&file, text.replace("task = \"xor\"", "task = \"xr\"")).unwrap();
+    let (r, s) = train(&[], "bad");
+    assert!(!r.ok() && s.is_none(), "{r}");
+    assert!(
+        r.stderr.contains(&format!("network.toml:{line}"))
+            && r.stderr.contains("train.task")
+            && r.stderr.contains("not a built-in pattern"),
+        "{r}"
+    );
+    // A network for a task directory of the user's: the hint gives the directory.
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("crates/lab/tests/data/tasks/good");
+    let net = dir.join("data");
+    let r = mixsig(&[
+        "train",
+        "--data",
+        data.to_str().unwrap(),
+        "--export-network",
+        net.to_str().unwrap(),
+    ]);
+    assert!(r.ok(), "{r}");
+    assert!(
+        r.stdout.contains(&format!(
+            "mixsig train --network {} --data {}`",
+            net.join(NETWORK_FILE).display(),
+            data.display()
+        )),
+        "{r}"
+    );
+    assert!(!std::fs::read_to_string(net.join(NETWORK_FILE))
+        .unwrap()
+        .contains("\ntask ="));
+}
+
+#[test]
+fn the_example_is_what_the_export_writes_today() {
+    // examples/networks/train_order.toml is documented as this export; it must not go stale.
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = TempDir::new("netspec-example");
+    let file = dir.join("train_order.toml");
+    let r = mixsig(&[
+        "train",
+        "--profile",
+        "none",
+        "--export-network",
+        file.to_str().unwrap(),
+    ]);
+    assert!(r.ok(), "{r}");
+    let ex = root.join("examples/networks");
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("train_order"))
+        .unwrap()
+        .map(|e| format!("train_order/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    names.push("train_order.toml".into());
+    for n in &names {
+        let fresh = std::fs::read_to_string(dir.join(n)).unwrap();
+        let kept = std::fs::read_to_string(ex.join(n)).unwrap_or_default();
+        assert!(
+            fresh == kept,
+            "examples/networks/{n} differs from a fresh `mixsig train --profile none --export-network examples/networks/train_order.toml`: run it again"
+        );
+    }
+    let kept = std::fs::read_dir(ex.join("train_order")).unwrap().count();
+    assert_eq!(
+        kept + 1,
+        names.len(),
+        "stale tables in examples/networks/train_order/"
+    );
 }
 
 #[test]

@@ -53,8 +53,13 @@ pub struct SimArgs {
 pub fn run(a: SimArgs) -> Result<()> {
     crate::check_out_dir("--out", &a.out)?;
     let mut nf = match &a.network {
-        Some(p) => netfile::load(p)?,
-        None => netfile::parse(sim::DEFAULT_NETWORK, sim::DEFAULT_NETWORK_NAME, None)?,
+        Some(p) => netfile::load_seeded(p, a.seed)?,
+        None => netfile::parse_seeded(
+            sim::DEFAULT_NETWORK,
+            sim::DEFAULT_NETWORK_NAME,
+            None,
+            a.seed,
+        )?,
     };
     let file_name = a
         .network

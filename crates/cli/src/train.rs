@@ -238,7 +238,11 @@ pub fn run(a: TrainArgs) -> Result<()> {
         task: match (&a.data, a.pattern) {
             (Some(d), _) => TaskSource::Data(d.clone()),
             (None, Some(p)) => TaskSource::Pattern(p),
-            (None, None) => TaskSource::Pattern(Pattern::Order),
+            // A network file made for a pattern (its `[train] task`) trains on it.
+            (None, None) => TaskSource::Pattern(match &a.network {
+                Some(f) => mixsig_lab::train::netspec::file_task(f)?.unwrap_or(Pattern::Order),
+                None => Pattern::Order,
+            }),
         },
         data_duration: a.duration,
         profile: (a.profile != "none").then(|| a.profile.clone()),
@@ -268,11 +272,12 @@ pub fn run(a: TrainArgs) -> Result<()> {
         }
         let toml = files.last().expect("the network file");
         println!(
-            "mixsig train: wrote the {} preset network to {} (+ {} weight tables); train it with `mixsig train --network {}`",
+            "mixsig train: wrote the {} preset network to {} (+ {} weight tables); train it with `mixsig train --network {}{}`",
             opts.task.describe(),
             toml.display(),
             files.len() - 1,
-            toml.display()
+            toml.display(),
+            mixsig_lab::train::netspec::retrain_flags(&opts)
         );
         return Ok(());
     }

@@ -23,6 +23,8 @@ pub struct Network {
     pub(crate) name: String,
     /// The TOML text it was parsed from.
     text: String,
+    /// Where its relative paths resolve (to parse `text` again with another seed).
+    base: Option<PathBuf>,
 }
 
 /// A Python value (dict, list, str, int, float, bool) as a TOML value; `key` locates errors.
@@ -88,6 +90,7 @@ impl Network {
             nf,
             name: name.into(),
             text: text.into(),
+            base,
         })
     }
 
@@ -100,6 +103,7 @@ impl Network {
             nf,
             name: path.display().to_string(),
             text,
+            base: path.parent().map(PathBuf::from),
         })
     }
 
@@ -260,7 +264,17 @@ fn simulate<'py>(
     crate::check_out(out.as_deref())?;
     let duration = duration.map(|d| time_value("duration", &d)).transpose()?;
     let dt = dt.map(|d| time_value("dt", &d)).transpose()?;
-    let mut nf = network.nf.clone();
+    // A seed given here draws the file's `init = "uniform"` weights too (as `mixsig sim --seed`).
+    let mut nf = match seed {
+        Some(_) => netfile::parse_seeded(
+            &network.text,
+            &network.name,
+            network.base.as_deref(),
+            seed,
+        )
+        .map_err(py_err)?,
+        None => network.nf.clone(),
+    };
     let file_name = network.name.clone();
     let chip = bind_chip(&mut nf, &file_name, profile, instance, instance_file)?;
     let cfg = sim::SimConfig {

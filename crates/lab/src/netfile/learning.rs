@@ -66,6 +66,7 @@ pub(super) struct RawTrain {
     teacher_off: Option<Q>,
     teacher_anchor: Option<Spanned<String>>,
     eta_decay: Option<Q>,
+    task: Option<Spanned<String>>,
     w1: Option<Spanned<String>>,
     w2: Spanned<String>,
     feedback: Option<Spanned<Vec<Spanned<String>>>>,
@@ -91,6 +92,10 @@ pub struct TrainSection {
     /// learning circuits' rates are scaled by `1 / (1 + n / eta_decay)` after `n` presentations,
     /// 0 for no decay.
     pub eta_decay: f64,
+    /// The built-in pattern the network was made for (key `task`, e.g. `"xor"`; written by
+    /// `mixsig train --export-network`): `mixsig train --network` trains on it unless `--pattern`
+    /// or `--data` says otherwise.
+    pub task: Option<crate::tasks::Pattern>,
     /// Index of the plastic input->hidden projection (role `w1`), if any.
     pub w1: Option<usize>,
     /// Index of the plastic ->output projection (role `w2`).
@@ -533,6 +538,23 @@ pub(super) fn parse_train(r: &RawTrain, c: &Ctx, text: &str) -> Result<TrainSect
             )?
         }
     };
+    let task = match &r.task {
+        None => None,
+        Some(t) => {
+            lines.push(("task", line_of(text, t.span().start)));
+            Some(t.get_ref().parse::<crate::tasks::Pattern>().map_err(|_| {
+                l.err(
+                    t.span().start,
+                    "train.task",
+                    format!(
+                        "task = \"{}\" is not a built-in pattern ({}); remove the key for a task of your own (--data)",
+                        t.get_ref(),
+                        crate::tasks::Pattern::ALL.map(|p| p.name()).join(", ")
+                    ),
+                )
+            })?)
+        }
+    };
     let w2 = c.dense(&r.w2, "train.w2", "the role w2")?;
     lines.push(("w2", line_of(text, r.w2.span().start)));
     let w1 = match &r.w1 {
@@ -568,6 +590,7 @@ pub(super) fn parse_train(r: &RawTrain, c: &Ctx, text: &str) -> Result<TrainSect
         teacher_window,
         teacher_anchor,
         eta_decay,
+        task,
         w1,
         w2,
         feedback,

@@ -150,14 +150,30 @@ pub fn parse_model(s: &str) -> Option<ModelKind> {
 
 /// Load a network file from disk.
 pub fn load(path: &Path) -> Result<NetworkFile, FileError> {
+    load_seeded(path, None)
+}
+
+/// [`load`] with the seed of the run: `seed` (a `--seed`) replaces the file's `[simulation] seed`
+/// in drawing `init = "uniform"` weights, so that a run's seed decides its initial weights.
+pub fn load_seeded(path: &Path, seed: Option<u64>) -> Result<NetworkFile, FileError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|e| FileError::new(&file, 0, "", format!("cannot read: {e}")))?;
-    parse(&text, &file, path.parent())
+    parse_seeded(&text, &file, path.parent(), seed)
 }
 
 /// Parse network TOML `text`; `file` names it in errors, `base` resolves relative spike-list paths.
 pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile, FileError> {
+    parse_seeded(text, file, base, None)
+}
+
+/// [`parse`] with the seed of the run (see [`load_seeded`]).
+pub fn parse_seeded(
+    text: &str,
+    file: &str,
+    base: Option<&Path>,
+    seed: Option<u64>,
+) -> Result<NetworkFile, FileError> {
     let raw: RawFile = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
     let l = Located { file, text };
     let mut spec = NetworkSpec::default();
@@ -377,7 +393,7 @@ pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<NetworkFile,
         &l,
         &spec,
         &check_name,
-        sim.seed.unwrap_or(1),
+        seed.or(sim.seed).unwrap_or(1),
         base,
     )?;
     spec.projections = projections;

@@ -63,12 +63,14 @@ pub fn projection_names(spec: &NetworkSpec, layout: &Layout) -> Vec<String> {
 
 /// The network file of a training network: the TOML text (with its `[train]` table) and its CSV
 /// tables. `sigmas_given`: which mismatch spreads the learning tables carry (`eta_sigma_ln`,
-/// `twin_sigma_ln`; otherwise `mixsig train` takes them from the chip profile).
+/// `twin_sigma_ln`; otherwise `mixsig train` takes them from the chip profile); `task`: the built-in
+/// pattern it was made for (`[train] task`), if any.
 #[allow(clippy::too_many_arguments)]
 pub fn to_files(
     spec: &NetworkSpec,
     layout: &Layout,
     cfg: &NetConfig,
+    task: Option<crate::tasks::Pattern>,
     sigmas_given: netfile::GivenSigmas,
     header: &str,
     table_dir: &str,
@@ -82,8 +84,12 @@ pub fn to_files(
     }
     t.push('\n');
     t.push_str(&body);
+    t.push_str("[train]\n");
+    if let Some(p) = task {
+        t.push_str(&format!("task = {}\n", toml_str(p.name())));
+    }
     t.push_str(&format!(
-        "[train]\nn_per_class = {}\nrate_teacher = {}\neta_decay = {:?}\nw2 = {}\n",
+        "n_per_class = {}\nrate_teacher = {}\neta_decay = {:?}\nw2 = {}\n",
         cfg.n_per_class,
         exact_quantity(
             cfg.rate_teacher,
@@ -117,6 +123,41 @@ pub fn to_files(
         ));
     }
     (t, tables)
+}
+
+/// What `mixsig train --network FILE` needs besides the file to train an export of `opts` as it was
+/// made: the task when it is a directory of the user's (a built-in pattern is the file's
+/// `[train] task`), and the chip profile when it is not the default `dynapse2` (the preset is fitted
+/// to it). Starts with a space when not empty.
+pub fn retrain_flags(opts: &TrainOptions) -> String {
+    let mut f = String::new();
+    if let super::run::TaskSource::Data(d) = &opts.task {
+        f.push_str(&format!(" --data {}", shell_word(&d.display().to_string())));
+        if let Some(t) = opts.data_duration {
+            f.push_str(&format!(
+                " --duration \"{}\"",
+                mixsig_circuits::units::format_quantity(t, mixsig_circuits::units::Dimension::Time)
+            ));
+        }
+    }
+    match opts.profile.as_deref() {
+        None => f.push_str(" --profile none"),
+        Some("dynapse2") => {}
+        Some(p) => f.push_str(&format!(" --profile {}", shell_word(p))),
+    }
+    f
+}
+
+/// `s` quoted for a shell when it needs it.
+fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:+=,@".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }
 
 /// Write the preset network of `opts` (task, feedback, storage, hidden layer, seed of the initial
@@ -164,7 +205,7 @@ pub fn export(
     let header = format!(
         "mixsig train network, exported by `mixsig train --export-network` from the preset for task `{}`\n\
          ({} channels, {} classes), feedback {}, storage {}, {}, initial weights of seed {}.\n\
-         Train it with `mixsig train --network THIS_FILE` (format: docs/network-format.md, section Learning).\n\
+         Train it with `mixsig train --network THIS_FILE{}` (format: docs/network-format.md, section Learning).\n\
          Weight tables (*.csv) are in A: dense ones one row per pre neuron, explicit ones pre,post,weight_a.",
         task.name,
         task.n_channels,
@@ -179,7 +220,8 @@ pub fn export(
         } else {
             format!("hidden {}", cfg.n_hidden)
         },
-        opts.seed
+        opts.seed,
+        retrain_flags(opts)
     );
     // What fitting the preset to the profile's chip changed.
     let header = notes.iter().fold(header, |h, n| {
@@ -188,10 +230,15 @@ pub fn export(
             opts.profile.as_deref().unwrap_or_default()
         )
     });
+    let pattern = match &opts.task {
+        super::run::TaskSource::Pattern(p) => Some(*p),
+        super::run::TaskSource::Data(_) => None,
+    };
     let (toml_text, tables) = to_files(
         &spec,
         &layout,
         &cfg,
+        pattern,
         netfile::GivenSigmas {
             eta: opts.eta_sigma_ln.is_some(),
             twin: opts.twin_sigma_ln.is_some(),
@@ -232,6 +279,8 @@ pub struct Imported {
     pub cores: Vec<Option<u32>>,
     /// `[chip] calibrate = true`: calibrate the die before training.
     pub calibrate: bool,
+    /// The built-in pattern it was made for (`[train] task`).
+    pub task: Option<crate::tasks::Pattern>,
     /// The file it was read from, and the line of each population and source.
     pub file: String,
     group_lines: Vec<(String, usize)>,
@@ -266,16 +315,24 @@ impl Imported {
     }
 }
 
-/// Read a training network from `path` for `task`. `eta_sigma` and `twin_sigma` are (command line,
-/// default) of the two mismatch spreads: the command line's value replaces the file's, a learning
-/// table without the key gets the default (the chip profile's, 0 on ideal circuits).
+/// The built-in pattern the training network in `path` was made for (its `[train] task`), which
+/// `mixsig train --network` trains on when neither `--pattern` nor `--data` is given.
+pub fn file_task(path: &Path) -> Result<Option<crate::tasks::Pattern>, FileError> {
+    Ok(netfile::load(path)?.train.and_then(|t| t.task))
+}
+
+/// Read a training network from `path` for `task`; `seed` (the run's) draws its `init = "uniform"`
+/// weights. `eta_sigma` and `twin_sigma` are (command line, default) of the two mismatch spreads:
+/// the command line's value replaces the file's, a learning table without the key gets the default
+/// (the chip profile's, 0 on ideal circuits).
 pub fn import(
     path: &Path,
     task: &TaskSet,
+    seed: u64,
     eta_sigma: (Option<f64>, f64),
     twin_sigma: (Option<f64>, f64),
 ) -> Result<Imported, FileError> {
-    let nf = netfile::load(path)?;
+    let nf = netfile::load_seeded(path, Some(seed))?;
     let file = path.display().to_string();
     let err = |line: usize, key: &str, m: String| FileError::new(&file, line, key, m);
     let tr = nf.train.as_ref().ok_or_else(|| {
@@ -439,6 +496,7 @@ pub fn import(
         cfg,
         cores: nf.chip.cores.clone(),
         calibrate: nf.chip.calibrate,
+        task: tr.task,
         file,
         group_lines: nf.group_lines.clone(),
     })

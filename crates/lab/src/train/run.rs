@@ -487,10 +487,19 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
             let n = super::netspec::import(
                 f,
                 &task,
+                opts.seed,
                 (opts.eta_sigma_ln, sigma),
                 (opts.twin_sigma_ln, twin),
             )
             .map_err(TrainError::Network)?;
+            if let (Some(made), TaskSource::Pattern(run)) = (n.task, &opts.task) {
+                if made != *run {
+                    notes.push(format!(
+                        "{}: the network was made for `{made}` (its [train] task) and is trained on `{run}`",
+                        f.display()
+                    ));
+                }
+            }
             if let Some(p) = &profile {
                 n.check_fan_in(p.architecture.synapses_per_neuron, &p.name)
                     .map_err(TrainError::Network)?;

@@ -452,7 +452,8 @@ def train(
         n_test: test presentations of a built-in task (default 20); with ``data`` an error (the
             ``test`` rows of labels.csv are the test set).
         test_every: checkpoint interval in presentations.
-        dt: time step (seconds or e.g. ``"100 us"``).
+        dt: time step (seconds or e.g. ``"100 us"``), default 100 us; between 1/10^6 and 1/100
+            of a presentation.
         no_hidden: no hidden layer (baseline).
         eta_sigma: lognormal sigma of the per-synapse learning rates (default: the profile's
             weight-transistor mismatch; 0 without a profile).
