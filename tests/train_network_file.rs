@@ -534,14 +534,22 @@ fn on_a_die_the_file_network_gets_the_same_biases_and_curve() {
     let curve = |o: &run::TrainOutcome| serde_json::to_string(&o.result.curve).unwrap();
     assert_eq!(curve(&a), curve(&b));
 
-    // `core = N` in the file overrides the placement by role (`eh_p` goes to core 3 by role).
+    // `core = N` in the file overrides the placement by role: `out` and the hidden error neurons
+    // (cores 1 and 3 by role) swap cores.
     let text = std::fs::read_to_string(&file).unwrap();
-    let moved = text.replacen(
+    let mut moved = text.replacen(
         "name = \"out\"\nsize = 8\n",
         "name = \"out\"\nsize = 8\ncore = 3\n",
         1,
     );
-    assert_ne!(moved, text);
+    for eh in ["eh_p", "eh_n"] {
+        moved = moved.replacen(
+            &format!("name = \"{eh}\"\n"),
+            &format!("name = \"{eh}\"\ncore = 1\n"),
+            1,
+        );
+    }
+    assert_eq!(moved.matches("core = ").count(), 3);
     std::fs::write(&file, moved).unwrap();
     let prep = run::prepare(&from_file(&opts, &file)).unwrap();
     let placed = &prep.chip.unwrap().placement;
@@ -554,6 +562,7 @@ fn on_a_die_the_file_network_gets_the_same_biases_and_curve() {
             .clone()
     };
     assert_eq!(core_of("out"), vec![3]);
+    assert_eq!(core_of("eh_p"), vec![1]);
     assert_eq!(core_of("hid"), vec![0]);
     let by_role = ca.placement.iter().find(|p| p.population == "out").unwrap();
     assert_eq!(by_role.cores, vec![1]);
@@ -864,6 +873,61 @@ fn cli_exports_trains_from_the_file_and_refuses_what_the_file_decides() {
         "{r}"
     );
     assert!(!out2.exists());
+}
+
+#[test]
+fn on_a_die_a_file_keeps_the_chip_design_rules() {
+    // What `mixsig sim` refuses on a die, `mixsig train` refuses too (it used to drop the first
+    // silently and only warn about the second).
+    let opts = TrainOptions {
+        profile: Some("dynapse2".into()),
+        ..ideal()
+    };
+    let dir = TempDir::new("netspec-die-rules");
+    let file = export(&opts, &dir);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(run::prepare(&from_file(&opts, &file)).is_ok());
+    let line_of = |t: &str, needle: &str| t[..t.find(needle).unwrap()].lines().count() + 1;
+    // A capacitance is the chip's, not a bias.
+    let at = text.find("name = \"hid\"").unwrap();
+    let params = at + text[at..].find("[population.params]\n").unwrap() + 20;
+    let edited = format!("{}c_mem = \"3 pF\"\n{}", &text[..params], &text[params..]);
+    std::fs::write(&file, &edited).unwrap();
+    expect_network_error(
+        &opts,
+        &file,
+        &[
+            &format!(":{}:", line_of(&edited, "c_mem =")),
+            "params.c_mem",
+            "fixed by chip profile `dynapse2`",
+        ],
+    );
+    // On ideal circuits it is a parameter like any other.
+    assert!(run::prepare(&from_file(&ideal(), &file)).is_ok());
+    // eo_p and eo_n share core 2: one of them asking for another bias breaks the design rule.
+    let at = text.find("name = \"eo_p\"").unwrap();
+    let tau = at + text[at..].find("i_tau_ampa = ").unwrap();
+    let end = tau + text[tau..].find('\n').unwrap();
+    let edited = format!("{}i_tau_ampa = \"40 pA\"{}", &text[..tau], &text[end..]);
+    std::fs::write(&file, &edited).unwrap();
+    expect_network_error(
+        &opts,
+        &file,
+        &[
+            &format!(":{}:", line_of(&edited, "name = \"eo_n\"")),
+            "design rule: core 2",
+            "`eo_p` asks for i_tau_ampa = 40 pA",
+        ],
+    );
+    // The same value on both is fine.
+    let at = edited.find("name = \"eo_n\"").unwrap();
+    let tau = at + edited[at..].find("i_tau_ampa = ").unwrap();
+    let end = tau + edited[tau..].find('\n').unwrap();
+    let both = format!("{}i_tau_ampa = \"40 pA\"{}", &edited[..tau], &edited[end..]);
+    std::fs::write(&file, &both).unwrap();
+    if let Err(e) = run::prepare(&from_file(&opts, &file)) {
+        panic!("{e}")
+    }
 }
 
 #[test]

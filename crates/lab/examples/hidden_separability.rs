@@ -69,7 +69,7 @@ fn main() {
     match hidden_knobs::env_profile() {
         Some(p) => {
             let die = die.unwrap_or(0);
-            bind_to_die(&mut spec, &[], &p, die, &[], calibrate)
+            bind_to_die(&mut spec, &[], &p, die, &[], calibrate, None)
                 .unwrap_or_else(|e| hidden_knobs::fail(&format!("DIE={die}: {e}")));
         }
         None if die.is_some() || calibrate => {

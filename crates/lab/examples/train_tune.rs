@@ -290,7 +290,7 @@ fn main() {
             }
         }
         if let Some(p) = &profile {
-            bind_to_die(&mut spec, &[], p, die, &[], calibrate).unwrap_or_else(|e| {
+            bind_to_die(&mut spec, &[], p, die, &[], calibrate, None).unwrap_or_else(|e| {
                 hidden_knobs::fail(&format!("placing the network on die {die}: {e}"))
             });
             if hidden_knobs::env_flag("ERRCAL") {

@@ -41,7 +41,7 @@ fn on_die_task(task: &str) -> (NetworkSpec, NetConfig) {
     let cfg = NetConfig::for_task(task);
     let (mut spec, _) = build(16, 2, &cfg, 1);
     let p = ChipProfile::builtin("dynapse2").unwrap();
-    bind_to_die(&mut spec, &[], &p, DIE, &[], true).unwrap();
+    bind_to_die(&mut spec, &[], &p, DIE, &[], true, None).unwrap();
     (spec, cfg)
 }
 

@@ -281,12 +281,48 @@ pub struct Imported {
     pub calibrate: bool,
     /// The built-in pattern it was made for (`[train] task`).
     pub task: Option<crate::tasks::Pattern>,
+    /// Parameters each population sets in its `params` table, with their lines (as
+    /// [`netfile::ChipSection::param_keys`]).
+    param_keys: Vec<Vec<(String, usize)>>,
     /// The file it was read from, and the line of each population and source.
     pub file: String,
     group_lines: Vec<(String, usize)>,
 }
 
 impl Imported {
+    /// Each population's and source's line in the file.
+    pub fn group_lines(&self) -> &[(String, usize)] {
+        &self.group_lines
+    }
+
+    /// Line of population or source `name` in the file (0 when unknown).
+    pub fn line_of(&self, name: &str) -> usize {
+        self.group_lines
+            .iter()
+            .find(|(g, _)| g == name)
+            .map_or(0, |x| x.1)
+    }
+
+    /// On a die only bias currents can be set: a population parameter the chip profile fixes
+    /// (a capacitance, `kappa`, ...) is an error naming its line, as in `mixsig sim`.
+    pub fn check_params_on_chip(&self, profile: &str) -> Result<(), FileError> {
+        for (pi, keys) in self.param_keys.iter().enumerate() {
+            for (param, line) in keys {
+                if param != "i_scale" && mixsig_chip::names::resolve_bias(param).is_none() {
+                    return Err(FileError::new(
+                        &self.file,
+                        *line,
+                        &format!("population[{}].params.{param}", pi + 1),
+                        format!(
+                            "`{param}` is fixed by chip profile `{profile}` (layout or process), not set by a bias; remove it, or train on ideal circuits (--profile none)"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Check that no neuron receives more synapses than a chip with `limit` per neuron has; the
     /// error names the file, the population's line and the count (the engine would refuse the same
     /// network when binding it to the die, without naming the file).
@@ -497,6 +533,7 @@ pub fn import(
         cores: nf.chip.cores.clone(),
         calibrate: nf.chip.calibrate,
         task: tr.task,
+        param_keys: nf.chip.param_keys.clone(),
         file,
         group_lines: nf.group_lines.clone(),
     })

@@ -7,8 +7,9 @@
 //! core 3 (fewer cores: the later roles share the last core); with a fixed detector layer `ds` in
 //! front of the hidden layer (`xor`), `ds` takes core 3 and the hidden error neurons share core 2
 //! with the output error neurons; a network file's `core = N` overrides this. Each core's biases start from the circuit
-//! defaults; those the preset changes are set to its values for the first population placed on the core
-//! (quantized by the bias generator); the
+//! defaults; those the preset changes are set to its values (quantized by the bias generator), and
+//! populations sharing a core must ask for the same ones (the chip's design rule; an error otherwise,
+//! as in `mixsig sim`); the
 //! hidden layer's per-neuron thresholds cannot be expressed as a shared bias, so its core gets their
 //! geometric mean (of every per-neuron parameter that varies) and the die's mismatch supplies the
 //! spread. With the `dynapse2-mask` weight format
@@ -118,7 +119,10 @@ fn projection_max(spec: &NetworkSpec, i: usize) -> f64 {
 /// the others go by role (see the module docs). `extra` are bias settings from a bias file (`mixsig
 /// tune` writes one): each overrides what the network would request for that bias on its core(s).
 /// `calibrate`: correct the requests of every occupied core for the die's core-level mismatch
-/// ([`crate::calibrate`]), as a user calibrates a chip before running on it.
+/// ([`crate::calibrate`]), as a user calibrates a chip before running on it. Two populations that
+/// share a core but ask for different biases break the chip's design rule (a core's neurons share
+/// its biases): an error, naming the file and the later population's line when the network came
+/// from a file (`origin`: file name and each population's line).
 pub fn bind_to_die(
     spec: &mut NetworkSpec,
     cores: &[Option<u32>],
@@ -126,6 +130,7 @@ pub fn bind_to_die(
     instance: u64,
     extra: &[BiasEntry],
     calibrate: bool,
+    origin: Option<(&str, &[(String, usize)])>,
 ) -> Result<(ChipInfo, Vec<String>), TrainError> {
     let n_cores = profile.architecture.cores;
     let detectors = spec.populations.iter().any(|p| p.name == "ds");
@@ -173,7 +178,7 @@ pub fn bind_to_die(
         .filter(|n| resolve_bias(n).is_some())
         .collect();
     // The die starts from the circuit defaults (quantized); request what the preset changes. The first
-    // population on a core sets its biases; later ones share them.
+    // population on a core sets its biases; later ones must ask for the same.
     let circuit_defaults = NeuronParams::default();
     let mut owner: BTreeMap<u32, (String, NeuronParams)> = BTreeMap::new();
     for (pi, p) in spec.populations.iter_mut().enumerate() {
@@ -197,13 +202,31 @@ pub fn bind_to_die(
                     .copied()
                     .filter(|n| q.field(n) != fq.field(n))
                     .collect();
-                if !differ.is_empty() {
-                    warnings.push(format!(
-                        "profile `{}` has {n_cores} core(s): population `{}` shares core {core} with `{first}` and takes its {}",
-                        profile.name,
+                if let Some(param) = differ.first() {
+                    let show = |q: &NeuronParams| {
+                        mixsig_circuits::units::format_quantity(
+                            q.field(param).expect("field"),
+                            Dimension::Current,
+                        )
+                    };
+                    let message = format!(
+                        "design rule: core {core} shares its biases among its neurons, but `{first}` asks for {param} = {} and `{}` for {} ({} parameter(s) differ: {}); give them the same values, or put one on another core (`core = N`; profile `{}` has {n_cores} cores)",
+                        show(fq),
                         p.name,
-                        differ.join(", ")
-                    ));
+                        show(&q),
+                        differ.len(),
+                        differ.join(", "),
+                        profile.name
+                    );
+                    return Err(match origin {
+                        Some((file, lines)) => TrainError::Network(crate::located::FileError::new(
+                            file,
+                            lines.iter().find(|(g, _)| *g == p.name).map_or(0, |x| x.1),
+                            &format!("population[{}].params.{param}", pi + 1),
+                            message,
+                        )),
+                        None => TrainError::Invalid(message),
+                    });
                 }
                 section.param_keys.push(Vec::new());
             }

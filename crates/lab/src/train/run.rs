@@ -476,6 +476,8 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
         .twin_sigma_ln
         .unwrap_or_else(|| profile.as_ref().map(profile_twin_sigma).unwrap_or(0.0));
     let mut notes = Vec::new();
+    // A network file and its populations' lines, for errors found when placing it on the die.
+    let mut origin: Option<(String, Vec<(String, usize)>)> = None;
     let (mut spec, layout, cfg, cores, calibrate) = match &opts.network {
         Some(f) if opts.eta_decay.is_some() => {
             return Err(TrainError::Invalid(format!(
@@ -503,7 +505,10 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
             if let Some(p) = &profile {
                 n.check_fan_in(p.architecture.synapses_per_neuron, &p.name)
                     .map_err(TrainError::Network)?;
+                n.check_params_on_chip(&p.name)
+                    .map_err(TrainError::Network)?;
             }
+            origin = Some((n.file.clone(), n.group_lines().to_vec()));
             (
                 n.spec,
                 n.layout,
@@ -570,7 +575,15 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
     };
     let (chip, warnings) = match &profile {
         Some(p) => {
-            let (c, w) = bind_to_die(&mut spec, &cores, p, opts.instance, &extra, calibrate)?;
+            let (c, w) = bind_to_die(
+                &mut spec,
+                &cores,
+                p,
+                opts.instance,
+                &extra,
+                calibrate,
+                origin.as_ref().map(|(f, l)| (f.as_str(), l.as_slice())),
+            )?;
             (Some(c), notes.into_iter().chain(w).collect())
         }
         None => (None, notes),
