@@ -321,11 +321,15 @@ pub fn run(a: TrainArgs) -> Result<()> {
         None => "ideal circuits (no die)".into(),
     };
     println!(
-        "mixsig train: {} ({} channels, {} classes: {}) on {on}",
+        "mixsig train: {} ({} channels, {} classes: {}; presentations of {}) on {on}",
         o.task.name,
         o.task.n_channels,
         o.task.class_names.len(),
-        o.task.class_names.join(", ")
+        o.task.class_names.join(", "),
+        mixsig_circuits::units::format_quantity(
+            o.task.duration_s,
+            mixsig_circuits::units::Dimension::Time
+        )
     );
     let hidden = if o.network.n_conj > 0 {
         format!(

@@ -570,6 +570,49 @@ fn spike_rows_need_exactly_two_fields_and_a_file_needs_its_header() {
 }
 
 #[test]
+fn a_file_listed_again_under_another_name_is_refused() {
+    // `./cat0.csv` next to `cat0.csv` would put a training presentation into the test set.
+    let dir = std::env::temp_dir().join(format!("mixsig-tasks-alias-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = fixture("good");
+    for f in ["cat0.csv", "ant0.csv", "cat1.csv", "ant1.csv"] {
+        std::fs::copy(good.join(f), dir.join(f)).unwrap();
+    }
+    let ok = "file,label,split\ncat0.csv,cat,train\nant0.csv,ant,train\ncat1.csv,cat,test\nant1.csv,ant,test\n";
+    std::fs::write(dir.join("labels.csv"), ok).unwrap();
+    assert!(load_dir(&dir).is_ok());
+    for alias in [
+        "./cat0.csv".to_string(),
+        dir.join("cat0.csv").display().to_string(),
+    ] {
+        std::fs::write(dir.join("labels.csv"), format!("{ok}{alias},cat,test\n")).unwrap();
+        let e = load_dir(&dir).err().map(|e| e.to_string());
+        let e = e.unwrap_or_else(|| panic!("{alias} accepted"));
+        assert!(
+            e.contains("labels.csv:6") && e.contains("is the file `cat0.csv` of line 2 again"),
+            "{e}"
+        );
+    }
+    // One stray spike much later than the rest stretches every presentation: a warning that names
+    // the file (not with --duration, which the user chose).
+    std::fs::write(dir.join("labels.csv"), ok).unwrap();
+    assert!(load_dir(&dir).unwrap().notes.is_empty());
+    let mut text = std::fs::read_to_string(dir.join("ant1.csv")).unwrap();
+    text.push_str("10.0,3\n");
+    std::fs::write(dir.join("ant1.csv"), text).unwrap();
+    let t = load_dir(&dir).unwrap();
+    assert!(t.duration > 10.0);
+    assert_eq!(t.notes.len(), 1, "{:?}", t.notes);
+    assert!(
+        t.notes[0].contains("spike at 10 s in") && t.notes[0].contains("ant1.csv"),
+        "{:?}",
+        t.notes
+    );
+    assert!(load_dir_with(&dir, Some(12.0)).unwrap().notes.is_empty());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn integer_labels_sort_numerically() {
     let dir = std::env::temp_dir().join(format!("mixsig-tasks-numeric-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -41,6 +41,8 @@ fn class_names(rows: &[Row]) -> Vec<String> {
 fn parse_labels(dir: &Path, file: &str, text: &str) -> Result<Vec<Row>, FileError> {
     let mut rows: Vec<Row> = Vec::new();
     let mut first_line: HashMap<String, usize> = HashMap::new();
+    // The same file under another name (`./a.csv`, an absolute path, a link): (line, name).
+    let mut first_of_file: HashMap<PathBuf, (usize, String)> = HashMap::new();
     let mut header_seen = false;
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
@@ -117,6 +119,17 @@ fn parse_labels(dir: &Path, file: &str, text: &str) -> Result<Vec<Row>, FileErro
                 ln,
                 "file",
                 format!("`{name}` not found (looked for {})", path.display()),
+            ));
+        }
+        let same = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        if let Some((first, first_name)) = first_of_file.insert(same, (ln, name.to_string())) {
+            return Err(FileError::new(
+                file,
+                ln,
+                "file",
+                format!(
+                    "`{name}` is the file `{first_name}` of line {first} again; each file may be listed only once (a test presentation that is also a training one would not test anything)"
+                ),
             ));
         }
         rows.push(Row {
@@ -220,15 +233,22 @@ pub fn load_dir_with(dir: &Path, duration: Option<f64>) -> Result<TaskSet, TaskE
     let mut n_channels = 0;
     let mut t_max: f64 = 0.0;
     let mut latest = rows[0].path.as_path();
+    // Each presentation's last spike, to spot one that stretches every presentation.
+    let mut last_spikes: Vec<f64> = Vec::with_capacity(rows.len());
     for r in &rows {
         let mut channels = read_spike_list(&r.path, None)?;
+        let mut last: f64 = 0.0;
         for ch in &mut channels {
             ch.sort_by(f64::total_cmp);
-            if let Some(&t) = ch.last().filter(|&&t| t > t_max) {
-                t_max = t;
-                latest = &r.path;
+            if let Some(&t) = ch.last() {
+                last = last.max(t);
+                if t > t_max {
+                    t_max = t;
+                    latest = &r.path;
+                }
             }
         }
+        last_spikes.push(last);
         n_channels = n_channels.max(channels.len());
         loaded.push((
             r.train,
@@ -241,6 +261,7 @@ pub fn load_dir_with(dir: &Path, duration: Option<f64>) -> Result<TaskSet, TaskE
     if n_channels == 0 {
         return Err(FileError::new(&lf, 0, "", "no spikes in any listed file").into());
     }
+    let duration_given = duration.is_some();
     let duration = match duration {
         None => (t_max / (1.0 - ANSWER_FRACTION)).max(t_max + DURATION_PAD),
         Some(d) if d.is_finite() && d > t_max => d,
@@ -256,6 +277,16 @@ pub fn load_dir_with(dir: &Path, duration: Option<f64>) -> Result<TaskSet, TaskE
             .into())
         }
     };
+    let mut notes = Vec::new();
+    let given = duration_given;
+    last_spikes.sort_by(f64::total_cmp);
+    let median = last_spikes[last_spikes.len() / 2];
+    if !given && t_max > OUTLIER_FACTOR * median && median > 0.0 {
+        notes.push(format!(
+            "every presentation lasts {duration} s because of a spike at {t_max} s in {}, while half of the presentations end by {median} s: check that file, or give the duration (--duration)",
+            latest.display()
+        ));
+    }
     let (mut train, mut test) = (Vec::new(), Vec::new());
     for (is_train, mut p) in loaded {
         p.channels.resize(n_channels, Vec::new());
@@ -273,5 +304,9 @@ pub fn load_dir_with(dir: &Path, duration: Option<f64>) -> Result<TaskSet, TaskE
         duration,
         train,
         test,
+        notes,
     })
 }
+
+/// A latest spike this many times later than the median presentation's last one gets a warning.
+const OUTLIER_FACTOR: f64 = 4.0;

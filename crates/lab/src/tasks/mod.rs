@@ -60,6 +60,8 @@ pub struct TaskSet {
     pub train: Vec<Presentation>,
     /// Test presentations (never the training ones).
     pub test: Vec<Presentation>,
+    /// What loading it found worth a warning (a presentation much longer than the others, ...).
+    pub notes: Vec<String>,
 }
 
 /// A built-in pattern family.

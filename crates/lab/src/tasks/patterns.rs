@@ -351,6 +351,7 @@ pub fn generate(
         duration: cfg.duration,
         train: split("train", n_train),
         test: split("test", n_test),
+        notes: Vec::new(),
     })
 }
 

@@ -475,7 +475,8 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
     let twin = opts
         .twin_sigma_ln
         .unwrap_or_else(|| profile.as_ref().map(profile_twin_sigma).unwrap_or(0.0));
-    let mut notes = Vec::new();
+    // What loading the task found (a presentation that stretches all the others, ...).
+    let mut notes = task.notes.clone();
     // A network file and its populations' lines, for errors found when placing it on the die.
     let mut origin: Option<(String, Vec<(String, usize)>)> = None;
     let (mut spec, layout, cfg, cores, calibrate) = match &opts.network {
