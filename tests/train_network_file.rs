@@ -796,6 +796,18 @@ fn a_file_that_does_not_fit_the_task_is_rejected_with_file_line_and_key() {
     expect_network_error(&opts, &file, &["no neuron population named `eo_n`"]);
 }
 
+/// The CSV tables in `dir`, comma-separated.
+fn csv_names(dir: &Path) -> String {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".csv"))
+        .collect();
+    v.sort();
+    v.join(",")
+}
+
 #[test]
 fn cli_exports_trains_from_the_file_and_refuses_what_the_file_decides() {
     let dir = TempDir::new("netspec-cli");
@@ -811,6 +823,46 @@ fn cli_exports_trains_from_the_file_and_refuses_what_the_file_decides() {
     let file = net.join(NETWORK_FILE);
     assert!(file.is_file() && net.join("w2.csv").is_file(), "{r}");
     assert!(r.stdout.contains("--network"), "{r}");
+    // Exported again without a hidden layer: the tables it no longer uses are named.
+    let again = dir.join("again");
+    for extra in [&[][..], &["--no-hidden"][..]] {
+        let r = mixsig(
+            &[
+                &["train", "--profile", "none", "--export-network"][..],
+                &[again.to_str().unwrap()][..],
+                extra,
+            ]
+            .concat(),
+        );
+        assert!(r.ok(), "{r}");
+    }
+    assert!(
+        csv_names(&again).contains("w1.csv"),
+        "the first export's W1 table is still there"
+    );
+    let r = mixsig(&[
+        "train",
+        "--profile",
+        "none",
+        "--no-hidden",
+        "--export-network",
+        again.to_str().unwrap(),
+    ]);
+    assert!(
+        r.stderr.contains("are from an earlier export") && r.stderr.contains("w1.csv"),
+        "{r}"
+    );
+    // A directory where the network file goes: refused before any table is written.
+    let blocked = dir.join("blocked");
+    std::fs::create_dir_all(blocked.join(NETWORK_FILE)).unwrap();
+    let r = mixsig(&["train", "--export-network", blocked.to_str().unwrap()]);
+    assert_eq!(r.code, Some(1), "{r}");
+    assert!(r.stderr.contains("is a directory"), "{r}");
+    assert_eq!(
+        std::fs::read_dir(&blocked).unwrap().count(),
+        1,
+        "nothing written"
+    );
     let out = dir.join("out");
     let r = mixsig(&[
         "train",
@@ -928,6 +980,34 @@ fn on_a_die_a_file_keeps_the_chip_design_rules() {
     if let Err(e) = run::prepare(&from_file(&opts, &file)) {
         panic!("{e}")
     }
+}
+
+#[test]
+fn a_teacher_window_after_the_presentation_is_refused() {
+    let opts = ideal();
+    let dir = TempDir::new("netspec-teacher-late");
+    let file = export(&opts, &dir);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let edited = text
+        .replace("teacher_on = \"40 ms\"", "teacher_on = \"400 ms\"")
+        .replace("teacher_off = \"90 ms\"", "teacher_off = \"900 ms\"");
+    assert_ne!(edited, text);
+    std::fs::write(&file, &edited).unwrap();
+    let e = run::prepare(&from_file(&opts, &file))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("teacher_on = 400 ms lies after the end of the 200 ms presentations"),
+        "{e}"
+    );
+    // Closing after the end is fine: the window is cut there.
+    std::fs::write(
+        &file,
+        text.replace("teacher_off = \"90 ms\"", "teacher_off = \"900 ms\""),
+    )
+    .unwrap();
+    assert!(run::prepare(&from_file(&opts, &file)).is_ok());
 }
 
 #[test]

@@ -110,11 +110,24 @@ pub fn network_toml(
             .iter()
             .filter(|f| p.params.field(f.name) != defaults.field(f.name))
             .collect();
+        // A parameter that varies over the neurons is set by `per_neuron`; its `params` value only
+        // stands for the population where one value is needed (a bias shared on a die uses the
+        // neurons' geometric mean instead), which the comment says.
+        let per_neuron_varies = |name: &str| {
+            p.per_neuron
+                .as_ref()
+                .is_some_and(|per| per.iter().any(|n| n.field(name) != p.params.field(name)))
+        };
         if !changed.is_empty() {
             t.push_str("[population.params]\n");
             for f in changed {
                 let v = p.params.field(f.name).expect("field");
-                t.push_str(&format!("{} = {}\n", f.name, q(v, f.dim)));
+                let note = if per_neuron_varies(f.name) {
+                    "   # each neuron's value is in [population.per_neuron]"
+                } else {
+                    ""
+                };
+                t.push_str(&format!("{} = {}{note}\n", f.name, q(v, f.dim)));
             }
         }
         if let Some(per) = &p.per_neuron {

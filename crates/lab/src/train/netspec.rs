@@ -253,6 +253,23 @@ pub fn export(
     } else {
         toml_text
     };
+    // Nothing is written when the network file cannot be: a directory in its place, or a file where
+    // a directory must be.
+    if file.is_dir() {
+        return Err(TrainError::Invalid(format!(
+            "--export-network {}: `{}` is a directory; the network file goes there",
+            target.display(),
+            file.display()
+        )));
+    }
+    let table_path = dir.join(&table_dir);
+    if let Some(p) = crate::output::out_dir_blocker(&table_path) {
+        return Err(TrainError::Invalid(format!(
+            "--export-network {}: `{}` exists and is not a directory",
+            target.display(),
+            p.display()
+        )));
+    }
     let mut written = Vec::new();
     // Tables first, the network file last: a network file never refers to a missing table.
     for (name, text) in &tables {
@@ -262,6 +279,26 @@ pub fn export(
     }
     write_atomic(&file, toml_text.as_bytes())?;
     written.push(file);
+    // Tables of an earlier export the new file does not use (a re-export with fewer projections).
+    let mut stale: Vec<String> = std::fs::read_dir(&table_path)
+        .map(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.extension().is_some_and(|e| e == "csv") && p.is_file() && !written.contains(p)
+                })
+                .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    if !stale.is_empty() {
+        stale.sort();
+        notes.push(format!(
+            "{} tables in {} are from an earlier export and were left as they were; the network file does not use them: {}",
+            stale.len(),
+            table_path.display(),
+            stale.join(", ")
+        ));
+    }
     Ok((written, notes))
 }
 

@@ -538,6 +538,21 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared, TrainError> {
             (s, l, cfg, Vec::new(), opts.calibrate)
         }
     };
+    // A teacher window that opens after the presentation has ended would never teach.
+    if let Some((on, _)) = cfg.teacher_window {
+        if on >= task.duration {
+            return Err(TrainError::Invalid(format!(
+                "{}teacher_on = {} lies after the end of the {} presentations of {}: the teacher would never fire",
+                opts.network
+                    .as_ref()
+                    .map(|f| format!("{}: [train] ", f.display()))
+                    .unwrap_or_default(),
+                secs(on),
+                secs(task.duration),
+                task.name
+            )));
+        }
+    }
     // Asked for on the command line without a die: an error. A network file's `[chip] calibrate`
     // applies only when the run has a die (as in `mixsig sim`).
     if opts.calibrate && profile.is_none() {
