@@ -791,6 +791,13 @@ fn a_file_that_does_not_fit_the_task_is_rejected_with_file_line_and_key() {
     let cut = text.find("[train]").unwrap();
     std::fs::write(&file, &text[..cut]).unwrap();
     expect_network_error(&opts, &file, &["train", "missing", "[train] table"]);
+    // A negative size: the key and what it must be, not the parser's Rust type.
+    edit("size = 32\n", "size = -32\n");
+    expect_network_error(
+        &opts,
+        &file,
+        &["key `size`", "integer `-32`, expected a whole number >= 0"],
+    );
     // A missing group.
     edit("name = \"eo_n\"", "name = \"eo_neg\"");
     expect_network_error(&opts, &file, &["no neuron population named `eo_n`"]);
@@ -956,6 +963,30 @@ fn on_a_die_a_file_keeps_the_chip_design_rules() {
     );
     // On ideal circuits it is a parameter like any other.
     assert!(run::prepare(&from_file(&ideal(), &file)).is_ok());
+    // A core the chip does not have, and a weight table that is not there: the file's line.
+    let edited = text.replacen("name = \"hid\"\n", "name = \"hid\"\ncore = 7\n", 1);
+    std::fs::write(&file, &edited).unwrap();
+    expect_network_error(
+        &opts,
+        &file,
+        &[
+            &format!(":{}:", line_of(&edited, "name = \"hid\"")),
+            "population[1].core",
+            "core 7 does not exist: profile `dynapse2` has 4 cores",
+        ],
+    );
+    let edited = text.replacen("weights = \"w1.csv\"", "weights = \"w1x.csv\"", 1);
+    assert_ne!(edited, text);
+    std::fs::write(&file, &edited).unwrap();
+    expect_network_error(
+        &opts,
+        &file,
+        &[
+            &format!(":{}:", line_of(&edited, "weights = \"w1x.csv\"")),
+            ".weights",
+            "weight table `w1x.csv` not found",
+        ],
+    );
     // eo_p and eo_n share core 2: one of them asking for another bias breaks the design rule.
     let at = text.find("name = \"eo_p\"").unwrap();
     let tau = at + text[at..].find("i_tau_ampa = ").unwrap();

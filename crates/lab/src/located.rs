@@ -49,7 +49,24 @@ pub fn line_of(text: &str, pos: usize) -> usize {
 /// Convert a toml deserialization error into a [`FileError`].
 pub fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> FileError {
     let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
-    FileError::new(file, line, "", e.message().trim().to_string())
+    // The parser names Rust types; say what the file needs instead.
+    let message = e
+        .message()
+        .trim()
+        .replace("expected usize", "expected a whole number >= 0")
+        .replace("expected u64", "expected a whole number >= 0")
+        .replace("expected u32", "expected a whole number >= 0")
+        .replace("expected i64", "expected a whole number");
+    // A value's error (`size = -32`) names the key of its line.
+    let key = e
+        .span()
+        .and_then(|s| text.get(..s.start))
+        .and_then(|before| before.rsplit('\n').next())
+        .and_then(|l| l.split_once('='))
+        .map(|(k, _)| k.trim())
+        .filter(|k| !k.is_empty() && !k.contains(['[', '#', '"']))
+        .unwrap_or("");
+    FileError::new(file, line, key, message)
 }
 
 pub(crate) type Q = Spanned<toml::Value>;

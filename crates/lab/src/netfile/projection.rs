@@ -177,10 +177,28 @@ pub(super) fn parse(
                     format!("missing (connect = {connect_name} reads its weights from a CSV file)"),
                 )
             })?;
-            Ok(match base {
+            let path = match base {
                 Some(b) => b.join(f.get_ref()),
                 None => PathBuf::from(f.get_ref()),
-            })
+            };
+            // A table that is not there is the network file's error, at its `weights` line.
+            if !path.is_file() {
+                return Err(l.err(
+                    f.span().start,
+                    &format!("{key}.weights"),
+                    format!(
+                        "weight table `{}` {} ({}; paths are relative to the network file)",
+                        f.get_ref(),
+                        if path.is_dir() {
+                            "is a directory"
+                        } else {
+                            "not found"
+                        },
+                        path.display()
+                    ),
+                ));
+            }
+            Ok(path)
         };
         let connect = match connect_name {
             "all_to_all" => match pr.init.as_ref().map(|x| x.get_ref().as_str()) {

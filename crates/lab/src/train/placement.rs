@@ -133,6 +133,29 @@ pub fn bind_to_die(
     origin: Option<(&str, &[(String, usize)])>,
 ) -> Result<(ChipInfo, Vec<String>), TrainError> {
     let n_cores = profile.architecture.cores;
+    let line_of = |name: &str| {
+        origin
+            .and_then(|(_, lines)| lines.iter().find(|(g, _)| g == name))
+            .map_or(0, |x| x.1)
+    };
+    for (i, (p, c)) in spec.populations.iter().zip(cores).enumerate() {
+        if let Some(c) = c.filter(|&c| c >= n_cores) {
+            let message = format!(
+                "core {c} does not exist: profile `{}` has {n_cores} cores (0..{})",
+                profile.name,
+                n_cores - 1
+            );
+            return Err(match origin {
+                Some((file, _)) => TrainError::Network(crate::located::FileError::new(
+                    file,
+                    line_of(&p.name),
+                    &format!("population[{}].core", i + 1),
+                    message,
+                )),
+                None => TrainError::Invalid(message),
+            });
+        }
+    }
     let detectors = spec.populations.iter().any(|p| p.name == "ds");
     let mut warnings = Vec::new();
     let mut section = ChipSection {
@@ -219,9 +242,9 @@ pub fn bind_to_die(
                         profile.name
                     );
                     return Err(match origin {
-                        Some((file, lines)) => TrainError::Network(crate::located::FileError::new(
+                        Some((file, _)) => TrainError::Network(crate::located::FileError::new(
                             file,
-                            lines.iter().find(|(g, _)| *g == p.name).map_or(0, |x| x.1),
+                            line_of(&p.name),
                             &format!("population[{}].params.{param}", pi + 1),
                             message,
                         )),
@@ -286,7 +309,13 @@ pub fn bind_to_die(
         }
         section.biases.push(e.clone());
     }
-    let run = chipnet::bind(spec, &section, profile, instance, "train preset")?;
+    let run = chipnet::bind(
+        spec,
+        &section,
+        profile,
+        instance,
+        origin.map_or("train preset", |(f, _)| f),
+    )?;
     for b in &run.biases {
         if let Some(w) = &b.report.warning {
             warnings.push(format!("core {} {}: {w}", b.core, b.report.bias));
