@@ -745,3 +745,20 @@ fn a_byte_order_mark_is_skipped() {
     assert_eq!(marked.class_names, plain.class_names);
     assert_eq!(marked.train[0].channels, plain.train[0].channels);
 }
+
+#[test]
+fn the_example_task_directory_is_a_timing_task() {
+    // examples/tasks/updown (docs/tasks.md): two classes, equal per-channel counts, 24 + 12.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/tasks/updown");
+    let t = load_dir(&dir).unwrap();
+    assert_eq!(t.class_names, ["down", "up"]);
+    assert_eq!((t.n_channels, t.train.len(), t.test.len()), (4, 24, 12));
+    let all: Vec<Presentation> = t.train.iter().chain(&t.test).cloned().collect();
+    check_equal_counts(&all).unwrap();
+    assert!(t.notes.is_empty(), "{:?}", t.notes);
+    // Channel 0 bursts first in `up`, last in `down`.
+    for p in &all {
+        let first = |c: usize| p.channels[c][0];
+        assert_eq!(first(0) < first(3), t.class_names[p.label] == "up");
+    }
+}
