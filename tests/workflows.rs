@@ -403,6 +403,30 @@ fn bad_targets_files_are_rejected_with_file_line_key_and_constraint() {
 }
 
 #[test]
+fn every_built_in_profile_tunes_and_writes_its_files() {
+    // fdsoi22 sets its default biases by parameter name (`i_tau_mem`); the tuned profile used to
+    // get the same bias twice (`SOIF_LEAK_N` too) and fail after the search.
+    let d = TempDir::new("wf-tune-profiles");
+    for profile in ["dynapse2", "dynapse1", "fdsoi22"] {
+        let out = d.join(profile);
+        let r = mixsig(&[
+            "tune",
+            "--profile",
+            profile,
+            "--dies",
+            "2",
+            "--neurons",
+            "2",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(r.ok(), "{profile}: {r}");
+        let text = std::fs::read_to_string(out.join("profile.toml")).unwrap();
+        ChipProfile::from_toml_str(&text, "profile.toml").unwrap();
+    }
+}
+
+#[test]
 fn bad_shard_specs_are_rejected_before_anything_runs() {
     let d = TempDir::new("wf-badshard");
     for (spec, needle) in [

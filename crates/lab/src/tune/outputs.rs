@@ -20,13 +20,20 @@ fn show(x: f64, unit: &str) -> String {
 
 /// `biases.toml`: one `[[chip.bias]]` entry per tuned bias and core.
 pub fn bias_file(r: &TuneResult, command: &str) -> String {
+    // A profile file is recorded by its absolute path, so the bias file works from any directory.
+    let p = &r.options.profile;
+    let profile = if mixsig_chip::profile::BUILTIN.contains(&p.as_str()) {
+        p.clone()
+    } else {
+        std::fs::canonicalize(p).map_or_else(|_| p.clone(), |a| a.display().to_string())
+    };
     let mut s = format!(
-        "# Bias codes tuned by mixsig tune for profile `{}` ({} sampled dies); overall yield {:.1} %.\n# {command}\n# Use: mixsig sim NETWORK.toml --profile {} --biases biases.toml, or paste the entries into a network file's [chip] section.\n\n[chip]\nprofile = \"{}\"\n",
+        "# Bias codes tuned by mixsig tune for profile `{}` ({} sampled dies); overall yield {:.1} %.\n# {command}\n# Use: mixsig sim NETWORK.toml --profile {} --biases biases.toml, or paste the entries into a network file's [chip] section.\n\n[chip]\nprofile = {}\n",
         r.profile,
         r.options.dies,
         100.0 * r.yield_all,
-        r.options.profile,
-        r.options.profile
+        p,
+        toml::Value::String(profile)
     );
     for t in &r.tuned {
         s.push_str(&format!(
@@ -68,6 +75,9 @@ pub fn tuned_profile(r: &TuneResult, cores: u32) -> Result<(String, Vec<String>)
                 let mut code = toml::Table::new();
                 code.insert("coarse".into(), toml::Value::Integer(v[0].1.coarse as i64));
                 code.insert("fine".into(), toml::Value::Integer(v[0].1.fine as i64));
+                // The profile may set this bias under a parameter name (`i_tau_mem` for
+                // SOIF_LEAK_N): the tuned code replaces it.
+                b.retain(|k, _| mixsig_chip::names::resolve_bias(k).map(|n| n.name) != Some(bias));
                 b.insert(bias.to_string(), toml::Value::Table(code));
             } else {
                 differ.push(bias);
