@@ -28,6 +28,7 @@ fn fi_plan() -> Plan {
         first_instance: 3,
         threshold: Some(40.0),
         lower_is_better: false,
+        inputs: None,
     }
 }
 
@@ -147,6 +148,21 @@ fn resume_after_an_interrupted_run_equals_the_uninterrupted_run() {
     };
     let e = sweep::run(&other, &ro, |_, _| {}).unwrap_err().to_string();
     assert!(e.contains("different options"), "{e}");
+
+    // Resuming another shard's directory (a Slurm task with the wrong ID) would drop its trials
+    // from the log: refused, the log left as it was.
+    let s1 = TempDir::new("wf-resume-shard");
+    run_in(&plan, s1.path(), Shard { index: 1, count: 2 }, false);
+    let before = s1.read("trials.jsonl");
+    let ro = RunOptions {
+        shard: Shard { index: 2, count: 2 },
+        resume: true,
+        out: s1.path().to_path_buf(),
+        ..RunOptions::default()
+    };
+    let e = sweep::run(&plan, &ro, |_, _| {}).unwrap_err().to_string();
+    assert!(e.contains("which is not one of shard 2/2's"), "{e}");
+    assert_eq!(s1.read("trials.jsonl"), before);
 }
 
 #[test]
@@ -197,6 +213,46 @@ fn a_tuning_run_told_to_stop_returns_interrupted() {
     // Told to stop only after the last target, the run is complete.
     let all = tune::tune_until(&t, &opts, |d, n| d < n).unwrap();
     assert_eq!(all.tuned.len(), total);
+}
+
+#[test]
+fn a_profile_edited_between_shards_or_before_resume_is_refused() {
+    // Shards must be of one design: the plan records what the profile file contains.
+    let d = TempDir::new("wf-edited-profile");
+    std::fs::create_dir_all(d.path()).unwrap();
+    let profile = d.join("my.toml");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("chip-profiles/dynapse2.toml")).unwrap();
+    std::fs::write(&profile, &text).unwrap();
+    let plan = Plan {
+        profiles: vec![profile.display().to_string()],
+        scales: vec![1.0],
+        instances: 4,
+        ..fi_plan()
+    };
+    let (a, b) = (d.join("s1"), d.join("s2"));
+    run_in(&plan, &a, Shard { index: 1, count: 2 }, false);
+    std::fs::write(
+        &profile,
+        text.replacen("cores = 4", "cores = 4 # edited", 1),
+    )
+    .unwrap();
+    run_in(&plan, &b, Shard { index: 2, count: 2 }, false);
+    let ro = RunOptions {
+        out: d.join("merged"),
+        ..RunOptions::default()
+    };
+    let e = sweep::merge(&[a.clone(), b], &ro).unwrap_err().to_string();
+    assert!(e.contains("different contents of the chip profile"), "{e}");
+    assert!(!d.join("merged").exists());
+    let ro = RunOptions {
+        resume: true,
+        out: a.clone(),
+        shard: Shard { index: 1, count: 2 },
+        ..RunOptions::default()
+    };
+    let e = sweep::run(&plan, &ro, |_, _| {}).unwrap_err().to_string();
+    assert!(e.contains("other contents of its chip profile"), "{e}");
 }
 
 #[test]

@@ -157,6 +157,7 @@ impl ExperimentArgs {
             first_instance: self.first_instance,
             threshold,
             lower_is_better: self.lower_is_better,
+            inputs: None,
         })
     }
 }

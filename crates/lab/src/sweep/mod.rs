@@ -88,6 +88,11 @@ pub struct Plan {
     pub threshold: Option<f64>,
     /// A die passes when `metric <= threshold` instead of `>=`.
     pub lower_is_better: bool,
+    /// Digest of what the files it names contain (the chip profiles, the network file), filled in
+    /// by [`run`] ([`Plan::with_inputs`]): a profile edited between two shards, or before a
+    /// `--resume`, makes the plans differ, so that results of two designs are never merged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<String>,
 }
 
 impl Default for Plan {
@@ -100,6 +105,7 @@ impl Default for Plan {
             first_instance: 0,
             threshold: Some(0.75),
             lower_is_better: false,
+            inputs: None,
         }
     }
 }
@@ -141,6 +147,40 @@ impl Plan {
                 } else {
                     metric >= th
                 }
+        })
+    }
+
+    /// Equal apart from [`Plan::inputs`]: the same options, whatever the files contain.
+    pub fn same_options(&self, other: &Plan) -> bool {
+        let strip = |p: &Plan| Plan {
+            inputs: None,
+            ..p.clone()
+        };
+        strip(self) == strip(other)
+    }
+
+    /// The plan with [`Plan::inputs`] set from the files it names as they are now.
+    pub fn with_inputs(&self) -> Result<Plan, SweepError> {
+        // FNV-1a, 64 bit: a change detector, not a cryptographic hash.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |bytes: &[u8]| {
+            for &b in bytes.iter().chain(&[0xff]) {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        };
+        for name in &self.profiles {
+            eat(mixsig_chip::scale::source_text(name)?.0.as_bytes());
+        }
+        if let Experiment::Network(n) = &self.experiment {
+            let text = std::fs::read(&n.path).map_err(|e| {
+                SweepError::Invalid(format!("{}: cannot read: {e}", n.path.display()))
+            })?;
+            eat(&text);
+        }
+        Ok(Plan {
+            inputs: Some(format!("fnv1a64:{h:016x}")),
+            ..self.clone()
         })
     }
 
@@ -351,6 +391,7 @@ pub fn run_until(
     progress: impl Fn(usize, usize) -> bool + Sync,
 ) -> Result<SweepOutcome, SweepError> {
     plan.validate()?;
+    let plan = &plan.with_inputs()?;
     let out = &run.out;
     let log = log_path(out);
     let mut done: BTreeMap<usize, TrialRecord> = BTreeMap::new();
@@ -361,12 +402,26 @@ pub fn run_until(
                 SweepError::PlanMismatch(format!("{}: {e}", plan_path(out).display()))
             })?;
             if &old != plan {
+                let what = if old.same_options(plan) {
+                    "with other contents of its chip profile(s) or network file, which changed since"
+                } else {
+                    "with different options (experiment, profiles, scales, instances or threshold)"
+                };
                 return Err(SweepError::PlanMismatch(format!(
-                    "--resume: {} was started with different options (experiment, profiles, scales, instances or threshold); use a new --out or run without --resume",
+                    "--resume: {} was started {what}; use a new --out or run without --resume",
                     out.display()
                 )));
             }
             done = trials::read_log(&log)?;
+            // Trials of another shard would be dropped from the log below: refuse instead.
+            if let Some(t) = done.keys().find(|&&t| !run.shard.owns(t)) {
+                return Err(SweepError::PlanMismatch(format!(
+                    "--resume: {} holds trial {t}, which is not one of shard {}'s: {} is the directory of another shard (or of a run with other --shard); resume it with its own --shard, or use a new --out",
+                    log.display(),
+                    run.shard,
+                    out.display()
+                )));
+            }
             // Drop a line cut by the interruption before appending to the log again.
             trials::write_log(&log, &done)?;
         }
@@ -458,11 +513,16 @@ pub fn merge(dirs: &[PathBuf], run: &RunOptions) -> Result<SweepOutcome, SweepEr
         match &plan {
             None => plan = Some((p, d.clone())),
             Some((q, first)) if *q != p => {
+                let what = if q.same_options(&p) {
+                    "with different contents of the chip profile(s) or network file (edited between the runs)"
+                } else {
+                    "with different options"
+                };
                 return Err(SweepError::PlanMismatch(format!(
-                "{} and {} were run with different options; only shards of one run can be merged",
-                first.display(),
-                d.display()
-            )))
+                    "{} and {} were run {what}; only shards of one run can be merged",
+                    first.display(),
+                    d.display()
+                )));
             }
             _ => {}
         }
