@@ -571,6 +571,37 @@ fn write_error_prints_its_cause_once() {
 }
 
 #[test]
+fn a_duration_shorter_than_one_step_is_an_error_not_nan() {
+    // `fi --dt 1s --duration 0.5s` used to print NaN rates and exit 0; a sweep of it crashed on
+    // its own log.
+    let d = TempDir::new("cli-no-step");
+    for args in [
+        vec!["sim", "--duration", "50us", "--dt", "100us"],
+        vec!["fi", "--duration", "0.5s", "--dt", "1s"],
+        vec![
+            "robustness",
+            "--experiment",
+            "fi",
+            "--duration",
+            "0.5s",
+            "--dt",
+            "1s",
+            "--instances",
+            "2",
+        ],
+    ] {
+        let out = d.join(args[0]);
+        let r = mixsig(&[&args[..], &["--out", out.to_str().unwrap()][..]].concat());
+        assert_eq!(r.code, Some(1), "{args:?}: {r}");
+        assert!(
+            r.stderr.contains("is shorter than one time step"),
+            "{args:?}: {r}"
+        );
+        assert!(!out.exists(), "{args:?}: nothing written");
+    }
+}
+
+#[test]
 fn an_out_that_is_a_file_is_refused_before_any_work() {
     let dir = TempDir::new("cli-out-file");
     std::fs::create_dir_all(dir.path()).unwrap();

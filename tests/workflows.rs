@@ -256,6 +256,24 @@ fn a_profile_edited_between_shards_or_before_resume_is_refused() {
 }
 
 #[test]
+fn a_plan_whose_profiles_fail_writes_nothing() {
+    // A mismatch scale the profile's bounds refuse, found before plan.json or any profile copy is
+    // written (both used to be left behind).
+    let d = TempDir::new("wf-bad-scale");
+    let plan = Plan {
+        scales: vec![1.0, 1e6],
+        ..fi_plan()
+    };
+    let ro = RunOptions {
+        out: d.path().to_path_buf(),
+        ..RunOptions::default()
+    };
+    let e = sweep::run(&plan, &ro, |_, _| {}).unwrap_err().to_string();
+    assert!(e.contains("mismatch x1000000"), "{e}");
+    assert!(!d.path().exists(), "nothing written");
+}
+
+#[test]
 fn trial_records_carry_what_the_sensitivity_ranking_needs() {
     let plan = fi_plan();
     let d = TempDir::new("wf-features");

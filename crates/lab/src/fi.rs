@@ -108,6 +108,21 @@ fn fi_spec(model: ModelKind, per_neuron: &[NeuronParams], levels: &[f64]) -> Net
 }
 
 /// Build and run a spec of [`fi_spec`] for `duration`; count spikes per level.
+/// The error for a `duration` that does not hold one step of `dt` (a rate over no time is NaN).
+pub(crate) fn no_step(duration: f64, dt: f64) -> BuildError {
+    let s = |t: f64| {
+        mixsig_circuits::units::format_quantity(t, mixsig_circuits::units::Dimension::Time)
+    };
+    BuildError::Invalid {
+        context: "simulation".into(),
+        message: format!(
+            "duration = {} is shorter than one time step (dt = {}): nothing would be simulated",
+            s(duration),
+            s(dt)
+        ),
+    }
+}
+
 fn run_fi(
     spec: &NetworkSpec,
     levels: &[f64],
@@ -118,6 +133,9 @@ fn run_fi(
     let n = levels.len();
     let mut net = Network::build(spec, dt, 0)?;
     let steps = net.steps_for(duration);
+    if steps == 0 {
+        return Err(no_step(duration, dt));
+    }
     net.run_observed(steps, (steps / 100).max(1), |d| progress(d, steps));
     let mut count = vec![0u64; n];
     let mut first = vec![None; n];

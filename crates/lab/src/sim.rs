@@ -124,6 +124,9 @@ pub fn simulate(
         net.use_f32_state();
     }
     let n = net.steps_for(cfg.duration);
+    if n == 0 {
+        return Err(SimError::Build(crate::fi::no_step(cfg.duration, cfg.dt)));
+    }
     let every = (n / 200).max(1);
     let t0 = Instant::now();
     if net.step_split.is_some() {

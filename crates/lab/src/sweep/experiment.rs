@@ -187,6 +187,9 @@ impl Experiment {
                 if !(f.duration > 0.0 && f.dt > 0.0 && f.dt.is_finite() && f.duration.is_finite()) {
                     return bad("duration and dt must be > 0".into());
                 }
+                if f.duration < f.dt {
+                    return bad(crate::fi::no_step(f.duration, f.dt).to_string());
+                }
             }
             Experiment::Network(n) => {
                 let nf = netfile::load(&n.path)?;

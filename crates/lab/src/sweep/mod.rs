@@ -346,9 +346,32 @@ fn file_label(s: &str) -> String {
 }
 
 /// Write every (profile, scale) of the plan as TOML under `out/profiles/` and load it back.
-/// `profiles[p][s]`.
+/// `profiles[p][s]`. Every one is checked before the first is written: a bad profile or scale
+/// leaves nothing behind.
 pub fn prepare_profiles(plan: &Plan, out: &Path) -> Result<Vec<Vec<ProfileOnDisk>>, SweepError> {
+    let (all, texts) = scaled_profiles(plan, out)?;
+    write_profiles(texts)?;
+    Ok(all)
+}
+
+/// The scaled TOML text of each profile file of `plan` (path under `out/profiles/`, text).
+type ProfileTexts = Vec<(PathBuf, String)>;
+
+fn write_profiles(texts: ProfileTexts) -> Result<(), SweepError> {
+    for (path, text) in texts {
+        write_atomic(&path, text.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Every (profile, scale) of `plan`, parsed and checked, with the text to write for it; nothing is
+/// written.
+fn scaled_profiles(
+    plan: &Plan,
+    out: &Path,
+) -> Result<(Vec<Vec<ProfileOnDisk>>, ProfileTexts), SweepError> {
     let mut all = Vec::new();
+    let mut texts = Vec::new();
     for (pi, name) in plan.profiles.iter().enumerate() {
         let (text, origin) = mixsig_chip::scale::source_text(name)?;
         let base = ChipProfile::from_toml_str(&text, &origin)?;
@@ -360,13 +383,13 @@ pub fn prepare_profiles(plan: &Plan, out: &Path) -> Result<Vec<Vec<ProfileOnDisk
                 pi + 1,
                 file_label(&base.name)
             ));
-            write_atomic(&path, scaled.as_bytes())?;
             let profile = ChipProfile::from_toml_str(&scaled, &path.display().to_string())?;
+            texts.push((path.clone(), scaled));
             row.push(ProfileOnDisk { profile, path });
         }
         all.push(row);
     }
-    Ok(all)
+    Ok((all, texts))
 }
 
 /// Run (this shard of) `plan` into `run.out`. `progress(done, total)` after every trial of this call.
@@ -393,6 +416,8 @@ pub fn run_until(
     plan.validate()?;
     let plan = &plan.with_inputs()?;
     let out = &run.out;
+    // Every profile is checked before anything in `out` changes.
+    let (profiles, profile_texts) = scaled_profiles(plan, out)?;
     let log = log_path(out);
     let mut done: BTreeMap<usize, TrialRecord> = BTreeMap::new();
     let resumable = run.resume && plan_path(out).exists();
@@ -433,7 +458,7 @@ pub fn run_until(
     }
     let plan_json = serde_json::to_string_pretty(plan).expect("plan serializes");
     write_atomic(&plan_path(out), plan_json.as_bytes())?;
-    let profiles = prepare_profiles(plan, out)?;
+    write_profiles(profile_texts)?;
     let mine = run.shard.trials(plan.total());
     let todo: Vec<usize> = mine
         .iter()
