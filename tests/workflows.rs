@@ -213,6 +213,13 @@ fn a_tuning_run_told_to_stop_returns_interrupted() {
     // Told to stop only after the last target, the run is complete.
     let all = tune::tune_until(&t, &opts, |d, n| d < n).unwrap();
     assert_eq!(all.tuned.len(), total);
+    // More neurons than a core has: the result records the core's 256 that were checked.
+    let many = TuneOptions {
+        neurons: 1000,
+        ..opts
+    };
+    let r = tune::tune(&t, &many, |_, _| {}).unwrap();
+    assert_eq!(r.options.neurons, 256);
 }
 
 #[test]

@@ -294,7 +294,11 @@ pub fn tune_until(
     }
     let yield_all = pass_all.iter().filter(|&&p| p).count() as f64 / dies.len() as f64;
     Ok(TuneResult {
-        options: opts.clone(),
+        // The neurons actually checked: at most a core's.
+        options: TuneOptions {
+            neurons,
+            ..opts.clone()
+        },
         targets_file: targets.file.clone(),
         profile: profile.name.clone(),
         tuned,
