@@ -407,6 +407,18 @@ impl ChipInstance {
                 p.validate_positive()
                     .map_err(|e| bad(format!("core {c} neuron {n}: {e}")))?;
             }
+            // A synapse's weight factor multiplies its current: finite and > 0.
+            for (n, row) in core.weight_factors.iter().enumerate() {
+                if let Some((k, w)) = row
+                    .iter()
+                    .enumerate()
+                    .find(|(_, w)| !(w.is_finite() && **w > 0.0))
+                {
+                    return Err(bad(format!(
+                        "core {c} neuron {n}: weight_factors[{k}] = {w} must be a finite number > 0 (a synapse's mismatch factor)"
+                    )));
+                }
+            }
         }
         let seed: u64 = s
             .instance

@@ -88,6 +88,21 @@ fn save_and_load_keep_every_value() {
     let edited = text.replacen("c_mem = ", "c_mem = 1.0e-12 #", 1);
     let e = ChipInstance::from_toml_str(&edited, "x", &p).unwrap();
     assert!(e.neuron_params(0, 0).c_mem == 1e-12 || e.core(0).nominal.c_mem == 1e-12);
+    // A weight factor that is not a positive number is rejected, naming where.
+    let at = text.find("weight_factors = [").unwrap();
+    let num = at + text[at..].find(|c: char| c.is_ascii_digit()).unwrap();
+    let end = num + text[num..].find([',', ']']).unwrap();
+    for bad in ["-5.0", "nan"] {
+        let edited = format!("{}{bad}{}", &text[..num], &text[end..]);
+        let e = ChipInstance::from_toml_str(&edited, "x", &p)
+            .err()
+            .unwrap_or_else(|| panic!("{bad} accepted"))
+            .to_string();
+        assert!(
+            e.contains("core 0 neuron 0: weight_factors[0]") && e.contains("finite number > 0"),
+            "{e}"
+        );
+    }
     // Wrong profile is rejected.
     let other = ChipProfile::builtin("dynapse1").unwrap();
     assert!(ChipInstance::load(&path, &other).is_err());
