@@ -133,10 +133,15 @@ pub fn bind_to_die(
     origin: Option<(&str, &[(String, usize)])>,
 ) -> Result<(ChipInfo, Vec<String>), TrainError> {
     let n_cores = profile.architecture.cores;
-    let line_of = |name: &str| {
-        origin
-            .and_then(|(_, lines)| lines.iter().find(|(g, _)| g == name))
-            .map_or(0, |x| x.1)
+    // An error about population `name`: at its line of the network file when there is one.
+    let population_error = |name: &str, key: String, message: String| match origin {
+        Some((file, lines)) => TrainError::Network(crate::located::FileError::new(
+            file,
+            lines.iter().find(|(g, _)| g == name).map_or(0, |x| x.1),
+            &key,
+            message,
+        )),
+        None => TrainError::Invalid(message),
     };
     for (i, (p, c)) in spec.populations.iter().zip(cores).enumerate() {
         if let Some(c) = c.filter(|&c| c >= n_cores) {
@@ -145,15 +150,11 @@ pub fn bind_to_die(
                 profile.name,
                 n_cores - 1
             );
-            return Err(match origin {
-                Some((file, _)) => TrainError::Network(crate::located::FileError::new(
-                    file,
-                    line_of(&p.name),
-                    &format!("population[{}].core", i + 1),
-                    message,
-                )),
-                None => TrainError::Invalid(message),
-            });
+            return Err(population_error(
+                &p.name,
+                format!("population[{}].core", i + 1),
+                message,
+            ));
         }
     }
     let detectors = spec.populations.iter().any(|p| p.name == "ds");
@@ -241,15 +242,11 @@ pub fn bind_to_die(
                         differ.join(", "),
                         profile.name
                     );
-                    return Err(match origin {
-                        Some((file, _)) => TrainError::Network(crate::located::FileError::new(
-                            file,
-                            line_of(&p.name),
-                            &format!("population[{}].params.{param}", pi + 1),
-                            message,
-                        )),
-                        None => TrainError::Invalid(message),
-                    });
+                    return Err(population_error(
+                        &p.name,
+                        format!("population[{}].params.{param}", pi + 1),
+                        message,
+                    ));
                 }
                 section.param_keys.push(Vec::new());
             }
