@@ -263,6 +263,67 @@ fn a_profile_edited_between_shards_or_before_resume_is_refused() {
 }
 
 #[test]
+fn a_plan_that_would_count_dies_twice_or_ignore_an_option_is_refused() {
+    for (plan, needle) in [
+        (
+            Plan {
+                scales: vec![1.0, 1.0],
+                ..fi_plan()
+            },
+            "mismatch scale 1 is given twice",
+        ),
+        (
+            Plan {
+                profiles: vec!["dynapse2".into(), "dynapse2".into()],
+                ..fi_plan()
+            },
+            "profile `dynapse2` is given twice",
+        ),
+        (
+            Plan {
+                threshold: None,
+                lower_is_better: true,
+                ..fi_plan()
+            },
+            "give a --threshold",
+        ),
+    ] {
+        let e = plan.validate().unwrap_err().to_string();
+        assert!(e.contains(needle), "{e}");
+    }
+    assert!(fi_plan().validate().is_ok());
+}
+
+#[test]
+fn a_set_bias_outside_the_generator_range_is_a_warning_of_the_run() {
+    // `fi` warns about a clamped bias for one die; a sweep clamps it on every die and says so.
+    let d = TempDir::new("wf-set-range");
+    let with = |value: f64| Plan {
+        experiment: Experiment::Fi(FiExperiment {
+            idc: 1e-9,
+            duration: 0.2,
+            sets: vec![("i_tau_mem".into(), value)],
+            ..FiExperiment::default()
+        }),
+        scales: vec![1.0],
+        instances: 2,
+        ..fi_plan()
+    };
+    let o = run_in(&with(1.0), &d.join("far"), Shard::default(), false);
+    let w = &o.summary.unwrap().warnings;
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].contains("i_tau_mem (SOIF_LEAK_N)") && w[0].contains("outside the generator range"),
+        "{w:?}"
+    );
+    assert!(d
+        .read("far/summary.json")
+        .contains("outside the generator range"));
+    let o = run_in(&with(2e-12), &d.join("near"), Shard::default(), false);
+    assert!(o.summary.unwrap().warnings.is_empty());
+}
+
+#[test]
 fn a_plan_whose_profiles_fail_writes_nothing() {
     // A mismatch scale the profile's bounds refuse, found before plan.json or any profile copy is
     // written (both used to be left behind).

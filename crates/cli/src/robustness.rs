@@ -287,6 +287,9 @@ pub fn run_plan(plan: &Plan, run: &RunOptions) -> Result<SweepOutcome> {
 /// Print the percentile table, yield and the top of the sensitivity ranking.
 pub fn print_summary(o: &SweepOutcome, out: &std::path::Path) {
     let Some(s) = &o.summary else { return };
+    for w in &s.warnings {
+        eprintln!("warning: {w}");
+    }
     println!("metric: {}", s.metric);
     let (head, rows) = outputs::table_rows(s);
     crate::print_table(&head, &rows, true);

@@ -181,3 +181,10 @@ def test_ctrl_c_stops_a_tuning_run():
     finally:
         timer.cancel()
     assert time.monotonic() - t0 < 20
+
+
+def test_a_set_bias_outside_the_generator_range_warns():
+    with pytest.warns(mixsig.MixsigWarning, match=r"i_tau_mem \(SOIF_LEAK_N\).*outside the generator range"):
+        r = mixsig.robustness("fi", idc="1 nA", duration="200 ms", scales=[1.0], instances=2,
+                              set={"i_tau_mem": "1 A"})
+    assert r.summary["warnings"]

@@ -213,6 +213,24 @@ impl Plan {
                 return bad("the threshold must be a finite number");
             }
         }
+        if self.lower_is_better && self.threshold.is_none() {
+            return bad("--lower-is-better says which side of --threshold passes: give a --threshold (this experiment has no default)");
+        }
+        // The same dies twice would count twice in the distributions and the sensitivity ranking.
+        for (i, s) in self.scales.iter().enumerate() {
+            if self.scales[..i].contains(s) {
+                return Err(SweepError::Invalid(format!(
+                    "mismatch scale {s} is given twice; give each scale once"
+                )));
+            }
+        }
+        for (i, p) in self.profiles.iter().enumerate() {
+            if self.profiles[..i].contains(p) {
+                return Err(SweepError::Invalid(format!(
+                    "profile `{p}` is given twice; give each profile once"
+                )));
+            }
+        }
         self.experiment.validate()
     }
 }
@@ -308,6 +326,10 @@ pub struct SweepSummary {
     pub sensitivity: Vec<Sensitivity>,
     /// `2/sqrt(n-1)`: |rho| below this is within about two standard errors of no correlation.
     pub rho_noise: f64,
+    /// What the run's settings could not do as asked ([`setting_warnings`]: a bias outside its
+    /// generator's range, clamped on every die).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// What [`run`] returns.
@@ -499,7 +521,8 @@ pub fn run_until(
     trials::write_log(&log, &records)?;
     let mut files = vec![plan_path(out), log.clone()];
     let summary = if records.len() == plan.total() {
-        let s = summarize(plan, &records);
+        let mut s = summarize(plan, &records);
+        s.warnings = setting_warnings(plan)?;
         files.extend(outputs::write(&s, &records, &profiles, run)?);
         Some(s)
     } else {
@@ -585,7 +608,8 @@ pub fn merge(dirs: &[PathBuf], run: &RunOptions) -> Result<SweepOutcome, SweepEr
     )?;
     let profiles = prepare_profiles(&plan, out)?;
     trials::write_log(&log_path(out), &records)?;
-    let s = summarize(&plan, &records);
+    let mut s = summarize(&plan, &records);
+    s.warnings = setting_warnings(&plan)?;
     let mut files = vec![plan_path(out), log_path(out)];
     files.extend(outputs::write(&s, &records, &profiles, run)?);
     Ok(SweepOutcome {
@@ -639,7 +663,49 @@ pub fn summarize(plan: &Plan, records: &BTreeMap<usize, TrialRecord>) -> SweepSu
         } else {
             f64::NAN
         },
+        warnings: Vec::new(),
     }
+}
+
+/// Warnings about the settings of `plan` that hold for every trial: a `--set` bias of the fi
+/// experiment outside its generator's range (clamped to the nearest code), as `mixsig fi` says for
+/// one die. Read on the first die of each profile.
+pub fn setting_warnings(plan: &Plan) -> Result<Vec<String>, SweepError> {
+    let Experiment::Fi(f) = &plan.experiment else {
+        return Ok(Vec::new());
+    };
+    if f.sets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for name in &plan.profiles {
+        let profile = ChipProfile::builtin_or_load(name)?;
+        let biases = crate::fi::chip_biases(&profile, &f.sets)
+            .map_err(|e| SweepError::Invalid(e.to_string()))?;
+        let die = mixsig_chip::ChipInstance::with_biases(&profile, plan.first_instance, &biases)
+            .map_err(|e| SweepError::Invalid(e.to_string()))?;
+        // Only what `--set` asked for: the profile's own defaults are its business.
+        let asked = |r: &mixsig_chip::instance::BiasReport| {
+            f.sets.iter().any(|(n, _)| {
+                *n == r.target
+                    || mixsig_chip::names::resolve_bias(n).is_some_and(|b| b.name == r.bias)
+            })
+        };
+        for r in die
+            .core(crate::fi::FI_SITE.0)
+            .report
+            .iter()
+            .filter(|r| asked(r))
+        {
+            if let Some(w) = &r.warning {
+                out.push(format!(
+                    "profile `{name}`, {} ({}): {w}; every die gets the nearest code",
+                    r.target, r.bias
+                ));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Stratified rank statistics: within each scale group, metric and feature ranks are centred and

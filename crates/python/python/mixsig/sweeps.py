@@ -19,6 +19,7 @@ import json
 import math
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
@@ -26,6 +27,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from . import _native
+from ._core import MixsigWarning
 from ._core import _whole
 
 Quantity = Union[float, str]
@@ -67,6 +69,8 @@ class SweepResult:
 
 def _result(o: Dict[str, Any], out: Optional[Path]) -> SweepResult:
     s = o["summary"]
+    for w in s.get("warnings", []):
+        warnings.warn(w, MixsigWarning, stacklevel=3)
     plan = s["plan"]
     P, S, N = len(plan["profiles"]), len(plan["scales"]), plan["instances"]
     m = np.full((P, S, N), np.nan)
