@@ -524,6 +524,18 @@ fn bad_targets_files_are_rejected_with_file_line_key_and_constraint() {
             vec!["bad.toml:2", "tau_mem"],
         ),
         ("[[core]]\nrate = 50\n", vec!["bad.toml:2", "rate", "input"]),
+        (
+            "tolerance = 0.1\n[[core]]\ncore = 9\ntau_mem = \"20 ms\"\n",
+            vec!["bad.toml:3", "key `core`", "core 9 does not exist"],
+        ),
+        (
+            "[[core]]\ncores = [0, 7]\ntau_mem = \"20 ms\"\n",
+            vec!["bad.toml:2", "key `cores`", "core 7 does not exist"],
+        ),
+        (
+            "[core]\ntau_mem = \"20 ms\"\n",
+            vec!["bad.toml:1", "key `core`", "write each one as [[core]]"],
+        ),
     ] {
         let f = d.join("bad.toml");
         std::fs::write(&f, text).unwrap();

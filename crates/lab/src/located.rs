@@ -66,7 +66,23 @@ pub fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> FileError {
         .map(|(k, _)| k.trim())
         .filter(|k| !k.is_empty() && !k.contains(['[', '#', '"']))
         .unwrap_or("");
-    FileError::new(file, line, key, message)
+    // `[core]` where the format wants a list of tables, `[[core]]`.
+    let table = e
+        .span()
+        .and_then(|s| text.get(s.start..))
+        .and_then(|rest| rest.lines().next())
+        .map(str::trim)
+        .filter(|l| l.starts_with('[') && !l.starts_with("[[") && l.ends_with(']'))
+        .map(|l| l.trim_matches(['[', ']']).trim().to_string());
+    match table {
+        Some(name) if message.contains("expected a sequence") => FileError::new(
+            file,
+            line,
+            &name,
+            format!("{message}: `{name}` is a list of tables; write each one as [[{name}]]"),
+        ),
+        _ => FileError::new(file, line, key, message),
+    }
 }
 
 pub(crate) type Q = Spanned<toml::Value>;

@@ -223,11 +223,11 @@ pub fn tune_until(
         let cores: Vec<u32> = b.cores.clone().unwrap_or_else(|| (0..n_cores).collect());
         for c in cores {
             if c >= n_cores {
-                let line = b.targets.first().map_or(0, |t| t.line);
+                let (key, line) = b.cores_at;
                 return Err(TuneError::Targets(FileError {
                     file: targets.file.clone(),
                     line,
-                    key: "key `core`: ".into(),
+                    key: format!("key `{key}`: "),
                     message: format!(
                         "core {c} does not exist: profile `{}` has {n_cores} cores (0..{})",
                         profile.name,

@@ -111,6 +111,9 @@ pub struct Target {
 pub struct CoreTargets {
     /// Cores (`None`: every core of the profile).
     pub cores: Option<Vec<u32>>,
+    /// The key that gave the cores (`core` or `cores`) and its line (`("", 0)` without one).
+    #[serde(skip)]
+    pub cores_at: (&'static str, usize),
     /// The targets.
     pub targets: Vec<Target>,
 }
@@ -182,6 +185,11 @@ pub fn parse(text: &str, file: &str) -> Result<Targets, FileError> {
                     format!("{key} = {v}: a core must be an integer >= 0"),
                 )),
             }
+        };
+        let cores_at = match (t.get("core"), t.get("cores")) {
+            (Some(q), _) => ("core", crate::located::line_of(l.text, q.span().start)),
+            (None, Some(q)) => ("cores", crate::located::line_of(l.text, q.span().start)),
+            (None, None) => ("", 0),
         };
         let cores = match (t.get("core"), t.get("cores")) {
             (Some(q), None) => Some(vec![int_of(q, &format!("{block}.core"))?]),
@@ -297,7 +305,11 @@ pub fn parse(text: &str, file: &str) -> Result<Targets, FileError> {
         }
         // Tune in the fixed order of QUANTITIES (leaks before gains, rate last).
         targets.sort_by_key(|t| QUANTITIES.iter().position(|q| q.key == t.key));
-        blocks.push(CoreTargets { cores, targets });
+        blocks.push(CoreTargets {
+            cores,
+            cores_at,
+            targets,
+        });
     }
     Ok(Targets {
         file: file.to_string(),
