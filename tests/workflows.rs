@@ -516,18 +516,14 @@ fn bad_targets_files_are_rejected_with_file_line_key_and_constraint() {
             vec!["bad.toml:1", "tolerance", "(0, 1)"],
         ),
         (
-            "[[core]]\ncore = 9\ntau_mem = \"20 ms\"\n",
-            vec!["bad.toml", "core 9", "4 cores"],
+            "tolerance = 0.1\n[[core]]\ncore = 9\ntau_mem = \"20 ms\"\n",
+            vec!["bad.toml:3", "key `core`", "core 9 does not exist", "4 cores"],
         ),
         (
             "[[core]]\ntau_mem = \"20 pF\"\n",
             vec!["bad.toml:2", "tau_mem"],
         ),
         ("[[core]]\nrate = 50\n", vec!["bad.toml:2", "rate", "input"]),
-        (
-            "tolerance = 0.1\n[[core]]\ncore = 9\ntau_mem = \"20 ms\"\n",
-            vec!["bad.toml:3", "key `core`", "core 9 does not exist"],
-        ),
         (
             "[[core]]\ncores = [0, 7]\ntau_mem = \"20 ms\"\n",
             vec!["bad.toml:2", "key `cores`", "core 7 does not exist"],
