@@ -517,7 +517,12 @@ fn bad_targets_files_are_rejected_with_file_line_key_and_constraint() {
         ),
         (
             "tolerance = 0.1\n[[core]]\ncore = 9\ntau_mem = \"20 ms\"\n",
-            vec!["bad.toml:3", "key `core`", "core 9 does not exist", "4 cores"],
+            vec![
+                "bad.toml:3",
+                "key `core`",
+                "core 9 does not exist",
+                "4 cores",
+            ],
         ),
         (
             "[[core]]\ntau_mem = \"20 pF\"\n",
