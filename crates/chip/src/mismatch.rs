@@ -11,9 +11,14 @@
 //! - [`MismatchModel::TruncatedGaussian`]: teili semantics, the same normal truncated at zero
 //!   (resampled until positive).
 //!
-//! Each model has three independent components: die-level (one draw per parameter per instance),
-//! per-core (one draw per parameter per core) and per-device. Their factors multiply. `U_T` and the
-//! time step never get mismatch (see [`crate::names::NO_MISMATCH`]).
+//! Each model has three independent components whose factors multiply: die-level, per-core and
+//! per-device. The die-level component is one draw per instance and [`DeviceClass`], shared by every
+//! device of that class on the die (a process shift moves all n-FET thresholds together, all p-FET
+//! thresholds together and all capacitances together; chip-profiles.md); the per-core component is
+//! one draw per core and class; the per-device component is one draw per device and parameter.
+//! So a die-level shift moves `i_tau_mem` and `i_gain_mem` (both n-FETs) by the same factor and
+//! keeps their ratio. `U_T` and the time step never get mismatch (see
+//! [`crate::names::NO_MISMATCH`]).
 
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
@@ -107,10 +112,50 @@ pub struct OperatingPoint {
     pub u_t: f64,
 }
 
+/// Which devices share the die-level and per-core draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum DeviceClass {
+    /// n-FETs.
+    #[default]
+    NFet,
+    /// p-FETs.
+    PFet,
+    /// Capacitors.
+    Capacitor,
+}
+
+impl DeviceClass {
+    /// The class of `device`.
+    pub fn of(device: &Device) -> Self {
+        match device {
+            Device::Transistor {
+                polarity: Polarity::N,
+                ..
+            } => DeviceClass::NFet,
+            Device::Transistor {
+                polarity: Polarity::P,
+                ..
+            } => DeviceClass::PFet,
+            Device::Capacitor { .. } => DeviceClass::Capacitor,
+        }
+    }
+
+    /// Stream id of the class in the die-level and per-core draws.
+    fn id(self) -> u64 {
+        match self {
+            DeviceClass::NFet => 1,
+            DeviceClass::PFet => 2,
+            DeviceClass::Capacitor => 3,
+        }
+    }
+}
+
 /// The sigmas of the three components for one device: log-domain for the physical model,
 /// relative for the compatibility models.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Sigmas {
+    /// Which devices share this device's die-level and per-core draws.
+    pub class: DeviceClass,
     /// Die-level component.
     pub global: f64,
     /// Per-core component.
@@ -152,8 +197,12 @@ impl MismatchModel {
 
     /// The component sigmas for `device`.
     pub fn sigmas(&self, device: &Device, op: &OperatingPoint) -> Sigmas {
+        let class = DeviceClass::of(device);
         match self {
-            MismatchModel::None => Sigmas::default(),
+            MismatchModel::None => Sigmas {
+                class,
+                ..Sigmas::default()
+            },
             MismatchModel::Physical(p) => match *device {
                 Device::Transistor { w, l, polarity } => {
                     let (a_vt, kappa) = match polarity {
@@ -164,18 +213,21 @@ impl MismatchModel {
                     let s_vt = kappa * (a_vt / area) / op.u_t;
                     let s_beta = p.a_beta / area;
                     Sigmas {
+                        class,
                         global: kappa * p.sigma_vt_global / op.u_t,
                         core: kappa * p.sigma_vt_core / op.u_t,
                         local: (s_vt * s_vt + s_beta * s_beta).sqrt(),
                     }
                 }
                 Device::Capacitor { c } => Sigmas {
+                    class,
                     global: p.cap_sigma_global,
                     core: p.cap_sigma_core,
                     local: p.cap_sigma * (p.cap_ref / c).sqrt(),
                 },
             },
             MismatchModel::GaussianPercent(c) | MismatchModel::TruncatedGaussian(c) => Sigmas {
+                class,
                 global: c.sigma_global,
                 core: c.sigma_core,
                 local: c.sigma,
@@ -183,11 +235,14 @@ impl MismatchModel {
         }
     }
 
-    /// The multiplicative factor of one device parameter (1 for [`MismatchModel::None`]).
+    /// The multiplicative factor of one device parameter (1 for [`MismatchModel::None`]). The
+    /// die-level and per-core draws are keyed by `s.class` only (not by the parameter or the
+    /// device), so every device of one class on a die (core) shares them.
     pub fn factor(&self, s: &Sigmas, k: &DeviceKey) -> f64 {
+        let class = s.class.id();
         let parts: [(f64, u64, [u64; 3]); 3] = [
-            (s.global, domain::GLOBAL, [k.domain, u64::MAX, k.param]),
-            (s.core, domain::CORE, [k.domain, k.core, k.param]),
+            (s.global, domain::GLOBAL, [class, u64::MAX, u64::MAX]),
+            (s.core, domain::CORE, [class, k.core, u64::MAX]),
             (s.local, k.domain, [k.core, k.index, k.param]),
         ];
         match self {

@@ -302,3 +302,82 @@ fn weight_factor_spread_matches_layout() {
     println!("weight transistor sigma_ln expected {expected:.4} measured {s:.4}");
     assert!((s - expected).abs() < 3.0 * expected / (2.0 * N as f64).sqrt());
 }
+
+/// chip-profiles.md: the die-to-die component is "shared by all devices of an instance". With only
+/// that component on, every device of one class (n-FET, p-FET, capacitor) on a die gets the same
+/// factor, whatever its parameter, neuron, core or synapse; the classes draw independently; and
+/// ratios of two currents of one class (a DPI gain over its tau current) do not vary from die to die.
+#[test]
+fn the_die_level_draw_is_shared_by_every_device_of_a_class() {
+    use mixsig_chip::names::polarity_of;
+    let mut p = local_only(64, 0.0);
+    p.architecture.cores = 2;
+    match &mut p.mismatch {
+        MismatchModel::Physical(m) => {
+            m.a_vt_n = 0.0;
+            m.a_vt_p = 0.0;
+            m.cap_sigma = 0.0;
+            m.sigma_vt_global = 3e-3;
+            m.cap_sigma_global = 0.02;
+        }
+        m => panic!("{m:?}"),
+    }
+    let mut die_factors = Vec::new();
+    for seed in 0..200u64 {
+        let inst = ChipInstance::sample(&p, seed);
+        let mut by_class: [Option<f64>; 3] = [None; 3];
+        for core in 0..2 {
+            let nom = inst.core(core).nominal;
+            for n in [0, 17, 63] {
+                let q = inst.neuron_params(core, n);
+                for f in NeuronParams::FIELDS {
+                    if !has_mismatch(f.name) {
+                        continue;
+                    }
+                    let ratio = q.field(f.name).unwrap() / nom.field(f.name).unwrap();
+                    let class = match p.layout.device(f.name) {
+                        Device::Capacitor { .. } => 2,
+                        Device::Transistor { .. } if polarity_of(f.name) == Polarity::P => 1,
+                        Device::Transistor { .. } => 0,
+                    };
+                    let want = *by_class[class].get_or_insert(ratio);
+                    assert!(
+                        (ratio / want - 1.0).abs() < 1e-12,
+                        "seed {seed} core {core} neuron {n} {}: {ratio} against {want}",
+                        f.name
+                    );
+                }
+                // The weight transistor of every synapse shares the n-FET draw.
+                let wf = inst.weight_factor(core, n, 5);
+                let want = *by_class[0].get_or_insert(wf);
+                assert!(
+                    (wf / want - 1.0).abs() < 1e-12,
+                    "seed {seed}: weight {wf} {want}"
+                );
+            }
+        }
+        die_factors.push(by_class.map(|f| f.expect("every class occurs").ln()));
+    }
+    // Each class has the profile's die-level spread, and the three classes are independent.
+    let k = p.process.kappa_n / p.process.u_t;
+    let col = |c: usize| die_factors.iter().map(|f| f[c]).collect::<Vec<_>>();
+    let (n_fet, cap) = (col(0), col(2));
+    let se = 3.0 / (2.0 * die_factors.len() as f64).sqrt();
+    assert!(
+        (std_of(&n_fet) / (k * 3e-3) - 1.0).abs() < se,
+        "{}",
+        std_of(&n_fet)
+    );
+    assert!((std_of(&cap) / 0.02 - 1.0).abs() < se, "{}", std_of(&cap));
+    let corr = |a: &[f64], b: &[f64]| {
+        let n = a.len() as f64;
+        let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+        let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+        cov / ((n - 1.0) * std_of(a) * std_of(b))
+    };
+    for (a, b) in [(0, 1), (0, 2), (1, 2)] {
+        let r = corr(&col(a), &col(b));
+        // |r| of independent draws over 200 dies: sigma 0.07; 4 sigma.
+        assert!(r.abs() < 0.28, "classes {a} and {b} correlate: {r}");
+    }
+}
