@@ -180,3 +180,82 @@ fn chip_errors_name_the_culprit() {
     );
     assert!(!out.exists(), "nothing written");
 }
+
+/// `mixsig sim NET --biases FILE`: errors in the bias file name that file (not the network), and a
+/// tuned code wins over a population's own request for the same bias on the same core (as in
+/// `mixsig train --biases`), with the replaced request named in the bias list and a note.
+#[test]
+fn a_bias_file_is_named_in_its_errors_and_wins_over_population_requests() {
+    let o = TempDir::new("simchip-biasfile");
+    std::fs::create_dir_all(o.path()).unwrap();
+    let net = o.join("net.toml");
+    std::fs::write(
+        &net,
+        "[[population]]\nname = \"a\"\nsize = 2\n[population.params]\ni_gain_mem = \"40 pA\"\ni_dc = \"1 nA\"\n",
+    )
+    .unwrap();
+    let write_biases = |name: &str, core: u32, bias: &str| {
+        let p = o.join(name);
+        std::fs::write(
+            &p,
+            format!("[chip]\nprofile = \"dynapse2\"\n\n[[chip.bias]]\nname = \"{bias}\"\ncore = {core}\ncoarse = 0\nfine = 68\n"),
+        )
+        .unwrap();
+        p
+    };
+    let run = |biases: &std::path::Path, out: &str| {
+        mixsig(&[
+            "sim",
+            net.to_str().unwrap(),
+            "--profile",
+            "dynapse2",
+            "--biases",
+            biases.to_str().unwrap(),
+            "--duration",
+            "0.05",
+            "--out",
+            o.join(out).to_str().unwrap(),
+        ])
+    };
+    // A core the chip lacks and an unknown bias: the bias file's line and key.
+    for (file, core, bias, needle) in [
+        ("core9.toml", 9, "SOIF_GAIN_N", "core 9 does not exist"),
+        ("name.toml", 0, "SOIF_GAINY", "unknown bias `SOIF_GAINY`"),
+    ] {
+        let b = write_biases(file, core, bias);
+        let r = run(&b, "bad");
+        assert_eq!(r.code, Some(1), "{r}");
+        assert!(
+            r.stderr.contains(&format!("{file}:5:")) && r.stderr.contains(needle),
+            "{file}: {r}"
+        );
+        assert!(!r.stderr.contains("net.toml"), "{file}: {r}");
+    }
+    assert!(!o.join("bad").exists(), "nothing written");
+    // SOIF_GAIN_N on core 0 at (0, 68) against the population's 40 pA: the file wins.
+    let b = write_biases("gain.toml", 0, "SOIF_GAIN_N");
+    let r = run(&b, "ok");
+    assert_eq!(r.code, Some(0), "{r}");
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("SOIF_GAIN_N"))
+        .unwrap_or_else(|| panic!("no SOIF_GAIN_N line\n{r}"));
+    assert!(
+        line.contains("(coarse 0, fine 68)")
+            && line.contains("of ")
+            && line.contains("gain.toml (over population `a`'s 40 pA)"),
+        "{line}"
+    );
+    assert!(r.stderr.contains("the bias file wins"), "{r}");
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(o.join("ok").join("summary.json")).unwrap())
+            .unwrap();
+    let set = s["chip"]["biases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["report"]["bias"] == "SOIF_GAIN_N" && b["core"] == 0)
+        .expect("SOIF_GAIN_N on core 0 in summary.json");
+    assert_eq!(set["report"]["code"]["fine"], 68, "{set}");
+}

@@ -148,6 +148,16 @@ pub fn run(a: SimArgs) -> Result<()> {
                 b.origin
             );
         }
+        let over = c
+            .biases
+            .iter()
+            .filter(|b| b.origin.contains(" (over "))
+            .count();
+        if over > 0 {
+            eprintln!(
+                "note: the bias file sets {over} bias(es) that populations of the network ask otherwise for; the bias file wins (marked \"over ...\" above)"
+            );
+        }
     }
     println!(
         "outputs in {}/ (spikes.csv, traces.csv, summary.json, raster.svg/png, traces.svg/png)",

@@ -104,6 +104,9 @@ struct Want {
     request: BiasRequest,
     origin: String,
     line: usize,
+    /// From a separate bias file (`--biases`): it wins over a population's request for the same
+    /// bias on the same core, as tuned codes are meant to.
+    from_bias_file: bool,
 }
 
 /// Place `spec` on a die of `profile` sampled with `seed`, applying the file's chip section.
@@ -178,8 +181,9 @@ pub fn bind(
     // 2. Bias requests per core.
     let nominal = profile.nominal_params();
     let mut wants: BTreeMap<(u32, &'static str), Want> = BTreeMap::new();
-    for (i, b) in chip.biases.iter().enumerate() {
-        let key = format!("chip.bias[{}]", i + 1);
+    for b in &chip.biases {
+        let key = format!("chip.bias[{}]", b.index);
+        let file = b.file.as_deref().unwrap_or(file);
         let name = resolve_bias(&b.name).ok_or_else(|| {
             err(file, b.line, &key, format!(
                 "unknown bias `{}`: use a DYNAP-SE2 name (SOIF_LEAK_N, DEAM_ETAU_P, ...), a parameter name with a bias (i_tau_mem, ...) or w0..w3", b.name))
@@ -204,8 +208,9 @@ pub fn bind(
                 (c, name.name),
                 Want {
                     request: b.request,
-                    origin: key.clone(),
+                    origin: b.key(),
                     line: b.line,
+                    from_bias_file: b.file.is_some(),
                 },
             );
         }
@@ -228,8 +233,24 @@ pub fn bind(
                     request: BiasRequest::Current(value),
                     origin: origin.clone(),
                     line,
+                    from_bias_file: false,
                 };
                 if let Some(prev) = wants.get(&(c, name.name)) {
+                    if prev.from_bias_file {
+                        // The bias file decides; the origin says whose request it replaced.
+                        if prev.request != w.request && !prev.origin.contains(&origin) {
+                            let mut kept = prev.clone();
+                            let over = format!("{origin}'s {}", show(w.request));
+                            kept.origin = match prev.origin.strip_suffix(')') {
+                                Some(head) if head.contains(" (over ") => {
+                                    format!("{head}, {over})")
+                                }
+                                _ => format!("{} (over {over})", prev.origin),
+                            };
+                            wants.insert((c, name.name), kept);
+                        }
+                        continue;
+                    }
                     if prev.request == w.request {
                         // The same request from several places: keep the first, name them all.
                         w = Want {

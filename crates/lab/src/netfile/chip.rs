@@ -60,6 +60,21 @@ pub struct BiasEntry {
     pub request: BiasRequest,
     /// Line in the file.
     pub line: usize,
+    /// Position of the entry among its file's `[[chip.bias]]` entries, from 1 (`chip.bias[N]`).
+    pub index: usize,
+    /// The file the entry came from when it is not the network file (a `--biases` file), so that
+    /// errors name it; `None` for entries of the network file itself.
+    pub file: Option<String>,
+}
+
+impl BiasEntry {
+    /// How errors name the entry: `chip.bias[N]`, plus ` of FILE` for a separate bias file.
+    pub fn key(&self) -> String {
+        match &self.file {
+            Some(f) => format!("chip.bias[{}] of {f}", self.index),
+            None => format!("chip.bias[{}]", self.index),
+        }
+    }
 }
 
 /// The chip-related content of a network file.
@@ -139,6 +154,8 @@ pub(super) fn parse(
             name: b.name.get_ref().clone(),
             request: requests[0],
             line: line_of(text, at),
+            index: i + 1,
+            file: None,
         });
     }
     Ok(())
@@ -167,5 +184,8 @@ pub fn parse_bias_file(text: &str, file: &str) -> Result<ChipSection, FileError>
     let l = Located { file, text };
     let mut section = ChipSection::default();
     parse(&raw.chip, &l, text, &mut section)?;
+    for b in &mut section.biases {
+        b.file = Some(file.to_string());
+    }
     Ok(section)
 }

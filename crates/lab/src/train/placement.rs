@@ -286,6 +286,8 @@ pub fn bind_to_die(
                         name: format!("w{k}"),
                         request: BiasRequest::Current(m * f64::from(1u32 << k) / 15.0),
                         line: 0,
+                        index: 0,
+                        file: None,
                     });
                 }
             }
