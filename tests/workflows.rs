@@ -710,7 +710,7 @@ rate = { input = "1 nA", hz = 1e6 }
 }
 
 #[test]
-fn fi_settings_given_to_a_train_experiment_are_refused_not_ignored() {
+fn settings_of_another_experiment_are_refused_not_ignored() {
     let out = TempDir::new("robustness-train-dt");
     for cmd in ["robustness", "compare"] {
         let r = mixsig(&[
@@ -729,10 +729,31 @@ fn fi_settings_given_to_a_train_experiment_are_refused_not_ignored() {
         assert_eq!(r.code, Some(1), "{cmd}: {r}");
         assert!(
             r.stderr.contains(
-                "--idc, --dt would be ignored: they set the fi experiment and network files"
+                "--idc, --dt would be ignored by the train experiment (they set the fi experiment and network files)"
             ),
             "{cmd}: {r}"
         );
         assert!(!out.path().exists(), "{cmd}: nothing written");
+        // And the train experiment's options given to the fi experiment or a network file.
+        for (experiment, extra, needle) in [
+            (
+                "fi",
+                &["--pattern", "sync", "--population", "exc"][..],
+                "--pattern, --population would be ignored by the fi experiment",
+            ),
+            (
+                "examples/networks/ei_balanced.toml",
+                &["--population", "exc", "--seed", "3", "--idc", "1nA"][..],
+                "--seed, --idc would be ignored by a network-file experiment",
+            ),
+        ] {
+            let mut args = vec![cmd, "--experiment", experiment, "--instances", "1"];
+            args.extend_from_slice(extra);
+            args.extend_from_slice(&["--out", out.s()]);
+            let r = mixsig(&args);
+            assert_eq!(r.code, Some(1), "{cmd} {experiment}: {r}");
+            assert!(r.stderr.contains(needle), "{cmd} {experiment}: {r}");
+            assert!(!out.path().exists(), "{cmd} {experiment}: nothing written");
+        }
     }
 }

@@ -25,24 +25,24 @@ pub struct ExperimentArgs {
     /// at --idc), or a network TOML file (metric = mean rate of --population).
     #[arg(long, value_name = "train|fi|FILE", default_value = "train")]
     experiment: String,
-    /// train: built-in task.
-    #[arg(long, default_value = "order")]
-    pattern: String,
-    /// train: training presentations per die.
-    #[arg(long, value_name = "N", default_value_t = 200)]
-    presentations: usize,
-    /// train: test presentations.
-    #[arg(long, value_name = "N", default_value_t = 10)]
-    n_test: usize,
-    /// train: run seed (task and initial weights; the same on every die).
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// train: mirrored, random, none.
-    #[arg(long, default_value = "mirrored")]
-    feedback: String,
-    /// train: analog, nbit:N, bistable, bistable:DRIFT.
-    #[arg(long, default_value = "analog")]
-    storage: String,
+    /// train: built-in task [default: order].
+    #[arg(long)]
+    pattern: Option<String>,
+    /// train: training presentations per die [default: 200].
+    #[arg(long, value_name = "N")]
+    presentations: Option<usize>,
+    /// train: test presentations [default: 10].
+    #[arg(long, value_name = "N")]
+    n_test: Option<usize>,
+    /// train: run seed (task and initial weights; the same on every die) [default: 1].
+    #[arg(long)]
+    seed: Option<u64>,
+    /// train: mirrored, random, none [default: mirrored].
+    #[arg(long)]
+    feedback: Option<String>,
+    /// train: analog, nbit:N, bistable, bistable:DRIFT [default: analog].
+    #[arg(long)]
+    storage: Option<String>,
     /// fi: DC input of the neuron (core 0, neuron 0) [default: 1 nA].
     #[arg(long, value_parser = current_arg)]
     idc: Option<f64>,
@@ -90,33 +90,63 @@ pub struct RunArgs {
 impl ExperimentArgs {
     /// The experiment these arguments describe.
     pub fn experiment(&self) -> Result<Experiment> {
-        if self.experiment == "train" {
-            let given: Vec<&str> = [
+        // Options that the chosen experiment would not use are errors, not silently dropped.
+        let given = |flags: &[(&'static str, bool)]| -> Vec<&'static str> {
+            flags
+                .iter()
+                .filter_map(|&(flag, on)| on.then_some(flag))
+                .collect()
+        };
+        let train_flags = given(&[
+            ("--pattern", self.pattern.is_some()),
+            ("--presentations", self.presentations.is_some()),
+            ("--n-test", self.n_test.is_some()),
+            ("--seed", self.seed.is_some()),
+            ("--feedback", self.feedback.is_some()),
+            ("--storage", self.storage.is_some()),
+        ]);
+        let unused = match self.experiment.as_str() {
+            "train" => given(&[
                 ("--idc", self.idc.is_some()),
                 ("--set", !self.set.is_empty()),
                 ("--duration", self.duration.is_some()),
                 ("--dt", self.dt.is_some()),
                 ("--population", self.population.is_some()),
+            ]),
+            "fi" => [
+                train_flags,
+                given(&[("--population", self.population.is_some())]),
             ]
-            .into_iter()
-            .filter_map(|(flag, on)| on.then_some(flag))
-            .collect();
-            if !given.is_empty() {
-                bail!(
-                    "{} would be ignored: they set the fi experiment and network files; the train experiment runs the training preset with its own",
-                    given.join(", ")
-                );
-            }
+            .concat(),
+            _ => [
+                train_flags,
+                given(&[
+                    ("--idc", self.idc.is_some()),
+                    ("--set", !self.set.is_empty()),
+                ]),
+            ]
+            .concat(),
+        };
+        if !unused.is_empty() {
+            let what = match self.experiment.as_str() {
+                "train" => "the train experiment (they set the fi experiment and network files)",
+                "fi" => "the fi experiment (it takes --idc, --set, --duration, --dt)",
+                _ => "a network-file experiment (it takes --population, --duration, --dt)",
+            };
+            bail!("{} would be ignored by {what}", unused.join(", "));
         }
         Ok(match self.experiment.as_str() {
-            "train" => Experiment::Train(TrainExperiment {
-                pattern: self.pattern.clone(),
-                presentations: self.presentations,
-                n_test: self.n_test,
-                seed: self.seed,
-                feedback: self.feedback.clone(),
-                storage: self.storage.clone(),
-            }),
+            "train" => {
+                let d = TrainExperiment::default();
+                Experiment::Train(TrainExperiment {
+                    pattern: self.pattern.clone().unwrap_or(d.pattern),
+                    presentations: self.presentations.unwrap_or(d.presentations),
+                    n_test: self.n_test.unwrap_or(d.n_test),
+                    seed: self.seed.unwrap_or(d.seed),
+                    feedback: self.feedback.clone().unwrap_or(d.feedback),
+                    storage: self.storage.clone().unwrap_or(d.storage),
+                })
+            }
             "fi" => {
                 let d = FiExperiment::default();
                 Experiment::Fi(FiExperiment {

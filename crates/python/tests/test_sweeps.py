@@ -60,12 +60,21 @@ def test_sweep_arguments_are_checked_before_the_plan():
         (dict(scales="abc"), "scales = 'abc' must be a list of numbers >= 0"),
         (dict(threshold=float("nan")), "threshold = nan must be a finite number"),
         (dict(shards=0), "shards = 0 must be a whole number >= 1"),
-        (dict(dt="10 ms"), "dt would be ignored: they set the fi experiment and network files; "
-                           "the train experiment runs the training preset with its own"),
+        (dict(dt="10 ms"), "dt would be ignored by the train experiment (they set the fi "
+                           "experiment and network files)"),
     ]:
         with pytest.raises(mixsig.MixsigError) as e:
             mixsig.robustness("train", **kw)
         assert str(e.value) == msg, kw
+    # The other way round: the fi experiment refuses the train experiment's settings.
+    for kw, msg in [
+        (dict(pattern="sync"), "pattern would be ignored by the fi experiment"),
+        (dict(presentations=20, population="exc"),
+         "presentations, population would be ignored by the fi experiment"),
+    ]:
+        with pytest.raises(mixsig.MixsigError) as e:
+            mixsig.compare(["dynapse2"], "fi", **kw)
+        assert str(e.value).startswith(msg), (kw, str(e.value))
 
 
 def test_shards_in_threads_equal_serial(serial):

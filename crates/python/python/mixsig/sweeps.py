@@ -249,16 +249,33 @@ def _plan(
         isinstance(threshold, (int, float)) and math.isfinite(threshold)
     ):
         raise _native.MixsigError(f"threshold = {threshold!r} must be a finite number")
-    exp = dict(exp)
+    exp = {k: v for k, v in dict(exp).items() if v is not None}
     for k, least in (("presentations", 1), ("n_test", 2), ("seed", 0)):
         if k in exp:
             exp[k] = _whole(k, exp[k], least)
+    # Options the chosen experiment would not use are errors (the CLI's messages).
+    train_keys = [k for k in ("pattern", "presentations", "n_test", "seed", "feedback", "storage")
+                  if k in exp]
     if str(experiment) == "train":
-        given = [k for k in ("idc", "set", "duration", "dt", "population") if exp.get(k) is not None]
+        given = [k for k in ("idc", "set", "duration", "dt", "population") if k in exp]
         if given:
             raise _native.MixsigError(
-                f"{', '.join(given)} would be ignored: they set the fi experiment and network "
-                "files; the train experiment runs the training preset with its own"
+                f"{', '.join(given)} would be ignored by the train experiment (they set the fi "
+                "experiment and network files)"
+            )
+    elif str(experiment) == "fi":
+        given = train_keys + [k for k in ("population",) if k in exp]
+        if given:
+            raise _native.MixsigError(
+                f"{', '.join(given)} would be ignored by the fi experiment (it takes idc, set, "
+                "duration, dt)"
+            )
+    else:
+        given = train_keys + [k for k in ("idc", "set") if k in exp]
+        if given:
+            raise _native.MixsigError(
+                f"{', '.join(given)} would be ignored by a network-file experiment (it takes "
+                "population, duration, dt)"
             )
     e, default_threshold = _native.sweep_experiment(experiment=str(experiment), **exp)
     return {
@@ -281,12 +298,12 @@ def robustness(
     first_instance: int = 0,
     threshold: Optional[float] = None,
     lower_is_better: bool = False,
-    pattern: str = "order",
-    presentations: int = 200,
-    n_test: int = 10,
-    seed: int = 1,
-    feedback: str = "mirrored",
-    storage: str = "analog",
+    pattern: Optional[str] = None,
+    presentations: Optional[int] = None,
+    n_test: Optional[int] = None,
+    seed: Optional[int] = None,
+    feedback: Optional[str] = None,
+    storage: Optional[str] = None,
     idc: Optional[Quantity] = None,
     set: Optional[Mapping[str, Quantity]] = None,
     duration: Optional[Quantity] = None,
@@ -311,7 +328,8 @@ def robustness(
             every scale (common random numbers).
         threshold, lower_is_better: a die passes when ``metric >= threshold`` (``<=``); default
             0.75 for train, no yield otherwise.
-        pattern, presentations, n_test, seed, feedback, storage: the train experiment.
+        pattern, presentations, n_test, seed, feedback, storage: the train experiment
+            (defaults ``"order"``, 200, 10, 1, ``"mirrored"``, ``"analog"``).
         idc, set, duration, dt: the fi experiment (and duration/dt of a network file).
         population: the network experiment's population.
         out: run directory (the CLI's files: summary.json, results.csv, plots, report.html);
@@ -351,12 +369,12 @@ def compare(
     first_instance: int = 0,
     threshold: Optional[float] = None,
     lower_is_better: bool = False,
-    pattern: str = "order",
-    presentations: int = 200,
-    n_test: int = 10,
-    seed: int = 1,
-    feedback: str = "mirrored",
-    storage: str = "analog",
+    pattern: Optional[str] = None,
+    presentations: Optional[int] = None,
+    n_test: Optional[int] = None,
+    seed: Optional[int] = None,
+    feedback: Optional[str] = None,
+    storage: Optional[str] = None,
     idc: Optional[Quantity] = None,
     set: Optional[Mapping[str, Quantity]] = None,
     duration: Optional[Quantity] = None,
