@@ -114,6 +114,36 @@ fn shards_merge_into_exactly_the_unsharded_result() {
     // A missing shard is an error that says what is missing.
     let e = sweep::merge(&dirs[..2], &ro).unwrap_err().to_string();
     assert!(e.contains("missing") && e.contains("of 18"), "{e}");
+
+    // The report kind must fit the shards: these sweep scales (robustness), so a compare report
+    // is refused; a compare run's shards (two profiles, one scale) refuse a robustness report.
+    let as_compare = RunOptions {
+        out: merged.path().join("as-compare"),
+        workflow: "compare".into(),
+        ..RunOptions::default()
+    };
+    let e = sweep::merge(&dirs, &as_compare).unwrap_err().to_string();
+    assert!(e.contains("--workflow robustness"), "{e}");
+    assert!(!merged.path().join("as-compare").exists());
+    let cmp = Plan {
+        profiles: vec!["dynapse2".into(), "dynapse1".into()],
+        scales: vec![1.0],
+        instances: 2,
+        ..plan.clone()
+    };
+    let d = TempDir::new("wf-compare-shard");
+    run_in(&cmp, d.path(), Shard::default(), false);
+    let as_robustness = RunOptions {
+        out: merged.path().join("as-robustness"),
+        ..RunOptions::default()
+    };
+    let e = sweep::merge(&[d.path().to_path_buf()], &as_robustness)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("compare 2 profiles") && e.contains("--workflow compare"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -587,6 +587,21 @@ pub fn merge(dirs: &[PathBuf], run: &RunOptions) -> Result<SweepOutcome, SweepEr
         }
     }
     let (plan, _) = plan.expect("at least one directory");
+    // A robustness run has one profile and compares scales; a compare run has one scale and
+    // compares profiles. The other report would mislabel the shards' results.
+    if run.workflow == "robustness" && plan.profiles.len() > 1 {
+        return Err(SweepError::Invalid(format!(
+            "merge: these shards compare {} profiles ({}), a `mixsig compare` run: merge them with --workflow compare",
+            plan.profiles.len(),
+            plan.profiles.join(", ")
+        )));
+    }
+    if run.workflow == "compare" && plan.scales.len() > 1 {
+        return Err(SweepError::Invalid(format!(
+            "merge: these shards sweep {} mismatch scales, a `mixsig robustness` run: merge them with --workflow robustness",
+            plan.scales.len()
+        )));
+    }
     let missing: Vec<usize> = (0..plan.total())
         .filter(|t| !records.contains_key(t))
         .collect();
