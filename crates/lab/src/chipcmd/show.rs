@@ -227,13 +227,13 @@ pub fn profile_summary(p: &ChipProfile) -> String {
             );
             let _ = writeln!(
                 s,
-                "  die-to-die    sigma_VT {}, capacitors {:.3} %",
+                "  die-to-die    sigma_VT {}, capacitors {:.3} % (one draw per die for each device class: n-FETs, p-FETs, capacitors)",
                 q(m.sigma_vt_global, Dimension::Voltage),
                 m.cap_sigma_global * 100.0
             );
             let _ = writeln!(
                 s,
-                "  core-to-core  sigma_VT {}, capacitors {:.3} %",
+                "  core-to-core  sigma_VT {}, capacitors {:.3} % (one draw per core and device class)",
                 q(m.sigma_vt_core, Dimension::Voltage),
                 m.cap_sigma_core * 100.0
             );
@@ -241,7 +241,7 @@ pub fn profile_summary(p: &ChipProfile) -> String {
         MismatchModel::GaussianPercent(c) | MismatchModel::TruncatedGaussian(c) => {
             let _ = writeln!(
                 s,
-                "  x*(1 + sigma*N(0,1)){}: device {:.3} %, core {:.3} %, die {:.3} %",
+                "  x*(1 + sigma*N(0,1)){}: device {:.3} %, core {:.3} %, die {:.3} % (core and die: one draw per device class)",
                 if matches!(p.mismatch, MismatchModel::TruncatedGaussian(_)) {
                     " truncated at 0"
                 } else {
